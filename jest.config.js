@@ -1,0 +1,14 @@
+// Path aliases come from tsconfig.json so the two can never drift apart.
+const { pathsToModuleNameMapper } = require('ts-jest');
+const { compilerOptions } = require('./tsconfig.json');
+
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test', '<rootDir>/libs', '<rootDir>/apps', '<rootDir>/domain-models', '<rootDir>/migrations'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
+  // Two cores: tests that do real fsyncs and spawn children compete for them.
+  maxWorkers: 2,
+  testTimeout: 120000,
+};
