@@ -422,8 +422,10 @@ bool Wal::take_flush(uint32_t p) {
     part.in_flight = true;
   }
   size_t pad = pad_bytes_for(b->bytes);
-  encode_pad(b->data + b->bytes, pad, static_cast<uint16_t>(p), b->first_lsn + b->records, b->last_crc, b->records);
-  b->bytes += pad;
+  if (pad > 0) {
+    encode_pad(b->data + b->bytes, pad, static_cast<uint16_t>(p), b->first_lsn + b->records, b->last_crc, b->records);
+    b->bytes += pad;
+  }
   WAL_ASSERT(b->bytes % kBlockBytes == 0 && b->bytes <= part.capacity);
   part.flushing = b;
   return true;

@@ -2,7 +2,11 @@
  * Benchmarks the native WAL against equally durable peers (fs + fdatasync, SQLite WAL
  * mode with synchronous=FULL), on the same records, in a fresh scratch directory.
  *
- *   node dist/apps/bench/src/wal-bench.js [--json] [--dir <parent>] [--records <n>] [--quick] [--only <case,...>]
+ *   --json           print exactly one JSON object { results, targets } on stdout
+ *   --dir <parent>   create the scratch directory there (default: os.tmpdir())
+ *   --records <n>    records of wal.concurrent_single, and total of the batched cases (default 1,000,000)
+ *   --quick          tiny counts, for a smoke run
+ *   --only <a,b,..>  run only the named cases
  *
  * Progress goes to stderr; stdout carries the report (a table, or one JSON object with
  * --json). Missed targets are reported, never turned into a failing exit code.
@@ -11,7 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Wal } from '@app/wal';
+import type { Wal as WalClass } from '@app/wal';
 import { fsBatched, fsPerRecord, sqliteBatched, sqlitePerRecord } from './peers';
 import {
   BATCH_RECORDS,
@@ -41,6 +45,8 @@ const CASE_NAMES = [
 ] as const;
 type CaseName = (typeof CASE_NAMES)[number];
 
+type Wal = Awaited<ReturnType<typeof WalClass.open>>;
+
 const CONCURRENT_WORKERS = 1_024;
 
 interface Config {
@@ -57,18 +63,13 @@ interface Config {
 const DEFAULT_COUNTS = { records: 1_000_000, perRecordPeerRecords: 5_000, singleLatencyAppends: 5_000 };
 const QUICK_COUNTS = { records: 20_000, perRecordPeerRecords: 200, singleLatencyAppends: 200 };
 
+const USAGE = 'usage: wal-bench [--json] [--dir <parent>] [--records <n>] [--quick] [--only <case,...>]';
+
+/** A bad command line: reported as a message plus usage, without a stack trace. */
+class UsageError extends Error {}
+
 function parseConfig(argv: string[]): Config {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      dir: { type: 'string', default: os.tmpdir() },
-      records: { type: 'string' },
-      quick: { type: 'boolean', default: false },
-      only: { type: 'string' },
-    },
-  });
+  const { values } = parseCommandLine(argv);
   const counts = values.quick ? QUICK_COUNTS : DEFAULT_COUNTS;
   return {
     json: values.json,
@@ -80,18 +81,36 @@ function parseConfig(argv: string[]): Config {
   };
 }
 
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        dir: { type: 'string', default: os.tmpdir() },
+        records: { type: 'string' },
+        quick: { type: 'boolean', default: false },
+        only: { type: 'string' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}
+
 function parseCaseList(list: string): CaseName[] {
   const wanted = list.split(',').map((name) => name.trim());
   const unknown = wanted.filter((name) => !(CASE_NAMES as readonly string[]).includes(name));
   if (unknown.length > 0) {
-    throw new Error(`unknown case(s) ${unknown.join(', ')}; known: ${CASE_NAMES.join(', ')}`);
+    throw new UsageError(`unknown case(s) ${unknown.join(', ')}; known: ${CASE_NAMES.join(', ')}`);
   }
   return CASE_NAMES.filter((name) => wanted.includes(name));
 }
 
 function parsePositiveInt(option: string, text: string): number {
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${option} must be a positive integer, got ${text}`);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new UsageError(`${option} must be a positive integer, got ${text}`);
   return value;
 }
 
@@ -111,6 +130,7 @@ class WalFixture {
 
   static async open(dir: string): Promise<WalFixture> {
     const walModule = await import('@app/wal');
+    fs.mkdirSync(dir);
     const wal = await walModule.Wal.open(dir);
     const status = wal.status();
     progress(`WAL opened at ${dir}: ${status.partitions.length} partitions, ioMode=${status.ioMode}, direct=${status.direct}`);
@@ -211,11 +231,6 @@ class BenchRun {
   readonly data = new RecordSet();
   private fixture: Promise<WalFixture> | null = null;
 
-  constructor(
-    readonly config: Config,
-    readonly workDir: string,
-  ) {}
-
   private readonly runners: Record<CaseName, () => Promise<Measurement> | Measurement> = {
     'wal.concurrent_single': async () => concurrentSingle(await this.wal(), this.data, this.config.records),
     'wal.batched': async () => batched(await this.wal(), this.data, this.batchCount()),
@@ -229,6 +244,11 @@ class BenchRun {
     'peer.sqlite_batched': () => sqliteBatched(this.file('sqlite_batched.db'), this.data, this.batchCount()),
   };
 
+  constructor(
+    readonly config: Config,
+    readonly workDir: string,
+  ) {}
+
   async runAll(): Promise<CaseResult[]> {
     const results: CaseResult[] = [];
     for (const name of this.config.cases) {
@@ -241,7 +261,9 @@ class BenchRun {
   }
 
   async close(): Promise<void> {
-    if (this.fixture) await (await this.fixture).wal.close();
+    // A failed open has already surfaced through the case that triggered it.
+    const fx = await this.fixture?.catch(() => null);
+    await fx?.wal.close();
   }
 
   private wal(): Promise<WalFixture> {
@@ -326,6 +348,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  progress(err instanceof Error ? (err.stack ?? err.message) : String(err));
-  process.exitCode = 1;
+  if (err instanceof UsageError) {
+    progress(`${err.message}\n${USAGE}`);
+    process.exitCode = 2;
+  } else {
+    progress(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    process.exitCode = 1;
+  }
 });
