@@ -40,6 +40,16 @@ std::string manifest_body(const Manifest& m) {
   return std::string(body, static_cast<size_t>(n));
 }
 
+// mkdir -p: a log may be created under folders that do not exist yet.
+Status make_dirs(const std::string& dir) {
+  WAL_ASSERT(!dir.empty());
+  for (size_t slash = dir.find('/', 1); ; slash = dir.find('/', slash + 1)) {
+    std::string prefix = slash == std::string::npos ? dir : dir.substr(0, slash);
+    if (mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) return errno_status(errno, "mkdir " + prefix);
+    if (slash == std::string::npos) return Status::Ok();
+  }
+}
+
 }  // namespace
 
 Status errno_status(int err, const std::string& what) {
@@ -155,7 +165,8 @@ Status read_manifest(const std::string& dir, Manifest* out) {
 Status create_log(const std::string& dir, const Manifest& manifest) {
   WAL_ASSERT(manifest.partitions > 0 && manifest.partitions <= kPartitionsMax);
   WAL_ASSERT(manifest.segment_bytes % kSegmentBytesMin == 0 || manifest.segment_bytes >= kSegmentBytesMin);
-  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return errno_status(errno, "mkdir " + dir);
+  Status made = make_dirs(dir);
+  if (!made.ok()) return made;
   for (uint32_t p = 0; p < manifest.partitions; p++) {
     std::string pdir = partition_dir(dir, p);
     if (mkdir(pdir.c_str(), 0755) != 0 && errno != EEXIST) return errno_status(errno, "mkdir " + pdir);

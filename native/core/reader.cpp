@@ -34,6 +34,7 @@ Status SegmentReader::open(const std::string& path, uint32_t partition, uint64_t
   struct stat st;
   if (fstat(fd_, &st) != 0) return errno_status(errno, "fstat " + path);
   file_bytes_ = static_cast<uint64_t>(st.st_size);
+  (void)posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
   partition_ = partition;
   cursor_ = start_offset;
   window_offset_ = 0;
@@ -57,6 +58,10 @@ Status SegmentReader::ensure(uint64_t offset, size_t size, size_t* got) {
     if (!s.ok()) return s;
     window_offset_ = offset;
     window_bytes_ = n;
+    // Let the disk fetch the next window while this one is verified.
+    if (n == kReadWindowBytes) {
+      (void)posix_fadvise(fd_, static_cast<off_t>(offset + n), static_cast<off_t>(kReadWindowBytes), POSIX_FADV_WILLNEED);
+    }
   }
   uint64_t available = window_offset_ + window_bytes_ > offset ? window_offset_ + window_bytes_ - offset : 0;
   *got = static_cast<size_t>(std::min<uint64_t>(size, available));
