@@ -104,18 +104,24 @@ class WalHandle : public Napi::ObjectWrap<WalHandle> {
     }
     return Napi::Number::New(env, static_cast<double>(first));
   }
-  bool push_record(Napi::Env env, const Napi::Value& v) {
-    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+  // One napi_get_typedarray_info per record: this is the hot path of every append.
+  bool push_record(Napi::Env env, napi_value v) {
+    bool is_typed = false;
+    napi_typedarray_type type = napi_int8_array;
+    size_t length = 0;
+    void* data = nullptr;
+    if (napi_is_typedarray(env, v, &is_typed) != napi_ok || !is_typed ||
+        napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr) != napi_ok ||
+        type != napi_uint8_array) {
       invalid(env, "a record must be a Buffer or Uint8Array").ThrowAsJavaScriptException();
       return false;
     }
-    Napi::Uint8Array a = v.As<Napi::Uint8Array>();
-    if (a.ByteLength() > 0xFFFFFFFFull) {
+    if (length > 0xFFFFFFFFull) {
       make_error(env, Status::Make(Code::record_too_large, "record too large")).ThrowAsJavaScriptException();
       return false;
     }
-    pointers_.push_back(a.Data());
-    sizes_.push_back(static_cast<uint32_t>(a.ByteLength()));
+    pointers_.push_back(length == 0 ? reinterpret_cast<const uint8_t*>("") : static_cast<const uint8_t*>(data));
+    sizes_.push_back(static_cast<uint32_t>(length));
     return true;
   }
   Napi::Value Append(const Napi::CallbackInfo& info) {

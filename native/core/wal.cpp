@@ -153,10 +153,15 @@ Status recover_with_mirror(const WalOptions& o, uint64_t segment_bytes, uint32_t
   return Status::Ok();
 }
 
+// Reads the manifest of `dir` into `wanted`, checking any value the caller
+// gave (0 = take the manifest's); creates the log when asked and `dir` is
+// missing or empty, with defaults for what the caller left at 0.
 Status check_or_create_manifest(const std::string& dir, bool create, Manifest* wanted, bool* created) {
   Manifest m;
   Status s = read_manifest(dir, &m);
   if (!s.ok() && s.code == Code::not_a_log && s.err == ENOENT && create) {
+    if (wanted->partitions == 0) wanted->partitions = 8;
+    if (wanted->segment_bytes == 0) wanted->segment_bytes = 64ull << 20;
     *created = true;
     return create_log(dir, *wanted);
   }
@@ -198,18 +203,7 @@ Status Wal::open(const WalOptions& options, std::function<void()> notify, std::u
   *report = OpenReport{};
   Manifest wanted{options.partitions, options.segment_bytes};
   bool created = false;
-  Manifest defaults{options.partitions == 0 ? 8 : options.partitions,
-                    options.segment_bytes == 0 ? 64ull << 20 : options.segment_bytes};
-  s = read_manifest(options.dir, &wanted);
-  if (!s.ok() && s.code == Code::not_a_log && s.err == ENOENT && options.create) {
-    wanted = defaults;
-    s = create_log(options.dir, wanted);
-    created = true;
-  } else if (s.ok()) {
-    Manifest asked{options.partitions, options.segment_bytes};
-    s = check_or_create_manifest(options.dir, false, &asked, &created);
-    wanted = asked;
-  }
+  s = check_or_create_manifest(options.dir, options.create, &wanted, &created);
   if (!s.ok()) return s;
   report->created = created;
   if (!options.mirror_dir.empty()) {
@@ -479,6 +473,7 @@ void Wal::arm_eventfd() {
   sqe->addr = reinterpret_cast<uint64_t>(&event_value_);
   sqe->len = sizeof event_value_;
   sqe->user_data = user_data(0, 0, kOpEvent);
+  event_armed_ = true;
 }
 
 void Wal::start_uring_flush(uint32_t p) {
@@ -530,7 +525,9 @@ void Wal::on_cqe(const io_uring_cqe& cqe) {
   OpKind kind = static_cast<OpKind>(cqe.user_data & 0xF);
   if (kind == kOpEvent) {
     WAL_ASSERT(cqe.res == sizeof event_value_ || cqe.res == -EINTR || cqe.res == -EAGAIN);
-    return arm_eventfd();
+    event_armed_ = false;
+    if (!stopping_.load(std::memory_order_acquire)) arm_eventfd();
+    return;
   }
   uint32_t p = static_cast<uint32_t>(cqe.user_data >> 8);
   int copy = static_cast<int>((cqe.user_data >> 4) & 0xF);
@@ -603,6 +600,15 @@ void Wal::run_uring() {
       fail(s);
       if (in_flight_ops_ == 0 && stopping_.load()) break;
     }
+    io_uring_cqe cqe;
+    while (ring_.pop(&cqe)) on_cqe(cqe);
+  }
+  // The kernel writes event_value_ when the armed read completes: wait for it
+  // here rather than let it land after this object is gone.
+  while (event_armed_) {
+    wake();
+    Status s = ring_.submit_and_wait(1);
+    WAL_ASSERT(s.ok());
     io_uring_cqe cqe;
     while (ring_.pop(&cqe)) on_cqe(cqe);
   }

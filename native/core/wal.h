@@ -118,6 +118,7 @@ class Wal {
   Ring ring_;
   int event_fd_ = -1;
   uint64_t event_value_ = 0;
+  bool event_armed_ = false;  // an eventfd read is in the kernel (I/O thread only)
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> failed_{false};
