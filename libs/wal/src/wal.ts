@@ -263,9 +263,13 @@ export class Wal {
   /** Verified records of a partition from `fromLsn`, up to the durable LSN, in batches. */
   async *scan(partition: number, fromLsn = 0, batchRecords = SCAN_BATCH_RECORDS): AsyncGenerator<RecordBatch> {
     const scanner = this.openScan(partition, fromLsn);
+    // The next batch is read on the pool while the caller works on this one.
+    let next = this.nextBatch(scanner, partition, batchRecords, true);
     for (;;) {
-      const batch = await this.nextBatch(scanner, partition, batchRecords, true);
+      const batch = await next;
       if (batch.count === 0) return;
+      next = this.nextBatch(scanner, partition, batchRecords, true);
+      next.catch(() => undefined);  // surfaced by the await above on the next turn
       yield new RecordBatch(partition, batch.firstLsn, batch.count, batch.data as Buffer, batch.spans as Uint32Array);
     }
   }
