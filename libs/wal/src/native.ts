@@ -34,6 +34,7 @@ export interface NativeOpenReport {
 
 export interface NativePartitionStatus {
   partition: number;
+  /** Highest durable LSN, -1 when the partition is empty. */
   durableLsn: number;
   nextLsn: number;
   segmentFirstLsn: number;

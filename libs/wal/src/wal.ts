@@ -2,7 +2,7 @@
 // only after the record's flush is durable (fdatasync done on every copy);
 // completions arrive from the native I/O thread through one coalesced callback.
 import { WalError } from './errors';
-import { addon, NativeOpenReport, NativeWalHandle, NativeScanBatch } from './native';
+import { addon, NativeOpenReport, NativePartitionStatus, NativeWalHandle, NativeScanBatch } from './native';
 
 export interface WalFaults {
   writeErrorAt?: number;
@@ -32,15 +32,7 @@ export interface WalRecord {
   payload: Buffer;
 }
 
-export interface WalPartitionStatus {
-  partition: number;
-  /** Highest durable LSN, -1 when the partition is empty. */
-  durableLsn: number;
-  nextLsn: number;
-  segmentFirstLsn: number;
-  writeOffset: number;
-  flushes: number;
-}
+export type WalPartitionStatus = NativePartitionStatus;
 
 export interface WalStatus {
   ioMode: 'io_uring' | 'sync';
