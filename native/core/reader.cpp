@@ -103,6 +103,8 @@ Status SegmentReader::next(Step* step, Frame* frame) {
   if (!s.ok() || got < size) return s;
   uint32_t crc = frame_crc(p, h.payload_size);
   if (crc != h.crc) return Status::Ok();
+  // The 0-7 alignment bytes after the payload are outside the crc: they must be zero.
+  if (!all_zero(p + kHeaderBytes + h.payload_size, size - kHeaderBytes - h.payload_size)) return Status::Ok();
   frame->header = h;
   frame->bytes = p;
   frame->offset = cursor_;
@@ -157,8 +159,9 @@ Status touches_lost_sector(SegmentReader* reader, uint64_t offset, size_t size, 
 }
 
 // Can the bad spot at `offset` be the work of a write cut short by a crash?
-Status explain_tear(SegmentReader* reader, uint64_t offset, uint32_t partition, bool* torn) {
+Status explain_tear(SegmentReader* reader, uint64_t offset, uint32_t partition, bool* torn, uint64_t* claimed_end) {
   bool lost = false;
+  *claimed_end = offset + kHeaderBytes;
   Status s = touches_lost_sector(reader, offset, kHeaderBytes, &lost);
   if (!s.ok() || lost) {
     *torn = lost;
@@ -176,6 +179,7 @@ Status explain_tear(SegmentReader* reader, uint64_t offset, uint32_t partition, 
     *torn = false;  // a header sector that did land holds garbage: not a tear
     return Status::Ok();
   }
+  *claimed_end = offset + frame_bytes(h.payload_size);
   return touches_lost_sector(reader, offset, frame_bytes(h.payload_size), torn);
 }
 
@@ -183,10 +187,11 @@ Status explain_tear(SegmentReader* reader, uint64_t offset, uint32_t partition, 
 // flush could have written (or one that repeats an old LSN)?
 Status find_later_frame(SegmentReader* reader, uint64_t from, uint64_t limit, uint32_t partition,
                         uint64_t next_lsn, uint64_t torn_flush_first, bool* found, uint64_t* where,
-                        bool* leftovers) {
+                        bool* leftovers, uint64_t* first_leftover) {
   WAL_ASSERT(found != nullptr && where != nullptr && leftovers != nullptr);
   *found = false;
   *leftovers = false;
+  *first_leftover = limit;
   for (uint64_t q = from; q + kHeaderBytes <= limit; q += kFrameAlignBytes) {
     const uint8_t* p = nullptr;
     size_t got = 0;
@@ -201,6 +206,7 @@ Status find_later_frame(SegmentReader* reader, uint64_t from, uint64_t limit, ui
     if (!s.ok()) return s;
     if (got < size || frame_crc(p, h.payload_size) != h.crc) continue;
     uint64_t flush_first = h.lsn - h.flush_offset;
+    if (!*leftovers) *first_leftover = q;
     *leftovers = true;  // a frame of the torn flush itself: must be wiped by the repair
     if (flush_first > torn_flush_first || h.lsn < next_lsn) {
       *found = true;
@@ -342,8 +348,9 @@ Status recover_partition(const RecoverOptions& options, PartitionRecovery* out) 
       // A torn flush is the flush that holds the first missing record.
       uint64_t torn_flush_first = scan.last_is_pad ? scan.at.lsn : scan.flush_first;
       bool torn = !clean || file_bytes < options.segment_bytes;
+      uint64_t claimed_end = stop;
       if (!clean && scan.stop == Step::bad) {
-        s = explain_tear(reader.get(), stop, options.partition, &torn);
+        s = explain_tear(reader.get(), stop, options.partition, &torn, &claimed_end);
         if (!s.ok()) return s;
         if (!torn) {
           return corrupt(options.partition, &out->defect, first, stop, scan.at.lsn,
@@ -353,10 +360,17 @@ Status recover_partition(const RecoverOptions& options, PartitionRecovery* out) 
       bool later = false;
       bool leftovers = false;
       uint64_t where = 0;
+      uint64_t first_leftover = 0;
       uint64_t limit = std::min<uint64_t>(file_bytes, scan.commit.offset + kFlushBytesMax + 2 * kBlockBytes);
       s = find_later_frame(reader.get(), stop + kFrameAlignBytes, limit, options.partition, scan.at.lsn,
-                           torn_flush_first, &later, &where, &leftovers);
+                           torn_flush_first, &later, &where, &leftovers, &first_leftover);
       if (!s.ok()) return s;
+      // A torn write never changes a header that landed, so no frame can start
+      // inside the extent a landed header claims: if one does, the header lies.
+      if (leftovers && first_leftover < claimed_end) {
+        return corrupt(options.partition, &out->defect, first, stop, scan.at.lsn,
+                       "record header damaged (a valid frame starts inside its extent)");
+      }
       torn = torn || leftovers;
       if (later) {
         return corrupt(options.partition, &out->defect, first, stop, scan.at.lsn,

@@ -21,6 +21,7 @@ enum class Code : uint8_t {
   record_too_large,
   batch_too_large,
   empty_batch,
+  locked,             // another writer has the log open
 };
 
 inline const char* code_name(Code code) {
@@ -39,6 +40,7 @@ inline const char* code_name(Code code) {
     case Code::record_too_large: return "WAL_RECORD_TOO_LARGE";
     case Code::batch_too_large: return "WAL_BATCH_TOO_LARGE";
     case Code::empty_batch: return "WAL_EMPTY_BATCH";
+    case Code::locked: return "WAL_LOCKED";
   }
   return "WAL_UNKNOWN";
 }

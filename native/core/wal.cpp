@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -177,6 +178,22 @@ Status check_or_create_manifest(const std::string& dir, bool create, Manifest* w
   return Status::Ok();
 }
 
+// One writer per log: an exclusive flock on the manifest, held while open.
+Status lock_log(const std::string& dir, int* fd_out) {
+  WAL_ASSERT(fd_out != nullptr && *fd_out < 0);
+  std::string path = dir + "/wal.manifest";
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno_status(errno, "open " + path);
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK) return Status::Make(Code::locked, dir + " is already open by another writer");
+    return errno_status(err, "flock " + path);
+  }
+  *fd_out = fd;
+  return Status::Ok();
+}
+
 Status validate(const WalOptions& o) {
   if (o.dir.empty()) return Status::Make(Code::invalid_argument, "dir is required");
   if (o.partitions > kPartitionsMax) {
@@ -206,6 +223,9 @@ Status Wal::open(const WalOptions& options, std::function<void()> notify, std::u
   s = check_or_create_manifest(options.dir, options.create, &wanted, &created);
   if (!s.ok()) return s;
   report->created = created;
+  std::unique_ptr<Wal> w(new Wal());
+  s = lock_log(options.dir, &w->lock_fd_[0]);
+  if (!s.ok()) return s;
   if (!options.mirror_dir.empty()) {
     Manifest m = wanted;
     bool mirror_created = false;
@@ -213,7 +233,10 @@ Status Wal::open(const WalOptions& options, std::function<void()> notify, std::u
     if (!s.ok()) return s;
     if (mirror_created && !created) report->notes.push_back("mirror created: every partition copied to it");
   }
-  std::unique_ptr<Wal> w(new Wal());
+  if (!options.mirror_dir.empty()) {
+    s = lock_log(options.mirror_dir, &w->lock_fd_[1]);
+    if (!s.ok()) return s;
+  }
   w->options_ = options;
   w->options_.partitions = wanted.partitions;
   w->options_.segment_bytes = wanted.segment_bytes;
@@ -382,6 +405,10 @@ void Wal::close() {
     thread_.join();
   }
   WAL_ASSERT(!thread_.joinable());
+  for (int& fd : lock_fd_) {
+    if (fd >= 0) ::close(fd);  // releases the writer lock: the log may be opened again
+    fd = -1;
+  }
 }
 
 void Wal::fail(const Status& status) {
@@ -479,12 +506,12 @@ void Wal::arm_eventfd() {
 void Wal::start_uring_flush(uint32_t p) {
   Partition& part = *parts_[p];
   Buffer& b = *part.flushing;
+  Status s = roll_segment_if_full(p);
+  if (!s.ok()) return fail(s);
   int64_t n = flushes_.fetch_add(1);
   if (options_.faults.torn_flush_at >= 0 && n == options_.faults.torn_flush_at) {
     die_with_torn_flush(part.copy[0].fd, b.data, b.bytes, part.write_offset.load());
   }
-  Status s = roll_segment_if_full(p);
-  if (!s.ok()) return fail(s);
   for (int c = 0; c < copies_; c++) {
     part.copy[c].written = 0;
     part.copy[c].err = 0;
@@ -545,11 +572,15 @@ void Wal::on_cqe(const io_uring_cqe& cqe) {
     if (res < 0) cs.err = cs.err != 0 ? cs.err : static_cast<int>(-res);
     if (res >= 0) cs.written += static_cast<uint64_t>(res);
   }
+  bool error = res < 0 && res != -ECANCELED;
   if (kind == kOpFsync && res != -ECANCELED) {
     res = fault_result(fsyncs_.fetch_add(1), options_.faults.fsync_error_at, res, EIO);
     if (res < 0) cs.err = cs.err != 0 ? cs.err : static_cast<int>(-res);
     cs.fsync_ok = res == 0;
+    error = res < 0;
   }
+  // Fail-stop the moment an error is seen: no flush completing after it is acknowledged.
+  if (error) fail(errno_status(cs.err, "write/fdatasync of partition " + std::to_string(p) + (copy == 0 ? "" : " (mirror)")));
   if (cs.ops == 0) finish_copy(p, copy);
 }
 
@@ -617,12 +648,12 @@ void Wal::run_uring() {
 Status Wal::sync_flush(uint32_t p) {
   Partition& part = *parts_[p];
   Buffer& b = *part.flushing;
+  Status s = roll_segment_if_full(p);
+  if (!s.ok()) return s;
   int64_t n = flushes_.fetch_add(1);
   if (options_.faults.torn_flush_at >= 0 && n == options_.faults.torn_flush_at) {
     die_with_torn_flush(part.copy[0].fd, b.data, b.bytes, part.write_offset.load());
   }
-  Status s = roll_segment_if_full(p);
-  if (!s.ok()) return s;
   for (int c = 0; c < copies_; c++) {
     uint64_t done = 0;
     while (done < b.bytes) {

@@ -129,6 +129,7 @@ class Wal {
   std::atomic<int64_t> flushes_{0};
   uint32_t in_flight_ops_ = 0;
   bool closed_ = false;
+  int lock_fd_[2] = {-1, -1};  // flock on each copy's manifest
 };
 
 }  // namespace wal

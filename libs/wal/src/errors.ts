@@ -13,6 +13,7 @@ export const WAL_ERROR_CODES = [
   'WAL_RECORD_TOO_LARGE',
   'WAL_BATCH_TOO_LARGE',
   'WAL_EMPTY_BATCH',
+  'WAL_LOCKED',
 ] as const;
 
 export type WalErrorCode = (typeof WAL_ERROR_CODES)[number];

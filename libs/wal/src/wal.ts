@@ -171,13 +171,12 @@ export class Wal {
   /** Called (coalesced) from the I/O thread after flushes complete or the log fails. */
   private settle(): void {
     if (this.closed) return;
+    // Read the failure first: every LSN published as durable before it was acknowledged durably.
     const failure = this.handle.failure();
-    if (failure) return this.failAll(WalError.from(failure));
     const durable = this.handle.durable();
-    for (let p = 0; p < durable.length; p++) {
-      this.resolveUpTo(p, durable[p]);
-      this.retryBlocked(p);
-    }
+    for (let p = 0; p < durable.length; p++) this.resolveUpTo(p, durable[p]);
+    if (failure) return this.failAll(WalError.from(failure));
+    for (let p = 0; p < durable.length; p++) this.retryBlocked(p);
   }
 
   private resolveUpTo(partition: number, durableLsn: number): void {
@@ -315,7 +314,7 @@ export class Wal {
     for (let p = 0; p < this.pending.length; p++) {
       const queue = this.pending[p];
       for (let i = this.pendingHead[p]; i < queue.length; i++) {
-        if (!failure && queue[i].lastLsn <= durable[p]) queue[i].resolve(queue[i].firstLsn);
+        if (queue[i].lastLsn <= durable[p]) queue[i].resolve(queue[i].firstLsn);
         else queue[i].reject(error);
       }
       queue.length = 0;
