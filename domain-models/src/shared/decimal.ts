@@ -1,0 +1,56 @@
+// Decimal arithmetic for money, units, NAV and rates. Binary floating point
+// never touches an amount. Rounding is half-up (away from zero on .5), applied
+// once, at the end of each formula of domain.md.
+import DecimalJs from 'decimal.js';
+
+export const Decimal = DecimalJs.clone({
+  precision: 60,
+  rounding: DecimalJs.ROUND_HALF_UP,
+  toExpNeg: -40,
+  toExpPos: 60,
+});
+export type Decimal = InstanceType<typeof Decimal>;
+
+export const ZERO = new Decimal(0);
+
+/** Currency amounts: 2 fraction digits, half-up. */
+export function round2(value: Decimal): Decimal {
+  return value.toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+}
+
+/** Units, NAV per unit and rates: 6 fraction digits, half-up. */
+export function round6(value: Decimal): Decimal {
+  return value.toDecimalPlaces(6, Decimal.ROUND_HALF_UP);
+}
+
+/** "1200.00": the wire and storage form of money. */
+export function formatMoney(value: Decimal): string {
+  return round2(value).toFixed(2);
+}
+
+/** "800.000000": units, NAV per unit and rates. */
+export function formatUnits(value: Decimal): string {
+  return round6(value).toFixed(6);
+}
+
+const DECIMAL_TEXT = /^-?(0|[1-9][0-9]{0,17})(\.[0-9]+)?$/;
+
+/**
+ * Parses a decimal string with at most `maxFractionDigits` fraction digits;
+ * null when malformed. "-0" and exponents are refused; so are more than 18
+ * integer digits (no amount of a ledger needs them).
+ */
+export function parseDecimal(text: string, maxFractionDigits: number): Decimal | null {
+  if (typeof text !== 'string' || !DECIMAL_TEXT.test(text)) return null;
+  const dot = text.indexOf('.');
+  if (dot >= 0 && text.length - dot - 1 > maxFractionDigits) return null;
+  const value = new Decimal(text);
+  if (value.isZero() && text.startsWith('-')) return null;
+  return value;
+}
+
+export function sum(values: Iterable<Decimal>): Decimal {
+  let total = ZERO;
+  for (const v of values) total = total.plus(v);
+  return total;
+}

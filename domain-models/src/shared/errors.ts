@@ -1,0 +1,45 @@
+// Domain outcomes that refuse a command. Only controllers map them to HTTP.
+
+/** The 422 codes of api.md: a domain rule would break. */
+export type InvariantCode =
+  | 'payment_exceeds_reserve'
+  | 'reserve_negative'
+  | 'nav_not_published'
+  | 'insufficient_units'
+  | 'policy_not_active'
+  | 'claim_not_open'
+  | 'effective_date_outside_term'
+  | 'entity_exists'
+  | 'currency_mismatch'
+  | 'premium_negative';
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: InvariantCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+/** An unknown policy, claim, member, fund or period. */
+export class NotFoundError extends Error {
+  readonly code = 'not_found';
+  constructor(
+    readonly kind: string,
+    readonly id: string,
+  ) {
+    super(`${kind} ${id} not found`);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** Closing a month that is already closed. */
+export class PeriodAlreadyClosedError extends Error {
+  readonly code = 'period_already_closed';
+  constructor(readonly period: string) {
+    super(`period ${period} is already closed`);
+    this.name = 'PeriodAlreadyClosedError';
+  }
+}
