@@ -6,7 +6,15 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test', '<rootDir>/libs', '<rootDir>/apps', '<rootDir>/domain-models', '<rootDir>/migrations'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': 'ts-jest' },
+  transform: {
+    '^.+\\.ts$': 'ts-jest',
+    // temporal-polyfill (and temporal-utils) ship ES modules only; Node 20 requires them natively, jest's loader cannot.
+    '/node_modules/temporal-(polyfill|utils)/.+\\.js$': [
+      'ts-jest',
+      { tsconfig: { allowJs: true, module: 'commonjs', target: 'es2022', isolatedModules: true } },
+    ],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!temporal-(polyfill|utils)/)'],
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
   // Two cores: tests that do real fsyncs and spawn children compete for them.
   maxWorkers: 2,

@@ -4,3 +4,4 @@ export * from './shared/ids';
 export * from './shared/errors';
 export * from './shared/journal';
 export * from './shared/events';
+export * from './ledger/periods';

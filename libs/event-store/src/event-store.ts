@@ -1,0 +1,239 @@
+// The event store: idempotent commands over the log port.
+//
+// Order and durability. A command is stamped (recordedAt, bookingPeriod) and
+// appended in one synchronous step, so recordedAt order is append order.
+// Records become durable out of order across partitions; they are applied to
+// subscribers (projections) strictly in recordedAt order, and only once
+// durable, so a query never sees an unacknowledged event and the applied
+// prefix only ever grows. Commands touching the same entity are serialized by
+// `withLocks`, so a decider always sees every earlier command on its entities.
+import type { DomainEvent, Instant, RecordedEvent } from '@app/domain';
+import { LedgerClock } from './clock';
+import type { LogPort } from './log-port';
+import { PeriodCalendar } from '@app/domain';
+import { CommandRecord, decodeRecord, encodeRecord } from './record';
+
+export interface RecordSubscriber {
+  /** A durable record, in recordedAt order (replay and live alike). */
+  apply(record: CommandRecord): void;
+}
+
+export interface Draft {
+  commandId: string;
+  requestHash: string;
+  path: string;
+  actor: string;
+  /** The entity that orders this command: it picks the partition. */
+  partitionKey: string;
+  status: number;
+  events: DomainEvent[];
+  /** The response body, given the stamp (2xx bodies carry recordedAt). */
+  body: (recordedAt: Instant) => unknown;
+}
+
+export interface PriorOutcome {
+  requestHash: string;
+  status: number;
+  body: unknown;
+}
+
+/** The log failed: nothing more is accepted (the API answers 503). */
+export class LogUnavailableError extends Error {
+  readonly code = 'log_unavailable';
+  constructor(readonly reason: unknown) {
+    super(`the log is unavailable: ${reason instanceof Error ? reason.message : String(reason)}`);
+  }
+}
+
+interface Pending {
+  records: CommandRecord[];
+  durable: boolean;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+/** Event type that moves the period-close watermark; its payload names the month closed through. */
+export const PERIOD_CLOSED = 'PeriodClosed';
+
+export class EventStore {
+  readonly clock = new LedgerClock();
+  readonly calendar = new PeriodCalendar();
+  private readonly outcomes = new Map<string, PriorOutcome>();
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly pending: Pending[] = [];
+  private readonly lockTails = new Map<string, Promise<void>>();
+  private failure: LogUnavailableError | null = null;
+  private appliedThrough: Instant = '';
+  private records = 0;
+
+  private constructor(
+    private readonly log: LogPort,
+    private readonly subscribers: RecordSubscriber[],
+  ) {}
+
+  /** Replays the whole log into the subscribers, then accepts commands. */
+  static async open(log: LogPort, subscribers: RecordSubscriber[]): Promise<EventStore> {
+    const store = new EventStore(log, subscribers);
+    await store.replay();
+    return store;
+  }
+
+  private async replay(): Promise<void> {
+    const all: CommandRecord[] = [];
+    for (let p = 0; p < this.log.partitions; p++) {
+      for await (const batch of this.log.scan(p, 0)) for (const r of batch) all.push(decodeRecord(r.payload));
+    }
+    // Partitions interleave in system time: merge them back into recordedAt order.
+    all.sort((a, b) => (a.recordedAt < b.recordedAt ? -1 : a.recordedAt > b.recordedAt ? 1 : 0));
+    for (let i = 1; i < all.length; i++) {
+      if (all[i].recordedAt === all[i - 1].recordedAt) throw new Error(`two records at ${all[i].recordedAt}`);
+    }
+    for (const record of all) {
+      this.clock.observe(record.recordedAt);
+      this.track(record);
+      this.apply(record);
+    }
+  }
+
+  /** Records applied so far (durable, in order). */
+  get recordCount(): number {
+    return this.records;
+  }
+
+  /** Every record with recordedAt <= this is applied; later ones are not yet durable. */
+  get horizon(): Instant {
+    return this.appliedThrough;
+  }
+
+  get failed(): LogUnavailableError | null {
+    return this.failure;
+  }
+
+  /** The durable outcome of a command id, if it has one. */
+  outcome(commandId: string): PriorOutcome | undefined {
+    return this.outcomes.get(commandId);
+  }
+
+  /** Waits while a command with this id is in flight (a concurrent retry). */
+  async settled(commandId: string): Promise<void> {
+    const inFlight = this.inFlight.get(commandId);
+    if (inFlight) await inFlight.catch(() => undefined);
+  }
+
+  /** Runs `fn` holding every lock in `keys`; acquisition is atomic, so it cannot deadlock. */
+  async withLocks<T>(keys: string[], fn: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(keys)].sort();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const waits = sorted.map((k) => this.lockTails.get(k));
+    for (const k of sorted) this.lockTails.set(k, gate);
+    await Promise.all(waits);
+    try {
+      return await fn();
+    } finally {
+      release();
+      for (const k of sorted) if (this.lockTails.get(k) === gate) this.lockTails.delete(k);
+    }
+  }
+
+  /** Stamps a draft into a record: recordedAt, bookingPeriod, actor on every event. Synchronous. */
+  stamp(draft: Draft): CommandRecord {
+    if (this.failure) throw this.failure;
+    const recordedAt = this.clock.next();
+    const events: RecordedEvent[] = draft.events.map((e) => ({
+      ...e,
+      recordedAt,
+      bookingPeriod: this.calendar.bookingPeriod(e.effectiveDate),
+      commandId: draft.commandId,
+      actor: draft.actor,
+    }));
+    // A close moves the watermark at once: commands stamped after it book into the next open month.
+    for (const e of events) if (e.type === PERIOD_CLOSED) this.calendar.record({ through: String(e.payload.through), closedAt: recordedAt });
+    return {
+      commandId: draft.commandId,
+      requestHash: draft.requestHash,
+      path: draft.path,
+      actor: draft.actor,
+      recordedAt,
+      status: draft.status,
+      body: draft.body(recordedAt),
+      events,
+    };
+  }
+
+  /**
+   * Appends stamped records atomically (one partition, one batch) and resolves
+   * once they are durable and applied. Call right after `stamp`, in stamp order.
+   */
+  persist(records: CommandRecord[], partitionKey: string): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    const partition = partitionOf(partitionKey, this.log.partitions);
+    let resolve!: () => void;
+    let reject!: (e: Error) => void;
+    const done = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const entry: Pending = { records, durable: false, resolve, reject };
+    this.pending.push(entry);
+    for (const r of records) this.inFlight.set(r.commandId, done);
+    this.log.appendBatch(partition, records.map(encodeRecord)).then(
+      () => {
+        entry.durable = true;
+        this.drain();
+      },
+      (e: unknown) => this.fail(e),
+    );
+    return done;
+  }
+
+  private drain(): void {
+    while (this.pending.length > 0 && this.pending[0].durable) {
+      const entry = this.pending.shift() as Pending;
+      for (const record of entry.records) {
+        this.inFlight.delete(record.commandId);
+        this.track(record);
+        this.apply(record);
+      }
+      entry.resolve();
+    }
+  }
+
+  private fail(cause: unknown): void {
+    this.failure ??= new LogUnavailableError(cause);
+    for (const entry of this.pending.splice(0)) {
+      for (const r of entry.records) this.inFlight.delete(r.commandId);
+      entry.reject(this.failure);
+    }
+  }
+
+  private track(record: CommandRecord): void {
+    this.outcomes.set(record.commandId, { requestHash: record.requestHash, status: record.status, body: record.body });
+  }
+
+  private apply(record: CommandRecord): void {
+    if (record.recordedAt <= this.appliedThrough) throw new Error(`record out of order at ${record.recordedAt}`);
+    this.appliedThrough = record.recordedAt;
+    this.records++;
+    for (const e of record.events) {
+      if (e.type === PERIOD_CLOSED && !this.calendar.isClosed(String(e.payload.through))) {
+        this.calendar.record({ through: String(e.payload.through), closedAt: record.recordedAt });
+      }
+    }
+    for (const s of this.subscribers) s.apply(record);
+  }
+
+  async close(): Promise<void> {
+    await this.log.close();
+  }
+}
+
+/** FNV-1a of the entity key: the same entity always lands in the same partition. */
+export function partitionOf(key: string, partitions: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % partitions;
+}

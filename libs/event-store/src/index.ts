@@ -1,0 +1,8 @@
+export { EventStore, LogUnavailableError, PERIOD_CLOSED, partitionOf } from './event-store';
+export type { Draft, PriorOutcome, RecordSubscriber } from './event-store';
+export { WalLog } from './log-port';
+export type { LogPort, LogRecord } from './log-port';
+export { canonicalJson, decodeRecord, encodeRecord, requestHash, RECORD_FORMAT } from './record';
+export type { CommandRecord } from './record';
+export { LedgerClock } from './clock';
+export type { WallClock } from './clock';

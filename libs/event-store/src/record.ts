@@ -1,0 +1,49 @@
+// One log record = the final outcome of one command: its response and every
+// event it caused. Accepted and rejected commands alike, so a retry gets the
+// same answer forever (idempotency survives restarts).
+import { createHash } from 'crypto';
+import type { Instant, RecordedEvent } from '@app/domain';
+import { upcast } from '@app/migrations';
+
+/** Format of the record envelope itself (events carry their own versions). */
+export const RECORD_FORMAT = 1;
+
+export interface CommandRecord {
+  commandId: string;
+  /** sha256 of method path + canonical body: same id with another body is a conflict. */
+  requestHash: string;
+  path: string;
+  actor: string;
+  recordedAt: Instant;
+  status: number;
+  body: unknown;
+  events: RecordedEvent[];
+}
+
+export function encodeRecord(record: CommandRecord): Buffer {
+  return Buffer.from(JSON.stringify({ f: RECORD_FORMAT, ...record }), 'utf8');
+}
+
+export class RecordFormatError extends Error {}
+
+export function decodeRecord(payload: Buffer): CommandRecord {
+  const raw = JSON.parse(payload.toString('utf8')) as CommandRecord & { f?: number };
+  if (raw.f !== RECORD_FORMAT || typeof raw.commandId !== 'string' || typeof raw.recordedAt !== 'string') {
+    throw new RecordFormatError(`unknown record format ${String(raw.f)}`);
+  }
+  const { f: _format, ...record } = raw;
+  record.events = record.events.map((e) => upcast(e));
+  return record;
+}
+
+/** JSON with object keys sorted: equal values give equal text, whatever the key order sent. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const keys = Object.keys(value as Record<string, unknown>).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+}
+
+export function requestHash(path: string, body: unknown): string {
+  return createHash('sha256').update(path).update('\n').update(canonicalJson(body)).digest('hex');
+}
