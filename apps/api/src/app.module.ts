@@ -1,0 +1,49 @@
+// The root module. How a use-case slice plugs in:
+//
+//   apps/api/src/<slice>/<slice>.module.ts
+//     @Module({ controllers: [PoliciesController], providers: [BindPolicyHandler, GetPolicyHandler, ...] })
+//     export class PoliciesModule {}
+//   and one line in SLICE_MODULES below.
+//
+// CqrsModule.forRoot() is global: handlers (@CommandHandler / @QueryHandler)
+// listed as providers of any slice module are registered on the buses at
+// bootstrap; controllers inject CommandBus / QueryBus directly. API_CONFIG,
+// TokenRegistry and Readiness are global too (CoreModule). Guard and error
+// filter are app-wide: a controller only declares access (@Roles, @QueryArea,
+// @Authenticated, @Public) and throws (DomainError, NotFoundError, ApiError...).
+import { Module } from '@nestjs/common';
+import type { DynamicModule, ForwardReference, Type } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+
+import { AuthGuard } from './auth/auth.guard';
+import type { TokenRegistry } from './auth/tokens';
+import type { ApiConfig } from './config';
+import { CoreModule } from './core.module';
+import { ProblemFilter } from './errors/problem.filter';
+import { HealthModule } from './health/health.module';
+import { LedgerModule } from './ledger/ledger.module';
+import { PoliciesModule } from './policies/policies.module';
+
+export type ModuleImport = Type<unknown> | DynamicModule | Promise<DynamicModule> | ForwardReference;
+
+/** The use-case slices, one module each (keep one per line: parallel edits merge cleanly). */
+export const SLICE_MODULES: ModuleImport[] = [
+  LedgerModule,
+  PoliciesModule,
+];
+
+@Module({})
+export class AppModule {
+  /** `extra`: more modules (tests mount fixture controllers this way). */
+  static forRoot(config: ApiConfig, tokens: TokenRegistry, extra: ModuleImport[] = []): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CoreModule.forRoot(config, tokens), CqrsModule.forRoot(), HealthModule, ...SLICE_MODULES, ...extra],
+      providers: [
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+      ],
+    };
+  }
+}

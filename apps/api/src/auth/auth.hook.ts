@@ -1,0 +1,32 @@
+// Authentication before the body is read, so an anonymous client cannot make
+// the server parse 8 MiB of JSON. Added per route (onRoute) rather than as a
+// global onRequest hook: no per-request "is this route public?" test, and
+// unknown routes go straight to the 404 handler. @Public() routes carry a
+// route-config flag, as Nest's route metadata is not visible to Fastify.
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
+
+import { UnauthorizedError } from '../errors/api-errors';
+import { toProblem } from '../errors/problem';
+import { sendProblem } from '../errors/problem.filter';
+import { PUBLIC_ROUTE_CONFIG } from './access.decorators';
+import type { TokenRegistry } from './tokens';
+
+const UNAUTHORIZED = toProblem(new UnauthorizedError());
+
+export function installAuthHook(fastify: FastifyInstance, tokens: TokenRegistry): void {
+  fastify.decorateRequest('actor', null); // a stable request shape for V8
+  const authenticate: onRequestHookHandler = (request, reply, done) => {
+    const actor = tokens.authenticate(request.headers.authorization);
+    if (!actor) {
+      sendProblem(reply, UNAUTHORIZED);
+      return;
+    }
+    (request as unknown as { actor: unknown }).actor = actor;
+    done();
+  };
+  fastify.addHook('onRoute', (route) => {
+    if ((route.config as Record<string, unknown> | undefined)?.[PUBLIC_ROUTE_CONFIG] === true) return;
+    const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    route.onRequest = [authenticate, ...own];
+  });
+}

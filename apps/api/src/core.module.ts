@@ -1,0 +1,19 @@
+// Process-wide singletons every slice may inject, without importing anything:
+// the config (`@Inject(API_CONFIG)`), the token registry and Readiness.
+import { Global, Module } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
+
+import { TokenRegistry } from './auth/tokens';
+import type { ApiConfig } from './config';
+import { Readiness } from './health/readiness';
+
+export const API_CONFIG = Symbol('API_CONFIG');
+
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot(config: ApiConfig, tokens: TokenRegistry): DynamicModule {
+    const providers = [{ provide: API_CONFIG, useValue: config }, { provide: TokenRegistry, useValue: tokens }, Readiness];
+    return { module: CoreModule, providers, exports: providers.map((p) => ('provide' in p ? p.provide : p)) };
+  }
+}

@@ -1,0 +1,3 @@
+export * from './api-errors';
+export * from './problem';
+export { ProblemFilter, sendProblem } from './problem.filter';

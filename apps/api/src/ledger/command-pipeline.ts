@@ -1,0 +1,174 @@
+// How every command runs (single or in a batch), with TigerBeetle semantics:
+//   1. a durable outcome for this commandId: same request -> that outcome again
+//      (Idempotent-Replayed), different request -> 409 exists_with_different_fields;
+//   2. otherwise, holding the locks of every entity it touches (and of its
+//      commandId, so a concurrent retry waits for the first attempt):
+//      decide against current state, stamp, append, and answer only once
+//      durable. A domain rejection is recorded too: it stays the answer.
+// Batches decide each command against the state left by the ones before it
+// (an overlay), then make all of them durable together.
+import { Inject, Injectable } from '@nestjs/common';
+import { DomainError, NotFoundError, PeriodAlreadyClosedError } from '@app/domain';
+import type { ClaimState, Decision, Instant, PolicyState, RecordedEvent } from '@app/domain';
+import { requestHash } from '@app/event-store';
+import type { CommandRecord, Draft, EventStore } from '@app/event-store';
+import type { Projections } from '@app/projections';
+
+import { ExistsWithDifferentFieldsError } from '../errors/api-errors';
+import { toProblem } from '../errors/problem';
+import type { CommandOutcome } from '../http/reply';
+import { LedgerService } from './ledger.service';
+
+/** Current state as a decider sees it: the projections, plus a batch's earlier commands. */
+export interface StateReader {
+  policy(id: string): PolicyState | undefined;
+  claim(id: string): ClaimState | undefined;
+  readonly store: EventStore;
+}
+
+export interface CommandRequest {
+  /** The request path, e.g. /v1/policies/P-1/endorsements (part of the request identity). */
+  path: string;
+  /** The JSON body as received (hashed canonically). */
+  body: unknown;
+  /** Normalized 32-hex commandId. */
+  commandId: string;
+  actor: string;
+  /** Entity keys ("policy/P-1") the command reads or writes. */
+  locks: string[];
+  /** The entity that orders it (picks the partition). */
+  partitionKey: string;
+  decide: (state: StateReader) => Decision;
+}
+
+/** Domain refusals are final outcomes and recorded; anything else is a server fault. */
+function isRecordedRejection(e: unknown): boolean {
+  return e instanceof DomainError || e instanceof NotFoundError || e instanceof PeriodAlreadyClosedError;
+}
+
+class Overlay implements StateReader {
+  private readonly policies = new Map<string, PolicyState | undefined>();
+  private readonly claims = new Map<string, ClaimState | undefined>();
+
+  constructor(
+    private readonly projections: Projections,
+    readonly store: EventStore,
+  ) {}
+
+  policy(id: string): PolicyState | undefined {
+    return this.policies.has(id) ? this.policies.get(id) : this.projections.policies.get(id)?.current();
+  }
+
+  claim(id: string): ClaimState | undefined {
+    return this.claims.has(id) ? this.claims.get(id) : this.projections.claims.get(id)?.current();
+  }
+
+  /** Folds a batch command's events so the next command of the batch sees them. */
+  add(events: RecordedEvent[]): void {
+    for (const e of events) {
+      if (e.entity.kind === 'policy') this.policies.set(e.entity.id, this.projections.policies.evolve(this.policy(e.entity.id), e));
+      if (e.entity.kind === 'claim') this.claims.set(e.entity.id, this.projections.claims.evolve(this.claim(e.entity.id), e));
+    }
+  }
+}
+
+@Injectable()
+export class CommandPipeline {
+  constructor(@Inject(LedgerService) private readonly ledger: LedgerService) {}
+
+  async execute(request: CommandRequest): Promise<CommandOutcome> {
+    const hash = requestHash(request.path, request.body);
+    const prior = this.replay(request.commandId, hash);
+    if (prior) return prior;
+    const { store, projections } = this.ledger;
+    return store.withLocks([...request.locks, `command/${request.commandId}`], async () => {
+      const again = this.replay(request.commandId, hash);
+      if (again) return again;
+      const overlay = new Overlay(projections, store);
+      const record = this.decideAndStamp(request, hash, overlay);
+      await store.persist([record], request.partitionKey);
+      return { status: record.status, body: record.body, replayed: false };
+    });
+  }
+
+  /** Runs commands in order, each as if alone, durable together; `null` entries were refused before deciding. */
+  async executeBatch(requests: CommandRequest[]): Promise<CommandOutcome[]> {
+    const { store, projections } = this.ledger;
+    const locks = requests.flatMap((r) => [...r.locks, `command/${r.commandId}`]);
+    return store.withLocks(locks, async () => {
+      const overlay = new Overlay(projections, store);
+      const outcomes: CommandOutcome[] = [];
+      const records: CommandRecord[] = [];
+      const inBatch = new Map<string, CommandRecord>();
+      for (const request of requests) {
+        const hash = requestHash(request.path, request.body);
+        const earlier = inBatch.get(request.commandId);
+        const prior = earlier ? this.sameOrConflict(request.commandId, hash, earlier) : this.replay(request.commandId, hash);
+        if (prior) {
+          outcomes.push(prior);
+          continue;
+        }
+        const record = this.decideAndStamp(request, hash, overlay);
+        overlay.add(record.events);
+        inBatch.set(request.commandId, record);
+        records.push(record);
+        outcomes.push({ status: record.status, body: record.body, replayed: false });
+      }
+      await this.persistAll(store, records, requests[0]?.partitionKey ?? 'batch');
+      return outcomes;
+    });
+  }
+
+  private replay(commandId: string, hash: string): CommandOutcome | null {
+    const prior = this.ledger.store.outcome(commandId);
+    return prior ? this.sameOrConflict(commandId, hash, prior) : null;
+  }
+
+  private sameOrConflict(commandId: string, hash: string, prior: { requestHash: string; status: number; body: unknown }): CommandOutcome {
+    if (prior.requestHash !== hash) throw new ExistsWithDifferentFieldsError(commandId);
+    return { status: prior.status, body: prior.body, replayed: true };
+  }
+
+  private decideAndStamp(request: CommandRequest, hash: string, state: StateReader): CommandRecord {
+    const draft: Draft = {
+      commandId: request.commandId,
+      requestHash: hash,
+      path: request.path,
+      actor: request.actor,
+      partitionKey: request.partitionKey,
+      status: 201,
+      events: [],
+      body: () => ({}),
+    };
+    try {
+      const decision = request.decide(state);
+      draft.events = decision.events;
+      draft.body = (recordedAt: Instant) => ({ commandId: request.commandId, recordedAt, ...decision.result });
+    } catch (e) {
+      if (!isRecordedRejection(e)) throw e;
+      const problem = toProblem(e);
+      draft.status = problem.status;
+      draft.body = () => problem;
+    }
+    return this.ledger.store.stamp(draft);
+  }
+
+  /** One atomic append per chunk that fits a log batch; every chunk is stamped already, in order. */
+  private async persistAll(store: EventStore, records: CommandRecord[], partitionKey: string): Promise<void> {
+    const chunks: CommandRecord[][] = [];
+    let chunk: CommandRecord[] = [];
+    let bytes = 0;
+    for (const r of records) {
+      const size = JSON.stringify(r).length + 64;
+      if (chunk.length > 0 && (chunk.length >= 4096 || bytes + size > 3_000_000)) {
+        chunks.push(chunk);
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(r);
+      bytes += size;
+    }
+    if (chunk.length > 0) chunks.push(chunk);
+    await Promise.all(chunks.map((c) => store.persist(c, partitionKey)));
+  }
+}

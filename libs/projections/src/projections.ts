@@ -1,0 +1,142 @@
+// Every view of the ledger, rebuilt from the log: policy and claim histories
+// (bitemporal), the general ledger, and the audit trail per entity. It
+// subscribes to the event store, which hands it durable records in recordedAt
+// order, at replay and live alike. No clock, no randomness, no I/O.
+import {
+  ZERO,
+  claimFigures,
+  evolveClaim,
+  evolvePolicy,
+  formatMoney,
+  policyFigures,
+  type ClaimState,
+  type Decimal,
+  type EntityKind,
+  type Instant,
+  type IsoDate,
+  type Period,
+  type PolicyState,
+  type RecordedEvent,
+} from '@app/domain';
+import type { CommandRecord, RecordSubscriber } from '@app/event-store';
+import { Basis, Calendar, periodPoints } from './booked';
+import { HistoryMap } from './history';
+import { GeneralLedger, TrialBalance } from './journal';
+
+export interface PremiumReportLine {
+  policyId: string;
+  currency: string;
+  written: string;
+  earned: string;
+  openingUnearned: string;
+  closingUnearned: string;
+}
+
+export interface ClaimsReportLine {
+  claimId: string;
+  policyId: string;
+  currency: string;
+  openingReserve: string;
+  newReserves: string;
+  reserveChanges: string;
+  paid: string;
+  closingReserve: string;
+  incurred: string;
+}
+
+export class Projections implements RecordSubscriber {
+  readonly policies = new HistoryMap<PolicyState>(evolvePolicy);
+  readonly claims = new HistoryMap<ClaimState>(evolveClaim);
+  readonly ledger = new GeneralLedger();
+  private readonly audit = new Map<string, RecordedEvent[]>();
+
+  constructor(private readonly calendar: Calendar) {}
+
+  apply(record: CommandRecord): void {
+    for (const event of record.events) {
+      const key = `${event.entity.kind}/${event.entity.id}`;
+      if (event.entity.kind === 'policy') this.policies.add(event.entity.id, event);
+      if (event.entity.kind === 'claim') this.claims.add(event.entity.id, event);
+      this.ledger.add(event);
+      let trail = this.audit.get(key);
+      if (!trail) this.audit.set(key, (trail = []));
+      trail.push(event);
+    }
+  }
+
+  /** Every event of an entity in record order. */
+  auditTrail(kind: EntityKind, id: string): readonly RecordedEvent[] | undefined {
+    return this.audit.get(`${kind}/${id}`);
+  }
+
+  premiumReport(from: Period, to: Period, basis: Basis, knownAt: Instant) {
+    const { opening, closing } = periodPoints(from, to, basis, knownAt, this.calendar);
+    const totals = { written: ZERO, earned: ZERO, openingUnearned: ZERO, closingUnearned: ZERO };
+    const policies: PremiumReportLine[] = [];
+    for (const id of this.policies.ids()) {
+      const history = this.policies.get(id)!;
+      const before = figuresOrZero(history.knownAt(opening.knownAt), opening.asOf);
+      const after = figuresOrZero(history.knownAt(closing.knownAt), closing.asOf);
+      if (!after.state && !before.state) continue;
+      const written = after.written.minus(before.written);
+      const earned = after.earned.minus(before.earned);
+      totals.written = totals.written.plus(written);
+      totals.earned = totals.earned.plus(earned);
+      totals.openingUnearned = totals.openingUnearned.plus(before.unearned);
+      totals.closingUnearned = totals.closingUnearned.plus(after.unearned);
+      policies.push({
+        policyId: id,
+        currency: (after.state ?? before.state)!.currency,
+        written: formatMoney(written),
+        earned: formatMoney(earned),
+        openingUnearned: formatMoney(before.unearned),
+        closingUnearned: formatMoney(after.unearned),
+      });
+    }
+    return { totals: mapMoney(totals), policies };
+  }
+
+  claimsReport(from: Period, to: Period, basis: Basis, knownAt: Instant) {
+    const { opening, closing } = periodPoints(from, to, basis, knownAt, this.calendar);
+    const totals = { openingReserve: ZERO, newReserves: ZERO, reserveChanges: ZERO, paid: ZERO, closingReserve: ZERO, incurred: ZERO };
+    const claims: ClaimsReportLine[] = [];
+    for (const id of this.claims.ids()) {
+      const history = this.claims.get(id)!;
+      const a = claimOrZero(history.knownAt(opening.knownAt), opening.asOf);
+      const b = claimOrZero(history.knownAt(closing.knownAt), closing.asOf);
+      const state = history.knownAt(closing.knownAt) ?? history.knownAt(opening.knownAt);
+      if (!state) continue;
+      const line = {
+        openingReserve: a.reserve,
+        newReserves: b.newReserve.minus(a.newReserve),
+        reserveChanges: b.reserveChanges.minus(a.reserveChanges),
+        paid: b.paid.minus(a.paid),
+        closingReserve: b.reserve,
+        incurred: b.paid.minus(a.paid).plus(b.reserve).minus(a.reserve),
+      };
+      for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] = totals[k].plus(line[k]);
+      claims.push({ claimId: id, policyId: state.policyId, currency: state.currency, ...mapMoney(line) });
+    }
+    return { totals: mapMoney(totals), claims };
+  }
+
+  trialBalance(asOf: IsoDate, knownAt: Instant): TrialBalance {
+    return this.ledger.trialBalance(asOf, knownAt);
+  }
+}
+
+function figuresOrZero(state: PolicyState | undefined, asOf: IsoDate) {
+  if (!state) return { state, written: ZERO, earned: ZERO, unearned: ZERO };
+  return { state, ...policyFigures(state, asOf) };
+}
+
+function claimOrZero(state: ClaimState | undefined, asOf: IsoDate) {
+  if (!state) return { newReserve: ZERO, reserveChanges: ZERO, paid: ZERO, reserve: ZERO };
+  return claimFigures(state, asOf);
+}
+
+function mapMoney<T extends Record<string, Decimal>>(values: T): { [K in keyof T]: string } {
+  const out = {} as { [K in keyof T]: string };
+  for (const k of Object.keys(values) as (keyof T)[]) out[k] = formatMoney(values[k]);
+  return out;
+}
