@@ -1,0 +1,69 @@
+// Claim events: type names, schema version and the zod schema of each payload
+// in its stored (JSON) form. Movement dates are the envelope's effectiveDate.
+import { z } from 'zod';
+import type { DomainEvent, RecordedEvent } from '../shared/events';
+import { CurrencySchema, EntityIdSchema, IsoDateSchema } from '../nonlife/fields';
+import { StoredMoneySchema } from '../nonlife/events';
+
+export const CLAIM_EVENT_VERSION = 1;
+
+export const ClaimOpenedPayloadSchema = z.strictObject({
+  claimId: EntityIdSchema,
+  policyId: EntityIdSchema,
+  /** The policy's currency, fixed when the claim is opened. */
+  currency: CurrencySchema,
+  lossDate: IsoDateSchema,
+  /** Equal to the event's effectiveDate: the claim enters the books when reported. */
+  reportedDate: IsoDateSchema,
+  initialReserve: StoredMoneySchema,
+});
+export type ClaimOpenedPayload = z.infer<typeof ClaimOpenedPayloadSchema>;
+
+export const ClaimReserveChangedPayloadSchema = z.strictObject({
+  claimId: EntityIdSchema,
+  change: StoredMoneySchema,
+});
+export type ClaimReserveChangedPayload = z.infer<typeof ClaimReserveChangedPayloadSchema>;
+
+export const ClaimPaidPayloadSchema = z.strictObject({
+  claimId: EntityIdSchema,
+  amount: StoredMoneySchema,
+});
+export type ClaimPaidPayload = z.infer<typeof ClaimPaidPayloadSchema>;
+
+export const ClaimClosedPayloadSchema = z.strictObject({
+  claimId: EntityIdSchema,
+  /** The reserve left when closed, released (a reserve change of -release). */
+  release: StoredMoneySchema,
+});
+export type ClaimClosedPayload = z.infer<typeof ClaimClosedPayloadSchema>;
+
+export const CLAIM_EVENT_PAYLOADS = {
+  ClaimOpened: ClaimOpenedPayloadSchema,
+  ClaimReserveChanged: ClaimReserveChangedPayloadSchema,
+  ClaimPaid: ClaimPaidPayloadSchema,
+  ClaimClosed: ClaimClosedPayloadSchema,
+} as const;
+
+export type ClaimEventType = keyof typeof CLAIM_EVENT_PAYLOADS;
+export const CLAIM_EVENT_TYPES = Object.keys(CLAIM_EVENT_PAYLOADS) as ClaimEventType[];
+
+export type ClaimOpened = DomainEvent<'ClaimOpened', ClaimOpenedPayload>;
+export type ClaimReserveChanged = DomainEvent<'ClaimReserveChanged', ClaimReserveChangedPayload>;
+export type ClaimPaid = DomainEvent<'ClaimPaid', ClaimPaidPayload>;
+export type ClaimClosed = DomainEvent<'ClaimClosed', ClaimClosedPayload>;
+export type ClaimEvent = ClaimOpened | ClaimReserveChanged | ClaimPaid | ClaimClosed;
+
+export function isClaimEventType(type: string): type is ClaimEventType {
+  return Object.prototype.hasOwnProperty.call(CLAIM_EVENT_PAYLOADS, type);
+}
+
+/** Checks a stored event's type, version and payload; throws on anything a v1 reader cannot fold. */
+export function parseClaimEvent(event: DomainEvent | RecordedEvent): ClaimEvent {
+  if (!isClaimEventType(event.type)) throw new Error(`not a claim event: ${event.type}`);
+  if (event.v !== CLAIM_EVENT_VERSION) {
+    throw new Error(`${event.type} v${event.v} is not v${CLAIM_EVENT_VERSION}: upcast it first (migrations/)`);
+  }
+  const payload = CLAIM_EVENT_PAYLOADS[event.type].parse(event.payload);
+  return { ...event, payload } as ClaimEvent;
+}

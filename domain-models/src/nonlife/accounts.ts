@@ -1,0 +1,68 @@
+// Ledger accounts of non-life premium and their journal entries (domain.md,
+// "Double entry"). Accounts a holder or auditor drills into are namespaced by
+// policy; the P&L-side movement account and cash by currency only.
+import { Decimal } from '../shared/decimal';
+import { entityKey } from '../shared/ids';
+import { type JournalEntry, account, assertBalanced, pair } from '../shared/journal';
+
+export const CASH = 'cash';
+export const PREMIUM_RECEIVABLE = 'premium-receivable';
+export const WRITTEN_PREMIUM = 'written-premium';
+export const UNEARNED_PREMIUM_RESERVE = 'upr';
+export const CHANGE_IN_UPR = 'change-in-upr';
+export const RETURN_PREMIUM_PAYABLE = 'return-premium-payable';
+
+export interface PolicyAccounts {
+  currency: string;
+  premiumReceivable: string;
+  writtenPremium: string;
+  upr: string;
+  changeInUpr: string;
+  returnPremiumPayable: string;
+  cash: string;
+}
+
+export function policyAccounts(policyId: string, currency: string): PolicyAccounts {
+  const policy = entityKey({ kind: 'policy', id: policyId });
+  return {
+    currency,
+    premiumReceivable: account(PREMIUM_RECEIVABLE, currency, policy),
+    writtenPremium: account(WRITTEN_PREMIUM, currency, policy),
+    upr: account(UNEARNED_PREMIUM_RESERVE, currency, policy),
+    changeInUpr: account(CHANGE_IN_UPR, currency),
+    returnPremiumPayable: account(RETURN_PREMIUM_PAYABLE, currency, policy),
+    cash: account(CASH, currency),
+  };
+}
+
+function balanced(entry: JournalEntry): JournalEntry {
+  assertBalanced(entry);
+  return entry;
+}
+
+/**
+ * A change of written premium (signed, already a rounded delta). Written
+ * premium is unearned when written, so the UPR moves with it; it is earned
+ * later by the period-close true-up. A decrease (negative endorsement,
+ * cancellation) is owed back: written premium Dr / return premium payable Cr,
+ * and the UPR it held is reversed.
+ */
+export function writtenPremiumEntry(accounts: PolicyAccounts, change: Decimal): JournalEntry {
+  const { currency } = accounts;
+  const written = change.isNegative()
+    ? pair(accounts.writtenPremium, accounts.returnPremiumPayable, currency, change.neg())
+    : pair(accounts.premiumReceivable, accounts.writtenPremium, currency, change);
+  return balanced({ lines: [...written, ...pair(accounts.changeInUpr, accounts.upr, currency, change)] });
+}
+
+export function premiumPaymentEntry(accounts: PolicyAccounts, amount: Decimal): JournalEntry {
+  return balanced({ lines: pair(accounts.cash, accounts.premiumReceivable, accounts.currency, amount) });
+}
+
+/**
+ * Period-close true-up: `amount` = earnedTrueUp(state, periodEnd) minus the
+ * earned premium already posted (negative reverses an over-posting).
+ */
+export function earnedPremiumEntry(accounts: PolicyAccounts, amount: Decimal): JournalEntry {
+  return balanced({ lines: pair(accounts.upr, accounts.changeInUpr, accounts.currency, amount) });
+}

@@ -1,0 +1,83 @@
+// Policy events: type names, schema version and the zod schema of each
+// payload in its stored (JSON) form: money as "1200.00" strings, dates as
+// "YYYY-MM-DD". A change of a payload is a new version plus an upcaster in
+// migrations/, never an edit of v1.
+import { z } from 'zod';
+import type { DomainEvent, RecordedEvent } from '../shared/events';
+import { parseDecimal } from '../shared/decimal';
+import { CurrencySchema, EntityIdSchema, IsoDateSchema } from './fields';
+
+export const POLICY_EVENT_VERSION = 1;
+
+/** Stored money: a decimal string with exactly 2 fraction digits (what formatMoney writes). */
+export const StoredMoneySchema = z.string().regex(/^-?[0-9]+\.[0-9]{2}$/).refine((text) => parseDecimal(text, 2) !== null);
+/** Stored rate: exactly 6 fraction digits (what formatUnits writes). */
+export const StoredRateSchema = z.string().regex(/^[0-9]+\.[0-9]{6}$/);
+
+export const PolicyBoundPayloadSchema = z.strictObject({
+  policyId: EntityIdSchema,
+  currency: CurrencySchema,
+  holder: z.strictObject({ name: z.string() }),
+  term: z.strictObject({ start: IsoDateSchema, end: IsoDateSchema }),
+  /** Full-term premium A_0 (layer 0 over the whole term). */
+  premium: StoredMoneySchema,
+});
+export type PolicyBoundPayload = z.infer<typeof PolicyBoundPayloadSchema>;
+
+export const PolicyEndorsedPayloadSchema = z.strictObject({
+  policyId: EntityIdSchema,
+  /** Full-term premium A_k of the new layer; the layer starts on the event's effectiveDate. */
+  annualPremiumChange: StoredMoneySchema,
+  /** e_k: the term end, or the cancellation date for an endorsement back-dated before a cancellation. */
+  layerEnd: IsoDateSchema,
+});
+export type PolicyEndorsedPayload = z.infer<typeof PolicyEndorsedPayloadSchema>;
+
+export const PolicyCancelledPayloadSchema = z.strictObject({
+  policyId: EntityIdSchema,
+  method: z.enum(['pro-rata', 'short-rate']),
+  /** Present for short-rate only. */
+  shortRateFactor: StoredRateSchema.optional(),
+  /** Fixed when decided: the amount returned, never recomputed. */
+  returnPremium: StoredMoneySchema,
+}).refine((p) => (p.method === 'short-rate') === (p.shortRateFactor !== undefined), {
+  message: 'shortRateFactor is stored for short-rate cancellations only, and always for them',
+});
+export type PolicyCancelledPayload = z.infer<typeof PolicyCancelledPayloadSchema>;
+
+export const PremiumPaymentReceivedPayloadSchema = z.strictObject({
+  policyId: EntityIdSchema,
+  /** Received on the event's effectiveDate. */
+  amount: StoredMoneySchema,
+});
+export type PremiumPaymentReceivedPayload = z.infer<typeof PremiumPaymentReceivedPayloadSchema>;
+
+export const POLICY_EVENT_PAYLOADS = {
+  PolicyBound: PolicyBoundPayloadSchema,
+  PolicyEndorsed: PolicyEndorsedPayloadSchema,
+  PolicyCancelled: PolicyCancelledPayloadSchema,
+  PremiumPaymentReceived: PremiumPaymentReceivedPayloadSchema,
+} as const;
+
+export type PolicyEventType = keyof typeof POLICY_EVENT_PAYLOADS;
+export const POLICY_EVENT_TYPES = Object.keys(POLICY_EVENT_PAYLOADS) as PolicyEventType[];
+
+export type PolicyBound = DomainEvent<'PolicyBound', PolicyBoundPayload>;
+export type PolicyEndorsed = DomainEvent<'PolicyEndorsed', PolicyEndorsedPayload>;
+export type PolicyCancelled = DomainEvent<'PolicyCancelled', PolicyCancelledPayload>;
+export type PremiumPaymentReceived = DomainEvent<'PremiumPaymentReceived', PremiumPaymentReceivedPayload>;
+export type PolicyEvent = PolicyBound | PolicyEndorsed | PolicyCancelled | PremiumPaymentReceived;
+
+export function isPolicyEventType(type: string): type is PolicyEventType {
+  return Object.prototype.hasOwnProperty.call(POLICY_EVENT_PAYLOADS, type);
+}
+
+/** Checks a stored event's type, version and payload; throws on anything a v1 reader cannot fold. */
+export function parsePolicyEvent(event: DomainEvent | RecordedEvent): PolicyEvent {
+  if (!isPolicyEventType(event.type)) throw new Error(`not a policy event: ${event.type}`);
+  if (event.v !== POLICY_EVENT_VERSION) {
+    throw new Error(`${event.type} v${event.v} is not v${POLICY_EVENT_VERSION}: upcast it first (migrations/)`);
+  }
+  const payload = POLICY_EVENT_PAYLOADS[event.type].parse(event.payload);
+  return { ...event, payload } as PolicyEvent;
+}

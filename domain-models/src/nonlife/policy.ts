@@ -1,0 +1,290 @@
+// The non-life policy: state, deciders (command -> events + response fields)
+// and the fold of its events. Premium arithmetic lives in premium.ts only.
+//
+// Journal postings are deltas of the rounded total written premium, never
+// separately rounded layers, so a policy's written-premium account sums to
+// its rounded written figure to the cent.
+import { type IsoDate } from '../shared/dates';
+import { Decimal, ZERO, formatMoney, formatUnits, sum } from '../shared/decimal';
+import { DomainError } from '../shared/errors';
+import type { Decision, DomainEvent, RecordedEvent } from '../shared/events';
+import type { JournalEntry } from '../shared/journal';
+import { policyAccounts, premiumPaymentEntry, writtenPremiumEntry } from './accounts';
+import type { BindPolicy, CancelPolicy, EndorsePolicy, RecordPremiumPayment } from './commands';
+import { POLICY_EVENT_VERSION, type PolicyEvent, type PolicyEventType, parsePolicyEvent } from './events';
+import {
+  type CancellationMethod,
+  type PolicyTerm,
+  type PremiumLayer,
+  fullTermPremiumOn,
+  layerWrittenPremium,
+  lowestFullTermPremium,
+  premiumChangeAfter,
+  premiumFigures,
+  returnPremium,
+  totalWrittenPremium,
+} from './premium';
+
+export type PolicyCancellation = CancellationMethod & { effectiveDate: IsoDate; returnPremium: Decimal };
+
+export interface PremiumPayment {
+  receivedDate: IsoDate;
+  amount: Decimal;
+}
+
+export interface PolicyState {
+  policyId: string;
+  currency: string;
+  holder: { name: string };
+  term: PolicyTerm;
+  /** Layer 0 from the bind, then one layer per endorsement, in record order. */
+  layers: readonly PremiumLayer[];
+  cancellation?: PolicyCancellation;
+  payments: readonly PremiumPayment[];
+}
+
+export type PolicyStatus = 'active' | 'cancelled' | 'expired';
+
+export interface PolicyFigures {
+  status: PolicyStatus;
+  written: Decimal;
+  earned: Decimal;
+  unearned: Decimal;
+  received: Decimal;
+}
+
+// ---------------------------------------------------------------- figures
+
+/** 'cancelled' on/after the cancellation date, 'expired' on/after the term end, else 'active' (also before the term). */
+export function policyStatus(state: PolicyState, asOf: IsoDate): PolicyStatus {
+  if (state.cancellation && asOf >= state.cancellation.effectiveDate) return 'cancelled';
+  if (asOf >= state.term.end) return 'expired';
+  return 'active';
+}
+
+/** Cumulative figures valid on `asOf`, rounded per domain.md. */
+export function policyFigures(state: PolicyState, asOf: IsoDate): PolicyFigures {
+  const premium = premiumFigures(state.layers, state.term, state.cancellation, asOf);
+  const received = sum(state.payments.filter((p) => p.receivedDate <= asOf).map((p) => p.amount));
+  return { status: policyStatus(state, asOf), ...premium, received };
+}
+
+/**
+ * Cumulative earned premium valid on `throughDate`: what the period-close
+ * true-up has to have posted (UPR Dr / change in UPR Cr) by then. Post the
+ * difference to what is already posted (see earnedPremiumEntry).
+ */
+export function earnedTrueUp(state: PolicyState, throughDate: IsoDate): Decimal {
+  return policyFigures(state, throughDate).earned;
+}
+
+/** The rounded written premium of every known layer, net of any return premium: what the journal has posted. */
+export function postedWrittenPremium(state: PolicyState): Decimal {
+  return totalWrittenPremium(state.layers, state.term).minus(state.cancellation?.returnPremium ?? ZERO);
+}
+
+// ---------------------------------------------------------------- rules
+
+function refuseOnOrAfterCancellation(state: PolicyState, date: IsoDate, what: string): void {
+  const c = state.cancellation?.effectiveDate;
+  if (c !== undefined && date >= c) {
+    throw new DomainError('policy_not_active', `policy ${state.policyId} is cancelled effective ${c}: no ${what} effective ${date}`);
+  }
+}
+
+function refuseOutsideTerm(state: PolicyState, date: IsoDate, what: string): void {
+  const { start, end } = state.term;
+  if (date < start || date >= end) {
+    throw new DomainError('effective_date_outside_term', `${what} effective ${date} is outside the term [${start}, ${end})`);
+  }
+}
+
+function assertSamePolicy(state: PolicyState, policyId: string): void {
+  if (state.policyId !== policyId) throw new Error(`command for policy ${policyId} decided on policy ${state.policyId}`);
+}
+
+function policyEvent<T extends PolicyEventType>(
+  type: T,
+  policyId: string,
+  effectiveDate: IsoDate,
+  payload: Extract<PolicyEvent, { type: T }>['payload'],
+  journal: JournalEntry,
+): DomainEvent {
+  return { type, v: POLICY_EVENT_VERSION, entity: { kind: 'policy', id: policyId }, effectiveDate, payload, journal };
+}
+
+// ---------------------------------------------------------------- deciders
+
+export function decideBindPolicy(existing: PolicyState | undefined, cmd: BindPolicy): Decision {
+  if (existing) throw new DomainError('entity_exists', `policy ${cmd.policyId} already exists`);
+  const accounts = policyAccounts(cmd.policyId, cmd.currency);
+  // Layer 0 runs over the whole term, so W_0 = A_0 (already whole cents) and is written on term.start.
+  const event = policyEvent(
+    'PolicyBound',
+    cmd.policyId,
+    cmd.term.start,
+    {
+      policyId: cmd.policyId,
+      currency: cmd.currency,
+      holder: { name: cmd.holder.name },
+      term: { start: cmd.term.start, end: cmd.term.end },
+      premium: formatMoney(cmd.premium),
+    },
+    writtenPremiumEntry(accounts, cmd.premium),
+  );
+  return {
+    events: [event],
+    result: {
+      policyId: cmd.policyId,
+      status: 'active',
+      currency: cmd.currency,
+      term: { start: cmd.term.start, end: cmd.term.end },
+      premium: formatMoney(cmd.premium),
+      writtenPremium: formatMoney(cmd.premium),
+    },
+  };
+}
+
+/**
+ * Adds layer A_k = annualPremiumChange over [effectiveDate, end). On a policy
+ * cancelled later than effectiveDate the layer ends at the cancellation date:
+ * the cover it prices stopped there, and the return premium already decided
+ * must stay what was returned.
+ */
+export function decideEndorsePolicy(state: PolicyState, cmd: EndorsePolicy): Decision {
+  assertSamePolicy(state, cmd.policyId);
+  refuseOnOrAfterCancellation(state, cmd.effectiveDate, 'endorsement');
+  refuseOutsideTerm(state, cmd.effectiveDate, 'endorsement');
+  const layer: PremiumLayer = {
+    premium: cmd.annualPremiumChange,
+    start: cmd.effectiveDate,
+    end: state.cancellation?.effectiveDate ?? state.term.end,
+  };
+  const layers = [...state.layers, layer];
+  if (lowestFullTermPremium(layers, state.term).isNegative()) {
+    throw new DomainError('premium_negative', `endorsement of ${formatMoney(cmd.annualPremiumChange)} takes the full-term premium below zero`);
+  }
+  const after: PolicyState = { ...state, layers };
+  const change = postedWrittenPremium(after).minus(postedWrittenPremium(state));
+  const event = policyEvent(
+    'PolicyEndorsed',
+    state.policyId,
+    cmd.effectiveDate,
+    { policyId: state.policyId, annualPremiumChange: formatMoney(cmd.annualPremiumChange), layerEnd: layer.end },
+    writtenPremiumEntry(policyAccounts(state.policyId, state.currency), change),
+  );
+  return {
+    events: [event],
+    result: {
+      policyId: state.policyId,
+      effectiveDate: cmd.effectiveDate,
+      annualPremiumChange: formatMoney(cmd.annualPremiumChange),
+      fullTermPremium: formatMoney(fullTermPremiumOn(layers, cmd.effectiveDate)),
+      writtenPremium: formatMoney(layerWrittenPremium(layer, state.term)),
+      writtenPremiumChange: formatMoney(change),
+      totalWrittenPremium: formatMoney(postedWrittenPremium(after)),
+    },
+  };
+}
+
+/**
+ * Cancels effective `c`. Refused when a recorded endorsement changes the
+ * premium after `c`: its written premium is posted on its own later date, so
+ * returning it at `c` would leave the written figure negative in between.
+ * Reverse that endorsement first (an endorsement of the opposite amount on
+ * the same date).
+ */
+export function decideCancelPolicy(state: PolicyState, cmd: CancelPolicy): Decision {
+  assertSamePolicy(state, cmd.policyId);
+  if (state.cancellation) {
+    throw new DomainError('policy_not_active', `policy ${state.policyId} is already cancelled effective ${state.cancellation.effectiveDate}`);
+  }
+  refuseOutsideTerm(state, cmd.effectiveDate, 'cancellation');
+  const laterChange = premiumChangeAfter(state.layers, state.term, cmd.effectiveDate);
+  if (laterChange !== undefined) {
+    throw new DomainError(
+      'effective_date_outside_term',
+      `cancellation effective ${cmd.effectiveDate} precedes a premium change effective ${laterChange}: reverse that endorsement first`,
+    );
+  }
+  const method: CancellationMethod = cmd.method === 'short-rate' ? { method: 'short-rate', shortRateFactor: cmd.shortRateFactor } : { method: 'pro-rata' };
+  const returned = returnPremium(state.layers, state.term, cmd.effectiveDate, method);
+  const factor = method.method === 'short-rate' ? { shortRateFactor: formatUnits(method.shortRateFactor) } : {};
+  const event = policyEvent(
+    'PolicyCancelled',
+    state.policyId,
+    cmd.effectiveDate,
+    { policyId: state.policyId, method: method.method, ...factor, returnPremium: formatMoney(returned) },
+    writtenPremiumEntry(policyAccounts(state.policyId, state.currency), returned.neg()),
+  );
+  const after = evolveCancelled(state, { ...method, effectiveDate: cmd.effectiveDate, returnPremium: returned });
+  const figures = policyFigures(after, cmd.effectiveDate);
+  return {
+    events: [event],
+    result: {
+      policyId: state.policyId,
+      status: 'cancelled',
+      effectiveDate: cmd.effectiveDate,
+      method: method.method,
+      ...factor,
+      returnPremium: formatMoney(returned),
+      writtenPremium: formatMoney(figures.written),
+      earnedPremium: formatMoney(figures.earned),
+    },
+  };
+}
+
+/** Cash received on any date (before the term, after it, after a cancellation: money owed or not, it arrived). */
+export function decideRecordPremiumPayment(state: PolicyState, cmd: RecordPremiumPayment): Decision {
+  assertSamePolicy(state, cmd.policyId);
+  const event = policyEvent(
+    'PremiumPaymentReceived',
+    state.policyId,
+    cmd.receivedDate,
+    { policyId: state.policyId, amount: formatMoney(cmd.amount) },
+    premiumPaymentEntry(policyAccounts(state.policyId, state.currency), cmd.amount),
+  );
+  const totalReceived = sum(state.payments.map((p) => p.amount)).plus(cmd.amount);
+  return {
+    events: [event],
+    result: {
+      policyId: state.policyId,
+      amount: formatMoney(cmd.amount),
+      receivedDate: cmd.receivedDate,
+      totalReceived: formatMoney(totalReceived),
+    },
+  };
+}
+
+// ---------------------------------------------------------------- fold
+
+function evolveCancelled(state: PolicyState, cancellation: PolicyCancellation): PolicyState {
+  return { ...state, cancellation };
+}
+
+/** Folds one recorded policy event (any schema version already upcast to v1). */
+export function evolvePolicy(state: PolicyState | undefined, event: RecordedEvent | DomainEvent): PolicyState {
+  const e = parsePolicyEvent(event);
+  if (e.type === 'PolicyBound') {
+    if (state) throw new Error(`policy ${e.payload.policyId} bound twice`);
+    const { policyId, currency, holder, term, premium } = e.payload;
+    return { policyId, currency, holder, term, layers: [{ premium: new Decimal(premium), ...term }], payments: [] };
+  }
+  if (!state) throw new Error(`${e.type} before PolicyBound for policy ${e.payload.policyId}`);
+  switch (e.type) {
+    case 'PolicyEndorsed': {
+      const layer = { premium: new Decimal(e.payload.annualPremiumChange), start: e.effectiveDate, end: e.payload.layerEnd };
+      return { ...state, layers: [...state.layers, layer] };
+    }
+    case 'PolicyCancelled': {
+      const { method, shortRateFactor } = e.payload;
+      const how: CancellationMethod =
+        method === 'short-rate' && shortRateFactor !== undefined
+          ? { method, shortRateFactor: new Decimal(shortRateFactor) }
+          : { method: 'pro-rata' };
+      return evolveCancelled(state, { ...how, effectiveDate: e.effectiveDate, returnPremium: new Decimal(e.payload.returnPremium) });
+    }
+    case 'PremiumPaymentReceived':
+      return { ...state, payments: [...state.payments, { receivedDate: e.effectiveDate, amount: new Decimal(e.payload.amount) }] };
+  }
+}
