@@ -16,14 +16,19 @@ import type { DynamicModule, ForwardReference, Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 
+import { AuditModule } from './audit/audit.module';
 import { AuthGuard } from './auth/auth.guard';
 import type { TokenRegistry } from './auth/tokens';
+import { BatchModule } from './batch/batch.module';
+import { ClaimsModule } from './claims/claims.module';
 import type { ApiConfig } from './config';
 import { CoreModule } from './core.module';
 import { ProblemFilter } from './errors/problem.filter';
 import { HealthModule } from './health/health.module';
 import { LedgerModule } from './ledger/ledger.module';
+import { PeriodsModule } from './periods/periods.module';
 import { PoliciesModule } from './policies/policies.module';
+import { ReportsModule } from './reports/reports.module';
 
 export type ModuleImport = Type<unknown> | DynamicModule | Promise<DynamicModule> | ForwardReference;
 
@@ -31,6 +36,11 @@ export type ModuleImport = Type<unknown> | DynamicModule | Promise<DynamicModule
 export const SLICE_MODULES: ModuleImport[] = [
   LedgerModule,
   PoliciesModule,
+  ClaimsModule,
+  PeriodsModule,
+  ReportsModule,
+  AuditModule,
+  BatchModule,
 ];
 
 @Module({})

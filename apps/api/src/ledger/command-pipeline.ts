@@ -9,7 +9,7 @@
 // (an overlay), then make all of them durable together.
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, NotFoundError, PeriodAlreadyClosedError } from '@app/domain';
-import type { ClaimState, Decision, Instant, PolicyState, RecordedEvent } from '@app/domain';
+import type { ClaimState, Decision, EntityKind, Instant, PolicyState, RecordedEvent } from '@app/domain';
 import { requestHash } from '@app/event-store';
 import type { CommandRecord, Draft, EventStore } from '@app/event-store';
 import type { Projections } from '@app/projections';
@@ -23,6 +23,10 @@ import { LedgerService } from './ledger.service';
 export interface StateReader {
   policy(id: string): PolicyState | undefined;
   claim(id: string): ClaimState | undefined;
+  /** Every policy id known: the projections' plus those a batch's earlier commands created; sorted. */
+  policyIds(): string[];
+  /** Every event of an entity known, in record order (the projections' audit trail plus a batch's earlier events). */
+  trail(kind: EntityKind, id: string): readonly RecordedEvent[];
   readonly store: EventStore;
 }
 
@@ -39,6 +43,8 @@ export interface CommandRequest {
   /** The entity that orders it (picks the partition). */
   partitionKey: string;
   decide: (state: StateReader) => Decision;
+  /** Fields of a 2xx body that depend on the stamp (e.g. a close's `closedAt`), merged after the decision's result. */
+  stampFields?: (recordedAt: Instant) => Record<string, unknown>;
 }
 
 /** Domain refusals are final outcomes and recorded; anything else is a server fault. */
@@ -49,6 +55,7 @@ function isRecordedRejection(e: unknown): boolean {
 class Overlay implements StateReader {
   private readonly policies = new Map<string, PolicyState | undefined>();
   private readonly claims = new Map<string, ClaimState | undefined>();
+  private readonly trails = new Map<string, RecordedEvent[]>();
 
   constructor(
     private readonly projections: Projections,
@@ -63,9 +70,25 @@ class Overlay implements StateReader {
     return this.claims.has(id) ? this.claims.get(id) : this.projections.claims.get(id)?.current();
   }
 
+  policyIds(): string[] {
+    const ids = new Set(this.projections.policies.ids());
+    for (const id of this.policies.keys()) ids.add(id);
+    return [...ids].sort();
+  }
+
+  trail(kind: EntityKind, id: string): readonly RecordedEvent[] {
+    const known = this.projections.auditTrail(kind, id) ?? [];
+    const added = this.trails.get(`${kind}/${id}`);
+    return added ? [...known, ...added] : known;
+  }
+
   /** Folds a batch command's events so the next command of the batch sees them. */
   add(events: RecordedEvent[]): void {
     for (const e of events) {
+      const key = `${e.entity.kind}/${e.entity.id}`;
+      const trail = this.trails.get(key);
+      if (trail) trail.push(e);
+      else this.trails.set(key, [e]);
       if (e.entity.kind === 'policy') this.policies.set(e.entity.id, this.projections.policies.evolve(this.policy(e.entity.id), e));
       if (e.entity.kind === 'claim') this.claims.set(e.entity.id, this.projections.claims.evolve(this.claim(e.entity.id), e));
     }
@@ -103,7 +126,15 @@ export class CommandPipeline {
       for (const request of requests) {
         const hash = requestHash(request.path, request.body);
         const earlier = inBatch.get(request.commandId);
-        const prior = earlier ? this.sameOrConflict(request.commandId, hash, earlier) : this.replay(request.commandId, hash);
+        let prior: CommandOutcome | null;
+        try {
+          prior = earlier ? this.sameOrConflict(request.commandId, hash, earlier) : this.replay(request.commandId, hash);
+        } catch (e) {
+          // A reused commandId with another body is that command's answer (409), not the batch's.
+          if (!(e instanceof ExistsWithDifferentFieldsError)) throw e;
+          outcomes.push({ status: 409, body: toProblem(e), replayed: false });
+          continue;
+        }
         if (prior) {
           outcomes.push(prior);
           continue;
@@ -143,7 +174,8 @@ export class CommandPipeline {
     try {
       const decision = request.decide(state);
       draft.events = decision.events;
-      draft.body = (recordedAt: Instant) => ({ commandId: request.commandId, recordedAt, ...decision.result });
+      const { stampFields } = request;
+      draft.body = (recordedAt: Instant) => ({ commandId: request.commandId, recordedAt, ...decision.result, ...stampFields?.(recordedAt) });
     } catch (e) {
       if (!isRecordedRejection(e)) throw e;
       const problem = toProblem(e);

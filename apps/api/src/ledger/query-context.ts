@@ -1,0 +1,14 @@
+// Query defaults from the ledger's clock, not the wall clock: a defaulted
+// knownAt is never before the recordedAt of a command already answered (the
+// ledger clock runs nanoseconds ahead of Date.now() within a millisecond, so
+// a read right after a write could otherwise miss it).
+import { parseInstant } from '@app/domain';
+
+import type { QueryContext } from '../http/validation';
+import type { LedgerService } from '../ledger/ledger.service';
+
+export function ledgerQueryContext(ledger: LedgerService): QueryContext {
+  const now = parseInstant(ledger.store.clock.now());
+  if (now === null) throw new Error('the ledger clock gave a malformed instant');
+  return { nowNanos: now };
+}
