@@ -605,6 +605,8 @@ describe('policies and claims over real HTTP', () => {
     expect(byUuid.status).toBe(201);
     expect(byUuid.body.commandId).toBe('0f1e2d3c4b5a69788796a5b4c3d2e1f0');
     expectReplayOf(await post('/v1/policies', uuidBody), byUuid);
+    // The same id spelled as 32 hex digits is the same command: replayed, not a conflict.
+    expectReplayOf(await post('/v1/policies', { ...uuidBody, commandId: '0f1e2d3c4b5a69788796a5b4c3d2e1f0' }), byUuid);
   });
 
   test('a command on an unknown entity is a recorded 404: retried after the entity exists it stays 404', async () => {

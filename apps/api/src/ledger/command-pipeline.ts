@@ -47,6 +47,16 @@ export interface CommandRequest {
   stampFields?: (recordedAt: Instant) => Record<string, unknown>;
 }
 
+/**
+ * The identity of a request for idempotency: path and canonical body, with the
+ * commandId in its normalized form (a UUID and its 32-hex spelling are one id).
+ */
+function identityHash(request: CommandRequest): string {
+  const body = request.body;
+  const normalized = body !== null && typeof body === 'object' && !Array.isArray(body) ? { ...body, commandId: request.commandId } : body;
+  return requestHash(request.path, normalized);
+}
+
 /** Domain refusals are final outcomes and recorded; anything else is a server fault. */
 function isRecordedRejection(e: unknown): boolean {
   return e instanceof DomainError || e instanceof NotFoundError || e instanceof PeriodAlreadyClosedError;
@@ -100,7 +110,7 @@ export class CommandPipeline {
   constructor(@Inject(LedgerService) private readonly ledger: LedgerService) {}
 
   async execute(request: CommandRequest): Promise<CommandOutcome> {
-    const hash = requestHash(request.path, request.body);
+    const hash = identityHash(request);
     const prior = this.replay(request.commandId, hash);
     if (prior) return prior;
     const { store, projections } = this.ledger;
@@ -124,7 +134,7 @@ export class CommandPipeline {
       const records: CommandRecord[] = [];
       const inBatch = new Map<string, CommandRecord>();
       for (const request of requests) {
-        const hash = requestHash(request.path, request.body);
+        const hash = identityHash(request);
         const earlier = inBatch.get(request.commandId);
         let prior: CommandOutcome | null;
         try {
@@ -139,7 +149,14 @@ export class CommandPipeline {
           outcomes.push(prior);
           continue;
         }
-        const record = this.decideAndStamp(request, hash, overlay);
+        let record: CommandRecord;
+        try {
+          record = this.decideAndStamp(request, hash, overlay);
+        } catch (e) {
+          // A server fault in one command is that command's 500 (nothing stamped), as if sent alone.
+          outcomes.push({ status: 500, body: toProblem(e), replayed: false });
+          continue;
+        }
         overlay.add(record.events);
         inBatch.set(request.commandId, record);
         records.push(record);
