@@ -1,7 +1,7 @@
-import { CancelPolicyBodySchema, NotFoundError, decideCancelPolicy, type CancelPolicy } from '@app/domain';
+import { CancelPolicyBodySchema, decideCancelPolicy, type CancelPolicy } from '@app/domain';
 
-import { parseBody, parseEntityId } from '../../http/validation';
-import type { CommandMeta, CommandRoute } from '../../ledger/command-route';
+import { parseBody } from '../../http/validation';
+import { entityCommandRoute, type CommandMeta } from '../../ledger/command-route';
 
 export class CancelPolicyCommand {
   constructor(
@@ -11,28 +11,12 @@ export class CancelPolicyCommand {
 }
 
 /** POST /v1/policies/{policyId}/cancellation (underwriter): cancels the policy effective effectiveDate (pro-rata or short-rate). */
-export const CANCEL_POLICY: CommandRoute<CancelPolicyCommand> = {
+export const CANCEL_POLICY = entityCommandRoute({
   pattern: /^\/v1\/policies\/([^/]+)\/cancellation$/,
   roles: ['underwriter'],
-  parse: ([policyId], meta) => {
-    const id = parseEntityId(policyId, 'policyId');
-    return new CancelPolicyCommand({ ...parseBody(CancelPolicyBodySchema, meta.body), policyId: id }, meta);
-  },
-  request: ({ command, meta }) => {
-    const key = `policy/${command.policyId}`;
-    return {
-      path: meta.path,
-      body: meta.body,
-      commandId: command.commandId,
-      actor: meta.actor.id,
-      locks: [key],
-      partitionKey: key,
-      decide: (state) => {
-        // Inside decide: an unknown policy is a recorded outcome of this commandId.
-        const policy = state.policy(command.policyId);
-        if (!policy) throw new NotFoundError('policy', command.policyId);
-        return decideCancelPolicy(policy, command);
-      },
-    };
-  },
-};
+  kind: 'policy',
+  idField: 'policyId',
+  parse: (body, policyId): CancelPolicy => ({ ...parseBody(CancelPolicyBodySchema, body), policyId }),
+  make: (command, meta) => new CancelPolicyCommand(command, meta),
+  decide: decideCancelPolicy,
+});

@@ -1,7 +1,7 @@
-import { EndorsePolicyBodySchema, NotFoundError, decideEndorsePolicy, type EndorsePolicy } from '@app/domain';
+import { EndorsePolicyBodySchema, decideEndorsePolicy, type EndorsePolicy } from '@app/domain';
 
-import { parseBody, parseEntityId } from '../../http/validation';
-import type { CommandMeta, CommandRoute } from '../../ledger/command-route';
+import { parseBody } from '../../http/validation';
+import { entityCommandRoute, type CommandMeta } from '../../ledger/command-route';
 
 export class EndorsePolicyCommand {
   constructor(
@@ -11,28 +11,12 @@ export class EndorsePolicyCommand {
 }
 
 /** POST /v1/policies/{policyId}/endorsements (underwriter): changes the full-term premium from effectiveDate. */
-export const ENDORSE_POLICY: CommandRoute<EndorsePolicyCommand> = {
+export const ENDORSE_POLICY = entityCommandRoute({
   pattern: /^\/v1\/policies\/([^/]+)\/endorsements$/,
   roles: ['underwriter'],
-  parse: ([policyId], meta) => {
-    const id = parseEntityId(policyId, 'policyId');
-    return new EndorsePolicyCommand({ ...parseBody(EndorsePolicyBodySchema, meta.body), policyId: id }, meta);
-  },
-  request: ({ command, meta }) => {
-    const key = `policy/${command.policyId}`;
-    return {
-      path: meta.path,
-      body: meta.body,
-      commandId: command.commandId,
-      actor: meta.actor.id,
-      locks: [key],
-      partitionKey: key,
-      decide: (state) => {
-        // Inside decide: an unknown policy is a recorded outcome of this commandId.
-        const policy = state.policy(command.policyId);
-        if (!policy) throw new NotFoundError('policy', command.policyId);
-        return decideEndorsePolicy(policy, command);
-      },
-    };
-  },
-};
+  kind: 'policy',
+  idField: 'policyId',
+  parse: (body, policyId): EndorsePolicy => ({ ...parseBody(EndorsePolicyBodySchema, body), policyId }),
+  make: (command, meta) => new EndorsePolicyCommand(command, meta),
+  decide: decideEndorsePolicy,
+});
