@@ -1,9 +1,10 @@
 // Ledger accounts of non-life premium and their journal entries (domain.md,
 // "Double entry"). Accounts a holder or auditor drills into are namespaced by
 // policy; the P&L-side movement account and cash by currency only.
-import { Decimal } from '../shared/decimal';
+import type { IsoDate } from '../shared/dates';
+import { type Decimal, ZERO } from '../shared/decimal';
 import { entityKey } from '../shared/ids';
-import { type JournalEntry, account, assertBalanced, pair } from '../shared/journal';
+import { type JournalEntry, type JournalLine, account, assertBalanced, pair } from '../shared/journal';
 
 export const CASH = 'cash';
 export const PREMIUM_RECEIVABLE = 'premium-receivable';
@@ -35,9 +36,15 @@ export function policyAccounts(policyId: string, currency: string): PolicyAccoun
   };
 }
 
-function balanced(entry: JournalEntry): JournalEntry {
-  assertBalanced(entry);
+function balanced(entry: JournalEntry, eventDate?: IsoDate): JournalEntry {
+  assertBalanced(entry, eventDate);
   return entry;
+}
+
+/** A change of a cumulative figure valid from `effectiveDate` on. */
+export interface DatedChange {
+  effectiveDate: IsoDate;
+  amount: Decimal;
 }
 
 /**
@@ -48,11 +55,34 @@ function balanced(entry: JournalEntry): JournalEntry {
  * and the UPR it held is reversed.
  */
 export function writtenPremiumEntry(accounts: PolicyAccounts, change: Decimal): JournalEntry {
+  return balanced({ lines: writtenPremiumLines(accounts, change.isNegative(), change) });
+}
+
+/**
+ * An event's changes of the written premium, each on its own date (the
+ * event's effective date, then later dates on which the rounded written
+ * premium moves differently because of it). Lines on `eventDate` carry no
+ * date of their own. The pair is chosen by the sign of the event's total
+ * change (receivable for an increase, return premium payable for a decrease);
+ * a date's change of the other sign (a rounding cent) reverses that pair.
+ * The UPR mirrors every change on the same date. Each date balances.
+ */
+export function datedWrittenPremiumEntry(accounts: PolicyAccounts, eventDate: IsoDate, changes: readonly DatedChange[]): JournalEntry {
+  const total = changes.reduce((s, c) => s.plus(c.amount), ZERO);
+  const lines: JournalLine[] = [];
+  for (const { effectiveDate, amount } of changes) {
+    if (effectiveDate < eventDate) throw new Error(`a change dated ${effectiveDate} precedes its event (${eventDate})`);
+    lines.push(...writtenPremiumLines(accounts, total.isNegative(), amount, effectiveDate === eventDate ? undefined : effectiveDate));
+  }
+  return balanced({ lines }, eventDate);
+}
+
+function writtenPremiumLines(accounts: PolicyAccounts, decrease: boolean, change: Decimal, effectiveDate?: IsoDate): JournalLine[] {
   const { currency } = accounts;
-  const written = change.isNegative()
-    ? pair(accounts.writtenPremium, accounts.returnPremiumPayable, currency, change.neg())
-    : pair(accounts.premiumReceivable, accounts.writtenPremium, currency, change);
-  return balanced({ lines: [...written, ...pair(accounts.changeInUpr, accounts.upr, currency, change)] });
+  const written = decrease
+    ? pair(accounts.writtenPremium, accounts.returnPremiumPayable, currency, change.neg(), effectiveDate)
+    : pair(accounts.premiumReceivable, accounts.writtenPremium, currency, change, effectiveDate);
+  return [...written, ...pair(accounts.changeInUpr, accounts.upr, currency, change, effectiveDate)];
 }
 
 export function premiumPaymentEntry(accounts: PolicyAccounts, amount: Decimal): JournalEntry {

@@ -177,7 +177,7 @@ describe('premium properties', () => {
     fc.assert(
       fc.property(scriptArb(anyTerm), (script) => {
         const { events, decisions } = play(script);
-        for (const event of events) assertBalanced(event.journal);
+        for (const event of events) assertBalanced(event.journal, event.effectiveDate);
         for (const decision of decisions) {
           for (const value of Object.values(decision.result)) expect(typeof value).toBe('string');
         }

@@ -1,15 +1,19 @@
 // The non-life policy: state, deciders (command -> events + response fields)
 // and the fold of its events. Premium arithmetic lives in premium.ts only.
 //
-// Journal postings are deltas of the rounded total written premium, never
-// separately rounded layers, so a policy's written-premium account sums to
-// its rounded written figure to the cent.
+// Journal postings are deltas of the rounded cumulative written premium, never
+// separately rounded layers, each dated on the day the written figure moves:
+// an event posts, on its own date and on every later date where the written
+// figure changes (layer starts, the cancellation date), how much it changes the
+// written premium valid there (less what it posted on earlier dates). So a
+// policy's written-premium (and UPR) postings dated on or before any V, known
+// at any K, sum to its rounded written figure on V as known at K, to the cent.
 import { type IsoDate } from '../shared/dates';
 import { Decimal, ZERO, formatMoney, formatUnits, sum } from '../shared/decimal';
 import { DomainError } from '../shared/errors';
 import type { Decision, DomainEvent, RecordedEvent } from '../shared/events';
 import type { JournalEntry } from '../shared/journal';
-import { policyAccounts, premiumPaymentEntry, writtenPremiumEntry } from './accounts';
+import { type DatedChange, datedWrittenPremiumEntry, policyAccounts, premiumPaymentEntry, writtenPremiumEntry } from './accounts';
 import type { BindPolicy, CancelPolicy, EndorsePolicy, RecordPremiumPayment } from './commands';
 import { POLICY_EVENT_VERSION, type PolicyEvent, type PolicyEventType, parsePolicyEvent } from './events';
 import {
@@ -81,6 +85,35 @@ export function earnedTrueUp(state: PolicyState, throughDate: IsoDate): Decimal 
 /** The rounded written premium of every known layer, net of any return premium: what the journal has posted. */
 export function postedWrittenPremium(state: PolicyState): Decimal {
   return totalWrittenPremium(state.layers, state.term).minus(state.cancellation?.returnPremium ?? ZERO);
+}
+
+/**
+ * What an event effective `from` changes in the written premium, per date:
+ * on `from` and on every later date where the written figure of `after` or of
+ * `before` may move (a layer start, the cancellation date), the change of
+ * written(after, date) - written(before, date) since the previous such date.
+ * Zero changes are left out. Before `from` the event changes nothing (a layer
+ * starts, a cancellation takes effect, on `from`), so these dated changes,
+ * summed through any V, are exactly written(after, V) - written(before, V).
+ */
+export function writtenPremiumChanges(before: PolicyState | undefined, after: PolicyState, from: IsoDate): DatedChange[] {
+  const dates = new Set<IsoDate>([from]);
+  for (const state of before ? [before, after] : [after]) {
+    for (const layer of state.layers) if (layer.start > from) dates.add(layer.start);
+    const c = state.cancellation?.effectiveDate;
+    if (c !== undefined && c > from) dates.add(c);
+  }
+  const written = (state: PolicyState | undefined, date: IsoDate): Decimal =>
+    state ? premiumFigures(state.layers, state.term, state.cancellation, date).written : ZERO;
+  const changes: DatedChange[] = [];
+  let posted = ZERO;
+  for (const date of [...dates].sort()) {
+    const change = written(after, date).minus(written(before, date));
+    const amount = change.minus(posted);
+    if (!amount.isZero()) changes.push({ effectiveDate: date, amount });
+    posted = change;
+  }
+  return changes;
 }
 
 // ---------------------------------------------------------------- rules
@@ -171,7 +204,7 @@ export function decideEndorsePolicy(state: PolicyState, cmd: EndorsePolicy): Dec
     state.policyId,
     cmd.effectiveDate,
     { policyId: state.policyId, annualPremiumChange: formatMoney(cmd.annualPremiumChange), layerEnd: layer.end },
-    writtenPremiumEntry(policyAccounts(state.policyId, state.currency), change),
+    datedWrittenPremiumEntry(policyAccounts(state.policyId, state.currency), cmd.effectiveDate, writtenPremiumChanges(state, after, cmd.effectiveDate)),
   );
   return {
     events: [event],
@@ -210,14 +243,14 @@ export function decideCancelPolicy(state: PolicyState, cmd: CancelPolicy): Decis
   const method: CancellationMethod = cmd.method === 'short-rate' ? { method: 'short-rate', shortRateFactor: cmd.shortRateFactor } : { method: 'pro-rata' };
   const returned = returnPremium(state.layers, state.term, cmd.effectiveDate, method);
   const factor = method.method === 'short-rate' ? { shortRateFactor: formatUnits(method.shortRateFactor) } : {};
+  const after = evolveCancelled(state, { ...method, effectiveDate: cmd.effectiveDate, returnPremium: returned });
   const event = policyEvent(
     'PolicyCancelled',
     state.policyId,
     cmd.effectiveDate,
     { policyId: state.policyId, method: method.method, ...factor, returnPremium: formatMoney(returned) },
-    writtenPremiumEntry(policyAccounts(state.policyId, state.currency), returned.neg()),
+    datedWrittenPremiumEntry(policyAccounts(state.policyId, state.currency), cmd.effectiveDate, writtenPremiumChanges(state, after, cmd.effectiveDate)),
   );
-  const after = evolveCancelled(state, { ...method, effectiveDate: cmd.effectiveDate, returnPremium: returned });
   const figures = policyFigures(after, cmd.effectiveDate);
   return {
     events: [event],

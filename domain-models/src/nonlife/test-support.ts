@@ -69,16 +69,15 @@ export function tryDecide(decide: () => Decision): Decision | undefined {
 }
 
 export function expectAllBalanced(events: readonly DomainEvent[]): void {
-  for (const event of events) assertBalanced(event.journal);
+  for (const event of events) assertBalanced(event.journal, event.effectiveDate);
 }
 
-/** Credit minus debit of one account over the events effective on or before `asOf`. */
+/** Credit minus debit of one account over the lines effective on or before `asOf` (a line's date, else its event's). */
 export function creditBalance(events: readonly DomainEvent[], account: string, asOf = '9999-12-31'): Decimal {
   let balance = ZERO;
   for (const event of events) {
-    if (event.effectiveDate > asOf) continue;
     for (const line of event.journal.lines) {
-      if (line.account === account) balance = balance.plus(line.credit).minus(line.debit);
+      if (line.account === account && (line.effectiveDate ?? event.effectiveDate) <= asOf) balance = balance.plus(line.credit).minus(line.debit);
     }
   }
   return balance;

@@ -1,10 +1,14 @@
 // The general ledger: every event's journal lines, for a trial balance at any
-// (asOf, knownAt): lines of events effective on or before asOf and recorded
-// at or before knownAt.
+// (asOf, knownAt): lines effective on or before asOf (a line's own
+// effectiveDate, else its event's: see JournalLine) of events recorded at or
+// before knownAt.
 import { Decimal, ZERO, formatMoney, type Instant, type IsoDate, type JournalLine, type RecordedEvent } from '@app/domain';
 
 interface Posting {
+  /** The event's: a line without its own effectiveDate is effective on it. */
   effectiveDate: IsoDate;
+  /** The latest date of its lines: on or after it, every line counts. */
+  lastDate: IsoDate;
   recordedAt: Instant;
   lines: JournalLine[];
 }
@@ -25,7 +29,9 @@ export class GeneralLedger {
 
   add(event: RecordedEvent): void {
     if (event.journal.lines.length > 0) {
-      this.postings.push({ effectiveDate: event.effectiveDate, recordedAt: event.recordedAt, lines: event.journal.lines });
+      const { effectiveDate, recordedAt, journal } = event;
+      const lastDate = journal.lines.reduce((last, l) => (l.effectiveDate !== undefined && l.effectiveDate > last ? l.effectiveDate : last), effectiveDate);
+      this.postings.push({ effectiveDate, lastDate, recordedAt, lines: journal.lines });
     }
   }
 
@@ -34,7 +40,11 @@ export class GeneralLedger {
     const net = new Map<string, Decimal>();
     for (const p of this.postings) {
       if (p.effectiveDate > asOf || p.recordedAt > knownAt) continue;
-      for (const l of p.lines) net.set(l.account, (net.get(l.account) ?? ZERO).plus(l.debit).minus(l.credit));
+      const every = p.lastDate <= asOf;
+      for (const l of p.lines) {
+        if (!every && (l.effectiveDate ?? p.effectiveDate) > asOf) continue;
+        net.set(l.account, (net.get(l.account) ?? ZERO).plus(l.debit).minus(l.credit));
+      }
     }
     let debit = ZERO;
     let credit = ZERO;
