@@ -62,6 +62,7 @@ export class EventStore {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly pending: Pending[] = [];
   private readonly lockTails = new Map<string, Promise<void>>();
+  private readonly idleWaiters: (() => void)[] = [];
   private failure: LogUnavailableError | null = null;
   private appliedThrough: Instant = '';
   private records = 0;
@@ -103,6 +104,22 @@ export class EventStore {
   /** Every record with recordedAt <= this is applied; later ones are not yet durable. */
   get horizon(): Instant {
     return this.appliedThrough;
+  }
+
+  /** Records stamped and appended but not yet durable and applied. */
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  /** Resolves once every record stamped so far is applied (or the log failed). */
+  whenIdle(): Promise<void> {
+    if (this.pending.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private wakeIdle(): void {
+    if (this.pending.length > 0) return;
+    for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
   get failed(): LogUnavailableError | null {
@@ -197,6 +214,7 @@ export class EventStore {
       }
       entry.resolve();
     }
+    this.wakeIdle();
   }
 
   private fail(cause: unknown): void {
@@ -205,6 +223,7 @@ export class EventStore {
       for (const r of entry.records) this.inFlight.delete(r.commandId);
       entry.reject(this.failure);
     }
+    this.wakeIdle();
   }
 
   private track(record: CommandRecord): void {

@@ -45,6 +45,12 @@ export interface CommandRequest {
   decide: (state: StateReader) => Decision;
   /** Fields of a 2xx body that depend on the stamp (e.g. a close's `closedAt`), merged after the decision's result. */
   stampFields?: (recordedAt: Instant) => Record<string, unknown>;
+  /**
+   * Decide only once every command stamped before it is durable and applied,
+   * holding new commands back meanwhile (a period close reads every policy,
+   * including ones whose bind is still in flight).
+   */
+  barrier?: boolean;
 }
 
 /**
@@ -107,7 +113,31 @@ class Overlay implements StateReader {
 
 @Injectable()
 export class CommandPipeline {
+  /** Closed while a barrier command waits for the log to drain; commands wait at it before deciding. */
+  private gate: Promise<void> | null = null;
+
   constructor(@Inject(LedgerService) private readonly ledger: LedgerService) {}
+
+  /**
+   * Runs `decideAndStamp` (synchronous) once admitted: at once, unless a
+   * barrier is waiting; a barrier itself closes the gate and runs when nothing
+   * stamped is still in flight. Each check and its `run` share one turn of the
+   * event loop, so nothing can be stamped in between.
+   */
+  private async admitted<T>(barrier: boolean, run: () => T): Promise<T> {
+    while (this.gate) await this.gate;
+    if (!barrier) return run();
+    let open!: () => void;
+    this.gate = new Promise<void>((resolve) => (open = resolve));
+    try {
+      const store = this.ledger.store;
+      while (store.pendingCount > 0) await store.whenIdle();
+      return run();
+    } finally {
+      this.gate = null;
+      open();
+    }
+  }
 
   async execute(request: CommandRequest): Promise<CommandOutcome> {
     const hash = identityHash(request);
@@ -118,7 +148,7 @@ export class CommandPipeline {
       const again = this.replay(request.commandId, hash);
       if (again) return again;
       const overlay = new Overlay(projections, store);
-      const record = this.decideAndStamp(request, hash, overlay);
+      const record = await this.admitted(request.barrier === true, () => this.decideAndStamp(request, hash, overlay));
       await store.persist([record], request.partitionKey);
       return { status: record.status, body: record.body, replayed: false };
     });
@@ -128,43 +158,55 @@ export class CommandPipeline {
   async executeBatch(requests: CommandRequest[]): Promise<CommandOutcome[]> {
     const { store, projections } = this.ledger;
     const locks = requests.flatMap((r) => [...r.locks, `command/${r.commandId}`]);
+    const barrier = requests.some((r) => r.barrier === true);
     return store.withLocks(locks, async () => {
       const overlay = new Overlay(projections, store);
       const outcomes: CommandOutcome[] = [];
       const records: CommandRecord[] = [];
       const inBatch = new Map<string, CommandRecord>();
-      for (const request of requests) {
-        const hash = identityHash(request);
-        const earlier = inBatch.get(request.commandId);
-        let prior: CommandOutcome | null;
-        try {
-          prior = earlier ? this.sameOrConflict(request.commandId, hash, earlier) : this.replay(request.commandId, hash);
-        } catch (e) {
-          // A reused commandId with another body is that command's answer (409), not the batch's.
-          if (!(e instanceof ExistsWithDifferentFieldsError)) throw e;
-          outcomes.push({ status: 409, body: toProblem(e), replayed: false });
-          continue;
-        }
-        if (prior) {
-          outcomes.push(prior);
-          continue;
-        }
-        let record: CommandRecord;
-        try {
-          record = this.decideAndStamp(request, hash, overlay);
-        } catch (e) {
-          // A server fault in one command is that command's 500 (nothing stamped), as if sent alone.
-          outcomes.push({ status: 500, body: toProblem(e), replayed: false });
-          continue;
-        }
-        overlay.add(record.events);
-        inBatch.set(request.commandId, record);
-        records.push(record);
-        outcomes.push({ status: record.status, body: record.body, replayed: false });
-      }
+      await this.admitted(barrier, () => this.decideBatch(requests, overlay, outcomes, records, inBatch));
       await this.persistAll(store, records, requests[0]?.partitionKey ?? 'batch');
       return outcomes;
     });
+  }
+
+  /** Decides and stamps a batch's commands in order (synchronous: one turn of the event loop). */
+  private decideBatch(
+    requests: CommandRequest[],
+    overlay: Overlay,
+    outcomes: CommandOutcome[],
+    records: CommandRecord[],
+    inBatch: Map<string, CommandRecord>,
+  ): void {
+    for (const request of requests) {
+      const hash = identityHash(request);
+      const earlier = inBatch.get(request.commandId);
+      let prior: CommandOutcome | null;
+      try {
+        prior = earlier ? this.sameOrConflict(request.commandId, hash, earlier) : this.replay(request.commandId, hash);
+      } catch (e) {
+        // A reused commandId with another body is that command's answer (409), not the batch's.
+        if (!(e instanceof ExistsWithDifferentFieldsError)) throw e;
+        outcomes.push({ status: 409, body: toProblem(e), replayed: false });
+        continue;
+      }
+      if (prior) {
+        outcomes.push(prior);
+        continue;
+      }
+      let record: CommandRecord;
+      try {
+        record = this.decideAndStamp(request, hash, overlay);
+      } catch (e) {
+        // A server fault in one command is that command's 500 (nothing stamped), as if sent alone.
+        outcomes.push({ status: 500, body: toProblem(e), replayed: false });
+        continue;
+      }
+      overlay.add(record.events);
+      inBatch.set(request.commandId, record);
+      records.push(record);
+      outcomes.push({ status: record.status, body: record.body, replayed: false });
+    }
   }
 
   private replay(commandId: string, hash: string): CommandOutcome | null {

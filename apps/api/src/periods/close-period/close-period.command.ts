@@ -1,10 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ClosePeriodBodySchema, decideClosePeriod, postedTrueUp, postedTrueUps, type ClosePeriodBody, type Decision, type Period } from '@app/domain';
 
 import { parseBody, parsePeriodParam } from '../../http/validation';
 import type { CommandMeta, CommandRoute } from '../../ledger/command-route';
 import type { CommandRequest } from '../../ledger/command-pipeline';
-import { LedgerService } from '../../ledger/ledger.service';
 
 export class ClosePeriodCommand {
   constructor(
@@ -43,22 +42,17 @@ function fitsOneRecord(decision: Decision): Decision {
  * POST /v1/periods/{period}/close (finance): closes the month and every
  * earlier open one, and posts the earned-premium true-up of every policy.
  *
- * Unlike the entity commands, its locks depend on the ledger: the close reads
- * every policy, so it holds `ledger/periods` (closes are serialized and
- * ordered on it) and the lock of every policy known when the request is
- * built; while it holds them, no command on those policies is in flight, so
- * each true-up sees every event recorded before the close. A policy created
- * by an earlier command of the same batch is read too (the batch holds its
- * lock). A policy bound by a concurrent request after this one was built is
- * not read (its lock is not held): its earned premium is posted by the next
- * close, which always posts what earlier closes left out.
+ * The close reads every policy. It holds `ledger/periods` (closes are
+ * serialized on it) and is a barrier: it decides only once every command
+ * stamped before it is durable and applied, while new commands wait, so no
+ * policy is half-way through a command and one whose bind was still in
+ * flight is trued up by this close too. A policy created by an earlier
+ * command of the same batch is read from the batch's overlay.
  */
 @Injectable()
 export class ClosePeriodRoute implements CommandRoute<ClosePeriodCommand> {
   readonly pattern = /^\/v1\/periods\/([^/]+)\/close$/;
   readonly roles = ['finance' as const];
-
-  constructor(@Inject(LedgerService) private readonly ledger: LedgerService) {}
 
   parse([period]: string[], meta: CommandMeta): ClosePeriodCommand {
     const month = parsePeriodParam(period, 'period');
@@ -66,22 +60,19 @@ export class ClosePeriodRoute implements CommandRoute<ClosePeriodCommand> {
   }
 
   request({ period, command, meta }: ClosePeriodCommand): CommandRequest {
-    const applied = this.ledger.projections.policies;
-    const locked = new Set(applied.ids());
     return {
       path: meta.path,
       body: meta.body,
       commandId: command.commandId,
       actor: meta.actor.id,
-      locks: [PERIODS_KEY, ...[...locked].map((id) => `policy/${id}`)],
+      locks: [PERIODS_KEY],
       partitionKey: PERIODS_KEY,
+      barrier: true,
       decide: (state) => {
         // What earlier closes posted, from the log (this batch's earlier closes included).
         const posted = postedTrueUps(state.trail('ledger', 'periods'));
         const bases = [];
         for (const id of state.policyIds()) {
-          // Locked, or created earlier in this batch (not applied yet, locked by the batch).
-          if (!locked.has(id) && applied.get(id) !== undefined) continue;
           const policy = state.policy(id);
           if (policy) bases.push({ policy, posted: postedTrueUp(posted, policy) });
         }
