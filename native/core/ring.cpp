@@ -25,7 +25,24 @@ T* at(void* base, unsigned offset) {
   return reinterpret_cast<T*>(static_cast<char*>(base) + offset);
 }
 
+int sys_register(int fd, unsigned opcode, const void* arg, unsigned count) {
+  return static_cast<int>(syscall(__NR_io_uring_register, fd, opcode, arg, count));
+}
+
 }  // namespace
+
+Status Ring::register_files(const int* fds, uint32_t count) {
+  WAL_ASSERT(fd_ >= 0);
+  WAL_ASSERT(fds != nullptr && count > 0 && count <= 16);
+  if (sys_register(fd_, IORING_REGISTER_FILES, fds, count) != 0) return errno_status(errno, "io_uring_register files");
+  return Status::Ok();
+}
+
+Status Ring::unregister_files() {
+  WAL_ASSERT(fd_ >= 0);
+  if (sys_register(fd_, IORING_UNREGISTER_FILES, nullptr, 0) != 0) return errno_status(errno, "io_uring_unregister files");
+  return Status::Ok();
+}
 
 Ring::~Ring() {
   if (sqes_ != nullptr) munmap(sqes_, sqes_bytes_);

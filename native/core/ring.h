@@ -27,6 +27,11 @@ class Ring {
   // Copies out the oldest completion, if any.
   bool pop(io_uring_cqe* out);
   uint32_t entries() const { return sq_entries_; }
+  // Puts files in the ring's fixed-file table: the ring then holds a reference
+  // to each until unregister_files() or until the ring is torn down, which the
+  // kernel does only after every request of the ring has completed.
+  Status register_files(const int* fds, uint32_t count);
+  Status unregister_files();
 
  private:
   int fd_ = -1;

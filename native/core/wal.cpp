@@ -179,16 +179,25 @@ Status check_or_create_manifest(const std::string& dir, bool create, Manifest* w
 }
 
 // One writer per log: an exclusive flock on the manifest, held while open.
+// A writer killed with io_uring writes in flight keeps its lock until those
+// writes have landed (see Wal::start), so a successor waits a bounded time
+// for that rather than failing at once.
+constexpr int kLockWaitMs = 3000;
+
 Status lock_log(const std::string& dir, int* fd_out) {
   WAL_ASSERT(fd_out != nullptr && *fd_out < 0);
   std::string path = dir + "/wal.manifest";
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno_status(errno, "open " + path);
-  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+  for (int waited_ms = 0;; waited_ms++) {
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) break;
     int err = errno;
-    ::close(fd);
-    if (err == EWOULDBLOCK) return Status::Make(Code::locked, dir + " is already open by another writer");
-    return errno_status(err, "flock " + path);
+    if (err != EWOULDBLOCK || waited_ms >= kLockWaitMs) {
+      ::close(fd);
+      if (err == EWOULDBLOCK) return Status::Make(Code::locked, dir + " is already open by another writer");
+      return errno_status(err, "flock " + path);
+    }
+    usleep(1000);
   }
   *fd_out = fd;
   return Status::Ok();
@@ -307,6 +316,18 @@ Status Wal::start(const OpenReport& report) {
     if (s.ok()) mode_ = IoMode::io_uring;
     if (!s.ok() && options_.io_mode == IoMode::io_uring) return s;
   }
+  if (mode_ == IoMode::io_uring) {
+    // The ring holds the lock files: if this process dies with writes in the
+    // kernel, the kernel tears the ring down (and drops the locks) only after
+    // those writes complete, so no successor can append under a late write.
+    int fds[2];
+    uint32_t n = 0;
+    for (int fd : lock_fd_) {
+      if (fd >= 0) fds[n++] = fd;
+    }
+    Status s = ring_.register_files(fds, n);
+    if (!s.ok()) return s;
+  }
   WAL_ASSERT(mode_ == IoMode::sync || ring_.ready());
   thread_ = std::thread([this] { mode_ == IoMode::io_uring ? run_uring() : run_sync(); });
   return Status::Ok();
@@ -405,6 +426,8 @@ void Wal::close() {
     thread_.join();
   }
   WAL_ASSERT(!thread_.joinable());
+  // Nothing is in flight any more: let the ring drop its hold on the lock files.
+  if (ring_.ready()) (void)ring_.unregister_files();
   for (int& fd : lock_fd_) {
     if (fd >= 0) ::close(fd);  // releases the writer lock: the log may be opened again
     fd = -1;
