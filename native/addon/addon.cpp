@@ -274,6 +274,12 @@ bool parse_options(Napi::Env env, Napi::Object o, wal::WalOptions* out) {
   std::string direct = o.Get("direct").IsString() ? o.Get("direct").As<Napi::String>().Utf8Value() : "auto";
   out->direct = direct == "on" ? wal::DirectMode::on : direct == "off" ? wal::DirectMode::off : wal::DirectMode::automatic;
   out->create = !o.Get("create").IsBoolean() || o.Get("create").As<Napi::Boolean>().Value();
+  int64_t lock_wait_ms = out->lock_wait_ms;
+  if (!get_i64(o, "lockWaitMs", &lock_wait_ms) || lock_wait_ms < 0 || lock_wait_ms > 600000) {
+    invalid(env, "lockWaitMs must be 0..600000").ThrowAsJavaScriptException();
+    return false;
+  }
+  out->lock_wait_ms = static_cast<uint32_t>(lock_wait_ms);
   if (o.Get("faults").IsObject()) {
     Napi::Object f = o.Get("faults").As<Napi::Object>();
     bool ok = get_i64(f, "writeErrorAt", &out->faults.write_error_at) && get_i64(f, "fsyncErrorAt", &out->faults.fsync_error_at) &&

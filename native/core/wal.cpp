@@ -181,18 +181,17 @@ Status check_or_create_manifest(const std::string& dir, bool create, Manifest* w
 // One writer per log: an exclusive flock on the manifest, held while open.
 // A writer killed with io_uring writes in flight keeps its lock until those
 // writes have landed (see Wal::start), so a successor waits a bounded time
-// for that rather than failing at once.
-constexpr int kLockWaitMs = 3000;
-
-Status lock_log(const std::string& dir, int* fd_out) {
+// (an fdatasync under load can take seconds) rather than failing at once.
+Status lock_log(const std::string& dir, uint32_t wait_ms, int* fd_out) {
   WAL_ASSERT(fd_out != nullptr && *fd_out < 0);
   std::string path = dir + "/wal.manifest";
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno_status(errno, "open " + path);
+  WAL_ASSERT(wait_ms <= 600000);
   for (int waited_ms = 0;; waited_ms++) {
     if (flock(fd, LOCK_EX | LOCK_NB) == 0) break;
     int err = errno;
-    if (err != EWOULDBLOCK || waited_ms >= kLockWaitMs) {
+    if (err != EWOULDBLOCK || waited_ms >= static_cast<int>(wait_ms)) {
       ::close(fd);
       if (err == EWOULDBLOCK) return Status::Make(Code::locked, dir + " is already open by another writer");
       return errno_status(err, "flock " + path);
@@ -233,7 +232,7 @@ Status Wal::open(const WalOptions& options, std::function<void()> notify, std::u
   if (!s.ok()) return s;
   report->created = created;
   std::unique_ptr<Wal> w(new Wal());
-  s = lock_log(options.dir, &w->lock_fd_[0]);
+  s = lock_log(options.dir, options.lock_wait_ms, &w->lock_fd_[0]);
   if (!s.ok()) return s;
   if (!options.mirror_dir.empty()) {
     Manifest m = wanted;
@@ -243,7 +242,7 @@ Status Wal::open(const WalOptions& options, std::function<void()> notify, std::u
     if (mirror_created && !created) report->notes.push_back("mirror created: every partition copied to it");
   }
   if (!options.mirror_dir.empty()) {
-    s = lock_log(options.mirror_dir, &w->lock_fd_[1]);
+    s = lock_log(options.mirror_dir, options.lock_wait_ms, &w->lock_fd_[1]);
     if (!s.ok()) return s;
   }
   w->options_ = options;

@@ -48,6 +48,7 @@ struct WalOptions {
   IoMode io_mode = IoMode::automatic;
   DirectMode direct = DirectMode::automatic;
   bool create = true;            // create the log when dir is missing or empty
+  uint32_t lock_wait_ms = 10000; // how long open waits for another writer's lock
   Faults faults;
 };
 

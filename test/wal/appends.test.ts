@@ -357,7 +357,8 @@ it('a log that is open is not opened a second time (exactly one writer per parti
     expect(await first.append(0, Buffer.from('first-0'))).toBe(0);
     let refusal: unknown = null;
     try {
-      second = await Wal.open(dir, options);
+      // A short wait: the first writer is alive and will not let go.
+      second = await Wal.open(dir, { ...options, lockWaitMs: 200 });
     } catch (e) {
       refusal = e;
     }
@@ -373,6 +374,7 @@ it('a log that is open is not opened a second time (exactly one writer per parti
       );
     }
     expect(refusal).toBeInstanceOf(WalError);
+    expect((refusal as WalError).code).toBe('WAL_LOCKED');
     // The first handle is unaffected.
     expect(await first.append(0, Buffer.from('first-1'))).toBe(1);
   } finally {

@@ -74,6 +74,7 @@ export interface NativeOpenOptions {
   ioMode?: 'auto' | 'io_uring' | 'sync';
   direct?: 'auto' | 'on' | 'off';
   create?: boolean;
+  lockWaitMs?: number;
   faults?: Record<string, number>;
 }
 

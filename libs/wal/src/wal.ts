@@ -23,6 +23,11 @@ export interface WalOpenOptions {
   direct?: 'auto' | 'on' | 'off';
   /** Create the log when the directory is missing or empty (default true). */
   create?: boolean;
+  /**
+   * How long open waits for another writer's lock (default 10,000 ms), then
+   * WAL_LOCKED. A writer killed mid-write holds it until its last writes land.
+   */
+  lockWaitMs?: number;
   /** Test-only fault injection: the Nth write/fsync/flush (from 0) misbehaves. */
   faults?: WalFaults;
 }
