@@ -340,10 +340,12 @@ function creditOf(tb: { accounts: { account: string; debit: string; credit: stri
 
 /**
  * The general ledger agrees with the policies' figures at the same (asOf, knownAt): each
- * policy's written-premium account holds its written premium; with `upr`, its UPR account
- * holds its unearned premium (only where every month through asOf has been trued up).
+ * policy's written-premium account holds its written premium; with `upr`, each currency's
+ * UPR account (a portfolio account, upr:<CUR>) holds the sum of the unearned premium of the
+ * currency's policies, to the cent (only where every month through asOf has been trued up).
  */
 async function ledgerMatchesPolicies(ch: Checker, log: RunLog, tb: { accounts: { account: string; debit: string; credit: string }[] }, asOf: string, knownAt: string, upr: boolean): Promise<void> {
+  const unearned = new Map<string, Money>();
   for (const p of log.policies) {
     const g = await ch.getKnown(`/v1/policies/${p.id}${qs({ asOf, knownAt })}`);
     if (!g) continue;
@@ -351,10 +353,21 @@ async function ledgerMatchesPolicies(ch: Checker, log: RunLog, tb: { accounts: {
     const cur = g.body.currency as string;
     const written = creditOf(tb, `written-premium:${cur}:policy/${p.id}`);
     if (written !== m(g.body.written)) ch.ledgerMismatches.push({ what: `ledger written premium of ${p.id} at ${asOf} @${knownAt} is ${money(Number(written))}, the policy says ${g.body.written}`, detail: g.body });
-    if (upr) {
-      const held = creditOf(tb, `upr:${cur}:policy/${p.id}`);
-      if (held !== m(g.body.unearned)) ch.ledgerMismatches.push({ what: `UPR of ${p.id} at close (${asOf} @${knownAt}) is ${money(Number(held))}, unearned is ${g.body.unearned}`, detail: g.body });
-    }
+    unearned.set(cur, (unearned.get(cur) ?? 0n) + m(g.body.unearned));
+  }
+  if (!upr) return;
+  const currencies = new Set(unearned.keys());
+  for (const line of tb.accounts) {
+    if (!line.account.startsWith('upr:')) continue;
+    const cur = line.account.slice('upr:'.length);
+    if (!/^[A-Z]{3}$/.test(cur)) ch.ledgerMismatches.push({ what: `UPR account ${line.account} at ${asOf} @${knownAt} is not a per-currency account`, detail: line });
+    currencies.add(cur);
+  }
+  for (const cur of currencies) {
+    ch.checks++;
+    const held = creditOf(tb, `upr:${cur}`);
+    const expected = unearned.get(cur) ?? 0n;
+    if (held !== expected) ch.ledgerMismatches.push({ what: `UPR:${cur} at close (${asOf} @${knownAt}) is ${money(Number(held))}, the sum of its policies' unearned is ${money(Number(expected))}`, detail: { currency: cur } });
   }
 }
 
@@ -420,8 +433,8 @@ async function checkRun(api: Api, log: RunLog, seed: number): Promise<{ ch: Chec
     await ledgerMatchesPolicies(ch, log, tb, asOf, a.body.knownAt as string, false);
   }
 
-  // At each close: the books cut at (last day of the month, closedAt) hold every policy's
-  // unearned premium in its UPR account (written, less the true-ups posted by the closes).
+  // At each close: the books cut at (last day of the month, closedAt) hold, in each currency's
+  // UPR account, the sum of its policies' unearned premium (written, less the true-ups posted by the closes).
   for (const close of log.closes) {
     const asOf = lastDay(close.through);
     const a = await ch.get(`/v1/reports/trial-balance${qs({ asOf, knownAt: close.closedAt })}`);

@@ -145,14 +145,20 @@ describe('period close, reports, audit and batch over HTTP', () => {
     return out;
   }
 
-  /** Right after closing `month`: every policy's UPR at the month end is its booked closing unearned premium. */
+  /**
+   * Right after closing `month`: UPR:<CUR> at the month end is the sum of the
+   * currency's policies' booked closing unearned premium, to the cent (the UPR
+   * is a portfolio account per currency; the report is the subledger).
+   */
   async function expectUprIsBookedUnearned(month: string, closedAt: string): Promise<void> {
     const last = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)).toISOString().slice(0, 10);
     const upr = await uprBalances(last, closedAt);
+    for (const account of upr.keys()) expect(account).toMatch(/^upr:[A-Z]{3}$/);
     const report = await premiums({ from: month, to: month, knownAt: closedAt });
     const unearned = new Map<string, bigint>();
-    for (const line of report.body.policies as { policyId: string; closingUnearned: string }[]) {
-      if (cents(line.closingUnearned) !== 0n || upr.has(`upr:EUR:policy/${line.policyId}`)) unearned.set(`upr:EUR:policy/${line.policyId}`, cents(line.closingUnearned));
+    for (const line of report.body.policies as { policyId: string; currency: string; closingUnearned: string }[]) {
+      const account = `upr:${line.currency}`;
+      unearned.set(account, (unearned.get(account) ?? 0n) + cents(line.closingUnearned));
     }
     for (const [account, balance] of upr) if (balance === 0n) upr.delete(account);
     for (const [account, balance] of unearned) if (balance === 0n) unearned.delete(account);
@@ -256,7 +262,7 @@ describe('period close, reports, audit and batch over HTTP', () => {
           { account: 'premium-receivable:EUR:policy/P-1', currency: 'EUR', debit: '355.00', credit: '0.00' },
           { account: 'written-premium:EUR:policy/P-1', currency: 'EUR', debit: '0.00', credit: '355.00' },
           { account: 'change-in-upr:EUR', currency: 'EUR', debit: '355.00', credit: '0.00' },
-          { account: 'upr:EUR:policy/P-1', currency: 'EUR', debit: '0.00', credit: '355.00' },
+          { account: 'upr:EUR', currency: 'EUR', debit: '0.00', credit: '355.00' },
         ],
       },
     });
@@ -391,7 +397,7 @@ describe('period close, reports, audit and batch over HTTP', () => {
       accounts: [
         { account: 'change-in-upr:EUR', debit: '3340.00', credit: '0.00' },
         { account: 'premium-receivable:EUR:policy/P-1', debit: '3650.00', credit: '0.00' },
-        { account: 'upr:EUR:policy/P-1', debit: '0.00', credit: '3340.00' },
+        { account: 'upr:EUR', debit: '0.00', credit: '3340.00' },
         { account: 'written-premium:EUR:policy/P-1', debit: '0.00', credit: '3650.00' },
       ],
       totals: { debit: '6990.00', credit: '6990.00' },
@@ -407,7 +413,7 @@ describe('period close, reports, audit and batch over HTTP', () => {
       { account: 'claims-paid:EUR:claim/C-1', debit: '300.00', credit: '0.00' },
       { account: 'claims-reserve:EUR:claim/C-1', debit: '0.00', credit: '700.00' },
       { account: 'premium-receivable:EUR:policy/P-1', debit: '4005.00', credit: '0.00' },
-      { account: 'upr:EUR:policy/P-1', debit: '0.00', credit: '3366.00' },
+      { account: 'upr:EUR', debit: '0.00', credit: '3366.00' },
       { account: 'written-premium:EUR:policy/P-1', debit: '0.00', credit: '4005.00' },
     ]);
     expect((await tb('2025-02-28', t.close2)).totals).toEqual({ debit: '8371.00', credit: '8371.00' });
@@ -600,12 +606,11 @@ describe('period close, reports, audit and batch over HTTP', () => {
       trueUps: [{ currency: 'EUR', policies: 3, amount: '713.00' }],
     });
     t.close3 = results[1].body.closedAt;
-    // Per policy: what the close moved on each UPR (the trial balance just before it and as closed).
+    // What the close moved on the currency's UPR (the trial balance just before it and as closed): 341.00 + 62.00 + 310.00.
     expect(await uprMovement('2025-03-31', results[0].body.recordedAt, t.close3)).toEqual({
-      'upr:EUR:policy/P-1': '-341.00',
-      'upr:EUR:policy/P-B': '-62.00',
-      'upr:EUR:policy/P-C': '-310.00',
+      'upr:EUR': '-713.00',
     });
+    expect(results[1].body.trueUps).toHaveLength(1);
     await expectUprIsBookedUnearned('2025-03', t.close3);
     expect(results[2].body).toMatchObject({ code: 'period_already_closed' });
     expect((await audit('policy', 'P-C')).body.events.map((e: { type: string; bookingPeriod: string }) => [e.type, e.bookingPeriod])).toEqual([
@@ -635,13 +640,15 @@ describe('period close, reports, audit and batch over HTTP', () => {
       openingUnearned: '0.00',
       closingUnearned: '3674.00',
     });
-    // The trial balance as closed: P-C's UPR is its booked closing unearned.
+    // The trial balance as closed: UPR:EUR is the booked closing unearned of the EUR policies (3025 + 668 + 3340), P-C's 3340.00 among them.
     const tb = await trialBalance({ asOf: '2025-03-31', knownAt: t.close3 });
-    expect(tb.body.accounts.find((a: { account: string }) => a.account === 'upr:EUR:policy/P-C')).toEqual({
-      account: 'upr:EUR:policy/P-C',
-      debit: '0.00',
-      credit: '3340.00',
-    });
+    expect(tb.body.accounts.filter((a: { account: string }) => a.account.startsWith('upr:'))).toEqual([
+      {
+        account: 'upr:EUR',
+        debit: '0.00',
+        credit: '7033.00',
+      },
+    ]);
   });
 
   test('every report identity of api.md holds exactly at many (from, to, basis, knownAt) and (asOf, knownAt)', async () => {
@@ -719,15 +726,14 @@ describe('period close, reports, audit and batch over HTTP', () => {
     const close = await created('/v1/periods/2025-04/close', { commandId: cid() }, 'finance');
     expect(close.body.trueUps).toEqual([{ currency: 'EUR', policies: 3, amount: '767.00' }]);
     expect(await uprMovement('2025-04-30', beforeClose, close.body.closedAt)).toEqual({
-      'upr:EUR:policy/P-1': '-330.00',
-      'upr:EUR:policy/P-B': '-90.00',
-      'upr:EUR:policy/P-C': '-347.00',
+      'upr:EUR': '-767.00',
     });
     await expectUprIsBookedUnearned('2025-04', close.body.closedAt);
-    // After the April close each policy's UPR at 2025-04-30 is its unearned premium: e.g. P-C 4001.00 - 657.00.
+    // After the April close UPR:EUR at 2025-04-30 is the sum of the policies' unearned premium, P-C's 4001.00 - 657.00 among them.
     const tb = await trialBalance({ asOf: '2025-04-30' });
-    expect(tb.body.accounts.find((a: { account: string }) => a.account === 'upr:EUR:policy/P-C')).toMatchObject({ credit: '3344.00' });
     const apr = await premiums({ from: '2025-04', to: '2025-04' });
+    expect(tb.body.accounts.find((a: { account: string }) => a.account === 'upr:EUR')).toEqual({ account: 'upr:EUR', debit: '0.00', credit: apr.body.totals.closingUnearned });
+    expect(cents(apr.body.totals.closingUnearned)).toBe(apr.body.policies.reduce((s: bigint, l: { closingUnearned: string }) => s + cents(l.closingUnearned), 0n));
     expect(apr.body.policies.find((p: { policyId: string }) => p.policyId === 'P-C')).toMatchObject({ closingUnearned: '3344.00' });
   });
 });

@@ -1,20 +1,22 @@
 // Closing a month (domain.md, "Time" and "Double entry"). Closing month M at
 // system time T seals M and every earlier month still open, and posts the
-// earned-premium true-up of every policy: UPR Dr / change in UPR Cr for the
-// premium earned through the last day of M that no earlier close posted.
+// earned-premium true-up per currency: UPR Dr / change in UPR Cr for the
+// premium earned through the last day of M, summed over the currency's
+// policies, that no earlier close posted.
 //
-// What earlier closes posted is read from the log itself (the journal lines of
-// every earlier PeriodClosed event on the policy's UPR account), never kept
-// aside: after a close the posted total of a policy is its cumulative earned
-// premium through the end of that month, as known then. A change recorded
-// later for a closed month (a back-dated endorsement, a cancellation)
-// therefore lands in the true-up of the next close: booked in the first open
-// month, as catch-up.
+// The unearned premium reserve is a portfolio account per currency
+// (`upr:EUR`, like `change-in-upr:EUR`). What earlier closes posted is read
+// from the log itself (the UPR lines of every earlier PeriodClosed event, per
+// currency), never kept aside: after a close the posted total of a currency
+// is the sum of its policies' cumulative earned premium through the end of
+// that month, as known then. A change recorded later for a closed month (a
+// back-dated endorsement, a cancellation) therefore lands in the true-up of
+// the next close: booked in the first open month, as catch-up. A policy's own
+// unearned premium is the premium report's (the subledger's) figure.
 //
-// Size. One close is one log record, and a record is at most 1 MiB: the
-// journal names every policy's UPR (one line each, ~80-140 bytes), while the
-// P&L side (change in UPR, an account per currency) gets one net line per
-// currency and the payload and response carry per-currency totals only.
+// Size. One close is one log record (at most 1 MiB): its journal has two
+// lines per currency and its payload per-currency totals, whatever the number
+// of policies.
 import { z } from 'zod';
 import { lastDay, nextPeriod, isPeriod, type Period } from '../shared/dates';
 import { type Decimal, ZERO, formatMoney } from '../shared/decimal';
@@ -22,7 +24,7 @@ import { PeriodAlreadyClosedError } from '../shared/errors';
 import type { Decision, DomainEvent, RecordedEvent } from '../shared/events';
 import type { EntityRef } from '../shared/ids';
 import { account, assertBalanced, type JournalLine } from '../shared/journal';
-import { CHANGE_IN_UPR, policyAccounts } from '../nonlife/accounts';
+import { CHANGE_IN_UPR, UNEARNED_PREMIUM_RESERVE } from '../nonlife/accounts';
 import { StoredMoneySchema } from '../nonlife/events';
 import { CommandIdSchema, CurrencySchema } from '../nonlife/fields';
 import { earnedTrueUp, type PolicyState } from '../nonlife/policy';
@@ -43,8 +45,8 @@ const PeriodSchema = z.string().refine(isPeriod, { message: 'must be a month YYY
 /** The true-ups of one close in one currency. */
 export const PeriodTrueUpTotalSchema = z.strictObject({
   currency: CurrencySchema,
-  /** Policies with a non-zero true-up. */
-  policies: z.number().int().positive(),
+  /** The currency's policies with premium earned through the month end (those the cumulative true-up sums over). */
+  policies: z.number().int().nonnegative(),
   /** Net amount posted (UPR Dr / change in UPR Cr; negative reverses an over-posting). */
   amount: StoredMoneySchema,
 });
@@ -61,16 +63,16 @@ export const PeriodClosedPayloadSchema = z.strictObject({
    * month) and lists `through` alone.
    */
   periods: z.array(PeriodSchema).min(1),
-  /** Per currency (sorted); the amount per policy is its UPR line in the journal. */
+  /** Per currency (sorted), the currencies with a non-zero true-up; the journal has one UPR and one change-in-UPR line each. */
   trueUps: z.array(PeriodTrueUpTotalSchema),
 });
 export type PeriodClosedPayload = z.infer<typeof PeriodClosedPayloadSchema>;
 export type PeriodClosed = DomainEvent<typeof PERIOD_CLOSED_TYPE, PeriodClosedPayload>;
 
-/** A policy as the close reads it, with the earned premium earlier closes posted for it (see postedTrueUps). */
-export interface PolicyTrueUpBasis {
-  policy: PolicyState;
-  posted: Decimal;
+/** What the close reads: every policy, and what earlier closes posted per currency (see postedTrueUps). */
+export interface TrueUpBasis {
+  policies: readonly PolicyState[];
+  posted: ReadonlyMap<string, Decimal>;
 }
 
 export function isPeriodClosedEvent(event: DomainEvent | RecordedEvent): boolean {
@@ -87,24 +89,27 @@ export function parsePeriodClosedEvent(event: DomainEvent | RecordedEvent): Peri
 }
 
 /**
- * What the PeriodClosed events among `events` posted, per account: debits
- * minus credits (other events are ignored). A policy's posted earned premium
- * is the entry of its UPR account (postedTrueUp).
+ * The earned premium the PeriodClosed events among `events` posted, per
+ * currency: debits minus credits of their UPR lines (other events are
+ * ignored). A line on a UPR account namespaced below the currency (a
+ * per-policy UPR of an older log) counts for its currency too.
  */
 export function postedTrueUps(events: Iterable<DomainEvent | RecordedEvent>): Map<string, Decimal> {
   const posted = new Map<string, Decimal>();
   for (const event of events) {
     if (!isPeriodClosedEvent(event)) continue;
     for (const line of parsePeriodClosedEvent(event).journal.lines) {
-      posted.set(line.account, (posted.get(line.account) ?? ZERO).plus(line.debit).minus(line.credit));
+      const upr = account(UNEARNED_PREMIUM_RESERVE, line.currency);
+      if (line.account !== upr && !line.account.startsWith(`${upr}:`)) continue;
+      posted.set(line.currency, (posted.get(line.currency) ?? ZERO).plus(line.debit).minus(line.credit));
     }
   }
   return posted;
 }
 
-/** The earned premium earlier closes posted for `policy`, from postedTrueUps. */
-export function postedTrueUp(posted: ReadonlyMap<string, Decimal>, policy: Pick<PolicyState, 'policyId' | 'currency'>): Decimal {
-  return posted.get(policyAccounts(policy.policyId, policy.currency).upr) ?? ZERO;
+/** The earned premium earlier closes posted in `currency`, from postedTrueUps. */
+export function postedTrueUp(posted: ReadonlyMap<string, Decimal>, currency: string): Decimal {
+  return posted.get(currency) ?? ZERO;
 }
 
 /** Months newly sealed by closing through `through` when `previous` was closed through already. */
@@ -116,42 +121,36 @@ export function newlyClosedPeriods(previous: Period | null, through: Period): Pe
 }
 
 /**
- * Closes `period` (and every earlier open month). `bases`: every policy the
- * close reads, with what earlier closes posted for it. Throws
- * PeriodAlreadyClosedError when `period` is already closed.
+ * Closes `period` (and every earlier open month). `basis`: every policy the
+ * close reads, and what earlier closes posted per currency. Per currency with
+ * a non-zero true-up the journal has one UPR line and one change-in-UPR line.
+ * Throws PeriodAlreadyClosedError when `period` is already closed.
  */
-export function decideClosePeriod(
-  calendar: Pick<PeriodCalendar, 'closedThrough'>,
-  period: Period,
-  bases: readonly PolicyTrueUpBasis[],
-): Decision {
+export function decideClosePeriod(calendar: Pick<PeriodCalendar, 'closedThrough'>, period: Period, basis: TrueUpBasis): Decision {
   if (!isPeriod(period)) throw new Error(`not a month: ${period}`);
   const previous = calendar.closedThrough;
   if (previous !== null && period <= previous) throw new PeriodAlreadyClosedError(period);
   const throughDate = lastDay(period);
-  const sorted = [...bases].sort((a, b) => (a.policy.policyId < b.policy.policyId ? -1 : a.policy.policyId > b.policy.policyId ? 1 : 0));
-  for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i].policy.policyId === sorted[i - 1].policy.policyId) throw new Error(`policy ${sorted[i].policy.policyId} given twice`);
+  const seen = new Set<string>();
+  const earned = new Map<string, { policies: number; amount: Decimal }>();
+  for (const currency of basis.posted.keys()) earned.set(currency, { policies: 0, amount: ZERO });
+  for (const policy of basis.policies) {
+    if (seen.has(policy.policyId)) throw new Error(`policy ${policy.policyId} given twice`);
+    seen.add(policy.policyId);
+    const amount = earnedTrueUp(policy, throughDate);
+    const total = earned.get(policy.currency) ?? { policies: 0, amount: ZERO };
+    earned.set(policy.currency, { policies: total.policies + (amount.isZero() ? 0 : 1), amount: total.amount.plus(amount) });
   }
   const lines: JournalLine[] = [];
-  const byCurrency = new Map<string, { policies: number; amount: Decimal }>();
-  for (const { policy, posted } of sorted) {
-    const amount = earnedTrueUp(policy, throughDate).minus(posted);
+  const trueUps: PeriodTrueUpTotal[] = [];
+  for (const currency of [...earned.keys()].sort()) {
+    const { policies, amount: cumulative } = earned.get(currency) as { policies: number; amount: Decimal };
+    const amount = cumulative.minus(postedTrueUp(basis.posted, currency));
     if (amount.isZero()) continue;
-    const { upr } = policyAccounts(policy.policyId, policy.currency);
-    lines.push(uprLine(upr, policy.currency, amount));
-    const total = byCurrency.get(policy.currency) ?? { policies: 0, amount: ZERO };
-    byCurrency.set(policy.currency, { policies: total.policies + 1, amount: total.amount.plus(amount) });
+    lines.push(uprLine(account(UNEARNED_PREMIUM_RESERVE, currency), currency, amount));
+    lines.push(changeInUprLine(account(CHANGE_IN_UPR, currency), currency, amount));
+    trueUps.push({ currency, policies, amount: formatMoney(amount) });
   }
-  const currencies = [...byCurrency.keys()].sort();
-  for (const currency of currencies) {
-    const net = (byCurrency.get(currency) as { amount: Decimal }).amount;
-    if (!net.isZero()) lines.push(changeInUprLine(account(CHANGE_IN_UPR, currency), currency, net));
-  }
-  const trueUps: PeriodTrueUpTotal[] = currencies.map((currency) => {
-    const { policies, amount } = byCurrency.get(currency) as { policies: number; amount: Decimal };
-    return { currency, policies, amount: formatMoney(amount) };
-  });
   const journal = { lines };
   assertBalanced(journal);
   const payload: PeriodClosedPayload = { through: period, previousThrough: previous, periods: newlyClosedPeriods(previous, period), trueUps };
@@ -175,13 +174,13 @@ export function decideClosePeriod(
   };
 }
 
-/** The policy's side of a true-up: UPR debited by what was earned (credited when reversing). */
+/** The reserve side of a true-up: the currency's UPR debited by what was earned (credited when reversing). */
 function uprLine(name: string, currency: string, amount: Decimal): JournalLine {
   const value = formatMoney(amount.abs());
   return amount.isPositive() ? { account: name, currency, debit: value, credit: '0.00' } : { account: name, currency, debit: '0.00', credit: value };
 }
 
-/** The P&L side, netted per currency: change in UPR credited by the net earned (debited when net negative). */
+/** The P&L side: change in UPR credited by what was earned (debited when reversing). */
 function changeInUprLine(name: string, currency: string, net: Decimal): JournalLine {
   const value = formatMoney(net.abs());
   return net.isPositive() ? { account: name, currency, debit: '0.00', credit: value } : { account: name, currency, debit: value, credit: '0.00' };

@@ -1,6 +1,10 @@
 // Ledger accounts of non-life premium and their journal entries (domain.md,
 // "Double entry"). Accounts a holder or auditor drills into are namespaced by
-// policy; the P&L-side movement account and cash by currency only.
+// policy (receivable, written premium, return premium payable); the unearned
+// premium reserve is a portfolio account per currency (`upr:EUR`), like the
+// P&L-side movement account and cash: the period close trues it up with one
+// line per currency, and a policy's own unearned premium is in the premium
+// report (the subledger), not in a ledger account.
 import type { IsoDate } from '../shared/dates';
 import { type Decimal, ZERO } from '../shared/decimal';
 import { entityKey } from '../shared/ids';
@@ -29,7 +33,7 @@ export function policyAccounts(policyId: string, currency: string): PolicyAccoun
     currency,
     premiumReceivable: account(PREMIUM_RECEIVABLE, currency, policy),
     writtenPremium: account(WRITTEN_PREMIUM, currency, policy),
-    upr: account(UNEARNED_PREMIUM_RESERVE, currency, policy),
+    upr: account(UNEARNED_PREMIUM_RESERVE, currency),
     changeInUpr: account(CHANGE_IN_UPR, currency),
     returnPremiumPayable: account(RETURN_PREMIUM_PAYABLE, currency, policy),
     cash: account(CASH, currency),

@@ -57,7 +57,7 @@ describe('bind', () => {
       { account: 'premium-receivable:EUR:policy/P-1', currency: 'EUR', debit: '3000.00', credit: '0.00' },
       { account: 'written-premium:EUR:policy/P-1', currency: 'EUR', debit: '0.00', credit: '3000.00' },
       { account: 'change-in-upr:EUR', currency: 'EUR', debit: '3000.00', credit: '0.00' },
-      { account: 'upr:EUR:policy/P-1', currency: 'EUR', debit: '0.00', credit: '3000.00' },
+      { account: 'upr:EUR', currency: 'EUR', debit: '0.00', credit: '3000.00' },
     ]);
   });
 
@@ -82,7 +82,7 @@ describe('endorse', () => {
       ['premium-receivable:EUR:policy/P-1', '931.51', '0.00'],
       ['written-premium:EUR:policy/P-1', '0.00', '931.51'],
       ['change-in-upr:EUR', '931.51', '0.00'],
-      ['upr:EUR:policy/P-1', '0.00', '931.51'],
+      ['upr:EUR', '0.00', '931.51'],
     ]);
   });
 
@@ -116,7 +116,7 @@ describe('endorse', () => {
     expect(events[1].journal.lines.map((l) => [l.account, l.debit, l.credit])).toEqual([
       ['written-premium:EUR:policy/P-1', '366.00', '0.00'],
       ['return-premium-payable:EUR:policy/P-1', '0.00', '366.00'],
-      ['upr:EUR:policy/P-1', '366.00', '0.00'],
+      ['upr:EUR', '366.00', '0.00'],
       ['change-in-upr:EUR', '0.00', '366.00'],
     ]);
   });
@@ -167,6 +167,7 @@ describe('cancel', () => {
     expect(figures(state, '2026-06-01')).toMatchObject({ status: 'cancelled', written: '739.73', earned: '739.73', unearned: '0.00' });
     expect(creditBalance(events, accounts.writtenPremium).toFixed(2)).toBe('739.73');
     expect(creditBalance(events, accounts.returnPremiumPayable).toFixed(2)).toBe('2260.27');
+    expect(accounts.upr).toBe('upr:EUR'); // a portfolio account per currency: these are the policy's contribution lines
     expect(creditBalance(events, accounts.upr).toFixed(2)).toBe('739.73'); // earned by the period-close true-up
   });
 
@@ -261,7 +262,7 @@ describe('events and journal', () => {
     expect(earnedTrueUp(state, '2025-03-31').toFixed(2)).toBe('739.73');
     expect(earnedTrueUp(state, '2025-12-31').toFixed(2)).toBe('3000.00');
     expect(earnedPremiumEntry(accounts, earnedTrueUp(state, '2025-03-31')).lines.map((l) => [l.account, l.debit, l.credit])).toEqual([
-      ['upr:EUR:policy/P-1', '739.73', '0.00'],
+      ['upr:EUR', '739.73', '0.00'],
       ['change-in-upr:EUR', '0.00', '739.73'],
     ]);
   });

@@ -74,9 +74,11 @@ export function policyFigures(state: PolicyState, asOf: IsoDate): PolicyFigures 
 }
 
 /**
- * Cumulative earned premium valid on `throughDate`: what the period-close
- * true-up has to have posted (UPR Dr / change in UPR Cr) by then. Post the
- * difference to what is already posted (see earnedPremiumEntry).
+ * Cumulative earned premium valid on `throughDate`: the policy's share of
+ * what the period-close true-up has to have posted (UPR Dr / change in UPR Cr,
+ * on the currency's UPR) by then. The close posts, per currency, the sum over
+ * the currency's policies minus what earlier closes posted (see
+ * decideClosePeriod, earnedPremiumEntry).
  */
 export function earnedTrueUp(state: PolicyState, throughDate: IsoDate): Decimal {
   return policyFigures(state, throughDate).earned;

@@ -76,6 +76,7 @@ describe('dated written-premium postings', () => {
         const { states, events } = play(script);
         const final = states[states.length - 1];
         const accounts = policyAccounts(final.policyId, final.currency);
+        check(accounts.upr === `upr:${final.currency}`, () => `UPR ${accounts.upr} is not the currency's`);
         const dates = consecutiveDates(addDays(final.term.start, -2), daysBetween(final.term.start, final.term.end) + 4);
         for (const event of events) {
           assertBalanced(event.journal, event.effectiveDate);
@@ -101,7 +102,7 @@ describe('dated written-premium postings', () => {
             const written = policyFigures(states[k], asOf).written;
             const ledger = creditBalance(known, accounts.writtenPremium, asOf);
             check(ledger.eq(written), () => `written-premium account ${ledger} != written ${written} on ${asOf} after ${k + 1} events`);
-            // Before any true-up the UPR holds all of the written premium.
+            // Before any true-up the policy's contribution lines to the currency's UPR (upr:<CUR>; `known` is this policy's events only) sum to its written premium.
             const upr = creditBalance(known, accounts.upr, asOf);
             check(upr.eq(written), () => `UPR ${upr} != written ${written} on ${asOf} after ${k + 1} events`);
             // Receivable less return premium payable = written premium: every posting has its counterpart on the same date.
@@ -163,10 +164,10 @@ describe('a back-dated endorsement recorded after a later one (the case the ledg
       ['premium-receivable:EUR:policy/P-1', '23559.70', '0.00', undefined],
       ['written-premium:EUR:policy/P-1', '0.00', '23559.70', undefined],
       ['change-in-upr:EUR', '23559.70', '0.00', undefined],
-      ['upr:EUR:policy/P-1', '0.00', '23559.70', undefined],
+      ['upr:EUR', '0.00', '23559.70', undefined],
       ['written-premium:EUR:policy/P-1', '0.01', '0.00', '2025-01-09'],
       ['premium-receivable:EUR:policy/P-1', '0.00', '0.01', '2025-01-09'],
-      ['upr:EUR:policy/P-1', '0.01', '0.00', '2025-01-09'],
+      ['upr:EUR', '0.01', '0.00', '2025-01-09'],
       ['change-in-upr:EUR', '0.00', '0.01', '2025-01-09'],
     ]);
   });

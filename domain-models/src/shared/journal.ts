@@ -12,7 +12,7 @@ import type { IsoDate } from './dates';
 import { Decimal, ZERO, formatMoney } from './decimal';
 
 export interface JournalLine {
-  /** Namespaced by currency and, where it matters, entity: "upr:EUR:policy/P-1". */
+  /** Namespaced by currency and, where it matters, entity: "premium-receivable:EUR:policy/P-1", "upr:EUR". */
   account: string;
   currency: string;
   /** Exactly one of debit/credit is non-zero; both are money strings >= 0. */
