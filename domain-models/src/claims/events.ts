@@ -1,7 +1,7 @@
 // Claim events: type names, schema version and the zod schema of each payload
 // in its stored (JSON) form. Movement dates are the envelope's effectiveDate.
 import { z } from 'zod';
-import type { DomainEvent, RecordedEvent } from '../shared/events';
+import { eventFamily, type DomainEvent, type RecordedEvent } from '../shared/events';
 import { CurrencySchema, EntityIdSchema, IsoDateSchema } from '../nonlife/fields';
 import { StoredMoneySchema } from '../nonlife/events';
 
@@ -54,16 +54,13 @@ export type ClaimPaid = DomainEvent<'ClaimPaid', ClaimPaidPayload>;
 export type ClaimClosed = DomainEvent<'ClaimClosed', ClaimClosedPayload>;
 export type ClaimEvent = ClaimOpened | ClaimReserveChanged | ClaimPaid | ClaimClosed;
 
+const claimEvents = eventFamily('claim', CLAIM_EVENT_VERSION, CLAIM_EVENT_PAYLOADS);
+
 export function isClaimEventType(type: string): type is ClaimEventType {
-  return Object.prototype.hasOwnProperty.call(CLAIM_EVENT_PAYLOADS, type);
+  return claimEvents.isType(type);
 }
 
 /** Checks a stored event's type, version and payload; throws on anything a v1 reader cannot fold. */
 export function parseClaimEvent(event: DomainEvent | RecordedEvent): ClaimEvent {
-  if (!isClaimEventType(event.type)) throw new Error(`not a claim event: ${event.type}`);
-  if (event.v !== CLAIM_EVENT_VERSION) {
-    throw new Error(`${event.type} v${event.v} is not v${CLAIM_EVENT_VERSION}: upcast it first (migrations/)`);
-  }
-  const payload = CLAIM_EVENT_PAYLOADS[event.type].parse(event.payload);
-  return { ...event, payload } as ClaimEvent;
+  return claimEvents.parse(event) as ClaimEvent;
 }

@@ -3,7 +3,7 @@
 // "YYYY-MM-DD". A change of a payload is a new version plus an upcaster in
 // migrations/, never an edit of v1.
 import { z } from 'zod';
-import type { DomainEvent, RecordedEvent } from '../shared/events';
+import { eventFamily, type DomainEvent, type RecordedEvent } from '../shared/events';
 import { parseDecimal } from '../shared/decimal';
 import { CurrencySchema, EntityIdSchema, IsoDateSchema } from './fields';
 
@@ -68,16 +68,13 @@ export type PolicyCancelled = DomainEvent<'PolicyCancelled', PolicyCancelledPayl
 export type PremiumPaymentReceived = DomainEvent<'PremiumPaymentReceived', PremiumPaymentReceivedPayload>;
 export type PolicyEvent = PolicyBound | PolicyEndorsed | PolicyCancelled | PremiumPaymentReceived;
 
+const policyEvents = eventFamily('policy', POLICY_EVENT_VERSION, POLICY_EVENT_PAYLOADS);
+
 export function isPolicyEventType(type: string): type is PolicyEventType {
-  return Object.prototype.hasOwnProperty.call(POLICY_EVENT_PAYLOADS, type);
+  return policyEvents.isType(type);
 }
 
 /** Checks a stored event's type, version and payload; throws on anything a v1 reader cannot fold. */
 export function parsePolicyEvent(event: DomainEvent | RecordedEvent): PolicyEvent {
-  if (!isPolicyEventType(event.type)) throw new Error(`not a policy event: ${event.type}`);
-  if (event.v !== POLICY_EVENT_VERSION) {
-    throw new Error(`${event.type} v${event.v} is not v${POLICY_EVENT_VERSION}: upcast it first (migrations/)`);
-  }
-  const payload = POLICY_EVENT_PAYLOADS[event.type].parse(event.payload);
-  return { ...event, payload } as PolicyEvent;
+  return policyEvents.parse(event) as PolicyEvent;
 }

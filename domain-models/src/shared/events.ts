@@ -30,3 +30,23 @@ export interface Decision {
   events: DomainEvent[];
   result: Record<string, unknown>;
 }
+
+/** A zod-like payload schema: anything with `parse`. */
+interface PayloadSchema {
+  parse(value: unknown): unknown;
+}
+
+/**
+ * Reads stored events of one family (policy, claim, ...): checks the type is
+ * one of `payloads`, the version is the current one (older versions must be
+ * upcast through migrations/ first) and the payload's schema.
+ */
+export function eventFamily<P extends Record<string, PayloadSchema>>(family: string, version: number, payloads: P) {
+  const isType = (type: string): type is Extract<keyof P, string> => Object.prototype.hasOwnProperty.call(payloads, type);
+  const parse = (event: DomainEvent | RecordedEvent): DomainEvent => {
+    if (!isType(event.type)) throw new Error(`not a ${family} event: ${event.type}`);
+    if (event.v !== version) throw new Error(`${event.type} v${event.v} is not v${version}: upcast it first (migrations/)`);
+    return { ...event, payload: payloads[event.type].parse(event.payload) as Record<string, unknown> };
+  };
+  return { isType, parse };
+}
