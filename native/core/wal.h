@@ -99,6 +99,7 @@ class Wal {
   void run_sync();
   bool take_flush(uint32_t p);
   Status roll_segment_if_full(uint32_t p);
+  Status zero_ahead(uint32_t p);
   void start_uring_flush(uint32_t p);
   void submit_copy(uint32_t p, int copy, uint64_t done_bytes);
   void on_cqe(const io_uring_cqe& cqe);
@@ -119,7 +120,8 @@ class Wal {
   Ring ring_;
   int event_fd_ = -1;
   uint64_t event_value_ = 0;
-  bool event_armed_ = false;  // an eventfd read is in the kernel (I/O thread only)
+  bool event_armed_ = false;
+  uint8_t* zeros_ = nullptr;  // kZeroAheadBytes of zeros, block-aligned for O_DIRECT  // an eventfd read is in the kernel (I/O thread only)
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> failed_{false};
