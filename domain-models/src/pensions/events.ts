@@ -1,0 +1,181 @@
+// Fund and member events (v1): type names and the zod schema of each payload
+// in its stored (JSON) form: money "1200.00", units/NAV/rates "800.000000".
+// A change of a payload is a new version plus an upcaster in migrations/,
+// never an edit of v1.
+//
+// A contribution, a switch and a fee touch several entities; their decision
+// carries one event per entity touched (made durable together), and each
+// fold reads only its own entity's events. The journal lives on the fund
+// events (the fund holds the money); the member events mirror the unit
+// movements with an empty journal, so nothing is posted twice.
+import { z } from 'zod';
+import { eventFamily, type DomainEvent, type RecordedEvent } from '../shared/events';
+import { CurrencySchema, EntityIdSchema } from '../nonlife/fields';
+import { StoredMoneySchema, StoredRateSchema } from '../nonlife/events';
+
+export const FUND_EVENT_VERSION = 1;
+export const MEMBER_EVENT_VERSION = 1;
+
+/** Stored units, NAV per unit or rate: >= 0, exactly 6 fraction digits. */
+export const StoredUnitsSchema = StoredRateSchema;
+
+// ---------------------------------------------------------------- fund
+
+export const FundLaunchedPayloadSchema = z.strictObject({
+  fundId: EntityIdSchema,
+  currency: CurrencySchema,
+  launchNavPerUnit: StoredUnitsSchema,
+});
+export type FundLaunchedPayload = z.infer<typeof FundLaunchedPayloadSchema>;
+
+/** The NAV for the event's effectiveDate (the valuation date). */
+export const ValuationStruckPayloadSchema = z.strictObject({
+  fundId: EntityIdSchema,
+  netAssets: StoredMoneySchema,
+  /** Units outstanding the NAV was struck on (dealings before the valuation date). */
+  unitsOutstanding: StoredUnitsSchema,
+  navPerUnit: StoredUnitsSchema,
+});
+export type ValuationStruckPayload = z.infer<typeof ValuationStruckPayloadSchema>;
+
+const CauseSchema = z.enum(['contribution', 'switch']);
+
+/** Units issued to a member for `amount` paid into the fund. */
+export const UnitsIssuedPayloadSchema = z.strictObject({
+  fundId: EntityIdSchema,
+  memberId: EntityIdSchema,
+  cause: CauseSchema,
+  /** For a switch: the fund the money came from. */
+  fromFundId: EntityIdSchema.optional(),
+  units: StoredUnitsSchema,
+  amount: StoredMoneySchema,
+  navPerUnit: StoredUnitsSchema,
+});
+export type UnitsIssuedPayload = z.infer<typeof UnitsIssuedPayloadSchema>;
+
+/** Units of a member cancelled for `amount` paid out of the fund (a switch out). */
+export const UnitsCancelledPayloadSchema = z.strictObject({
+  fundId: EntityIdSchema,
+  memberId: EntityIdSchema,
+  cause: z.literal('switch'),
+  toFundId: EntityIdSchema,
+  units: StoredUnitsSchema,
+  amount: StoredMoneySchema,
+  navPerUnit: StoredUnitsSchema,
+});
+export type UnitsCancelledPayload = z.infer<typeof UnitsCancelledPayloadSchema>;
+
+const FeeHoldingSchema = z.strictObject({
+  memberId: EntityIdSchema,
+  /** Holding before the fee. */
+  units: StoredUnitsSchema,
+  value: StoredMoneySchema,
+  fee: StoredMoneySchema,
+  unitsCancelled: StoredUnitsSchema,
+});
+
+export const FeeChargedPayloadSchema = z.strictObject({
+  fundId: EntityIdSchema,
+  rate: StoredUnitsSchema,
+  navPerUnit: StoredUnitsSchema,
+  /** One per holding with units on the fee date, by memberId. */
+  holdings: z.array(FeeHoldingSchema),
+  totalFee: StoredMoneySchema,
+  totalUnitsCancelled: StoredUnitsSchema,
+});
+export type FeeChargedPayload = z.infer<typeof FeeChargedPayloadSchema>;
+
+export const FUND_EVENT_PAYLOADS = {
+  FundLaunched: FundLaunchedPayloadSchema,
+  ValuationStruck: ValuationStruckPayloadSchema,
+  UnitsIssued: UnitsIssuedPayloadSchema,
+  UnitsCancelled: UnitsCancelledPayloadSchema,
+  FeeCharged: FeeChargedPayloadSchema,
+} as const;
+
+export type FundEventType = keyof typeof FUND_EVENT_PAYLOADS;
+export const FUND_EVENT_TYPES = Object.keys(FUND_EVENT_PAYLOADS) as FundEventType[];
+
+export type FundLaunched = DomainEvent<'FundLaunched', FundLaunchedPayload>;
+export type ValuationStruck = DomainEvent<'ValuationStruck', ValuationStruckPayload>;
+export type UnitsIssued = DomainEvent<'UnitsIssued', UnitsIssuedPayload>;
+export type UnitsCancelled = DomainEvent<'UnitsCancelled', UnitsCancelledPayload>;
+export type FeeCharged = DomainEvent<'FeeCharged', FeeChargedPayload>;
+export type FundEvent = FundLaunched | ValuationStruck | UnitsIssued | UnitsCancelled | FeeCharged;
+
+const fundEvents = eventFamily('fund', FUND_EVENT_VERSION, FUND_EVENT_PAYLOADS);
+
+export function isFundEventType(type: string): type is FundEventType {
+  return fundEvents.isType(type);
+}
+
+/** Checks a stored event's type, version and payload; throws on anything a v1 reader cannot fold. */
+export function parseFundEvent(event: DomainEvent | RecordedEvent): FundEvent {
+  return fundEvents.parse(event) as FundEvent;
+}
+
+// ---------------------------------------------------------------- member
+
+export const MemberRegisteredPayloadSchema = z.strictObject({
+  memberId: EntityIdSchema,
+  name: z.string(),
+});
+export type MemberRegisteredPayload = z.infer<typeof MemberRegisteredPayloadSchema>;
+
+export const MemberContributedPayloadSchema = z.strictObject({
+  memberId: EntityIdSchema,
+  fundId: EntityIdSchema,
+  amount: StoredMoneySchema,
+  units: StoredUnitsSchema,
+  navPerUnit: StoredUnitsSchema,
+});
+export type MemberContributedPayload = z.infer<typeof MemberContributedPayloadSchema>;
+
+export const UnitsSwitchedPayloadSchema = z.strictObject({
+  memberId: EntityIdSchema,
+  fromFundId: EntityIdSchema,
+  toFundId: EntityIdSchema,
+  unitsSold: StoredUnitsSchema,
+  amount: StoredMoneySchema,
+  unitsBought: StoredUnitsSchema,
+  fromNavPerUnit: StoredUnitsSchema,
+  toNavPerUnit: StoredUnitsSchema,
+});
+export type UnitsSwitchedPayload = z.infer<typeof UnitsSwitchedPayloadSchema>;
+
+/** The member's share of a fund's FeeCharged. */
+export const MemberFeeChargedPayloadSchema = z.strictObject({
+  memberId: EntityIdSchema,
+  fundId: EntityIdSchema,
+  rate: StoredUnitsSchema,
+  navPerUnit: StoredUnitsSchema,
+  fee: StoredMoneySchema,
+  unitsCancelled: StoredUnitsSchema,
+});
+export type MemberFeeChargedPayload = z.infer<typeof MemberFeeChargedPayloadSchema>;
+
+export const MEMBER_EVENT_PAYLOADS = {
+  MemberRegistered: MemberRegisteredPayloadSchema,
+  MemberContributed: MemberContributedPayloadSchema,
+  UnitsSwitched: UnitsSwitchedPayloadSchema,
+  MemberFeeCharged: MemberFeeChargedPayloadSchema,
+} as const;
+
+export type MemberEventType = keyof typeof MEMBER_EVENT_PAYLOADS;
+export const MEMBER_EVENT_TYPES = Object.keys(MEMBER_EVENT_PAYLOADS) as MemberEventType[];
+
+export type MemberRegistered = DomainEvent<'MemberRegistered', MemberRegisteredPayload>;
+export type MemberContributed = DomainEvent<'MemberContributed', MemberContributedPayload>;
+export type UnitsSwitched = DomainEvent<'UnitsSwitched', UnitsSwitchedPayload>;
+export type MemberFeeCharged = DomainEvent<'MemberFeeCharged', MemberFeeChargedPayload>;
+export type MemberEvent = MemberRegistered | MemberContributed | UnitsSwitched | MemberFeeCharged;
+
+const memberEvents = eventFamily('member', MEMBER_EVENT_VERSION, MEMBER_EVENT_PAYLOADS);
+
+export function isMemberEventType(type: string): type is MemberEventType {
+  return memberEvents.isType(type);
+}
+
+export function parseMemberEvent(event: DomainEvent | RecordedEvent): MemberEvent {
+  return memberEvents.parse(event) as MemberEvent;
+}

@@ -1,0 +1,278 @@
+// A defined-contribution fund under forward pricing (domain.md): state,
+// deciders and the fold of its own events. Member-side deciders
+// (contribution, switch) are in member.ts and return fund events too.
+//
+// Valid time: every unit and money movement is dated, so figures and the
+// holdings used by a decider are the ones valid on a date. A movement may be
+// back-dated (it only needs the NAV of its date), so "no holding negative" is
+// checked on its date and on every later movement date of that holding.
+//
+// Net assets valid on D: the net assets of the latest valuation on or before
+// D, plus the money movements dated from that valuation date through D
+// (dealing on a date needs its NAV, so it always follows the valuation of
+// that date). Before any valuation: the sum of the money movements (none, in
+// practice).
+import { type IsoDate } from '../shared/dates';
+import { Decimal, ZERO, formatMoney, formatUnits, round2, round6, sum } from '../shared/decimal';
+import { DomainError } from '../shared/errors';
+import type { Decision, DomainEvent, RecordedEvent } from '../shared/events';
+import type { JournalEntry } from '../shared/journal';
+import { EMPTY_ENTRY, feeEntry } from './accounts';
+import type { ChargeFee, LaunchFund, StrikeValuation } from './commands';
+import { FUND_EVENT_VERSION, MEMBER_EVENT_VERSION, type FundEvent, type FundEventType, type MemberFeeChargedPayload, parseFundEvent } from './events';
+
+export interface Valuation {
+  navPerUnit: Decimal;
+  netAssets: Decimal;
+}
+
+/** A dated change of one member's units in the fund and of the fund's net assets (signed). */
+export interface UnitMovement {
+  effectiveDate: IsoDate;
+  memberId: string;
+  units: Decimal;
+  money: Decimal;
+}
+
+export interface FundState {
+  fundId: string;
+  currency: string;
+  launchNav: Decimal;
+  /** Valuation (NAV per unit, net assets) by valuation date. */
+  valuations: ReadonlyMap<IsoDate, Valuation>;
+  /** Every unit movement known, in record order. */
+  movements: readonly UnitMovement[];
+  /** Over every known movement, whatever its date: units per member (zero holdings kept) and their sum. */
+  holdings: ReadonlyMap<string, Decimal>;
+  unitsOutstanding: Decimal;
+}
+
+export interface FundFigures {
+  /** NAV of the latest valuation on or before asOf; undefined before the first. */
+  navPerUnit?: Decimal;
+  valuationDate?: IsoDate;
+  unitsOutstanding: Decimal;
+  netAssets: Decimal;
+  /** Units per member valid on asOf (members who ever held units, zero included). */
+  holdings: ReadonlyMap<string, Decimal>;
+}
+
+// ---------------------------------------------------------------- figures
+
+/** Units per member valid on `asOf`. */
+export function holdingsOn(state: FundState, asOf: IsoDate): Map<string, Decimal> {
+  const holdings = new Map<string, Decimal>();
+  for (const m of state.movements) {
+    if (m.effectiveDate <= asOf) holdings.set(m.memberId, (holdings.get(m.memberId) ?? ZERO).plus(m.units));
+  }
+  return holdings;
+}
+
+export function unitsOutstandingOn(state: FundState, asOf: IsoDate): Decimal {
+  return sum(state.movements.filter((m) => m.effectiveDate <= asOf).map((m) => m.units));
+}
+
+function latestValuation(state: FundState, asOf: IsoDate): IsoDate | undefined {
+  let latest: IsoDate | undefined;
+  for (const date of state.valuations.keys()) if (date <= asOf && (latest === undefined || date > latest)) latest = date;
+  return latest;
+}
+
+export function fundFigures(state: FundState, asOf: IsoDate): FundFigures {
+  const date = latestValuation(state, asOf);
+  const valuation = date === undefined ? undefined : state.valuations.get(date);
+  const base = valuation?.netAssets ?? ZERO;
+  const moved = sum(state.movements.filter((m) => m.effectiveDate <= asOf && (date === undefined || m.effectiveDate >= date)).map((m) => m.money));
+  return {
+    ...(valuation ? { navPerUnit: valuation.navPerUnit, valuationDate: date } : {}),
+    unitsOutstanding: unitsOutstandingOn(state, asOf),
+    netAssets: base.plus(moved),
+    holdings: holdingsOn(state, asOf),
+  };
+}
+
+/**
+ * The lowest holding of `memberId` on `from` and on every later date its
+ * holding moves: what a cancellation effective `from` may take at most
+ * without leaving the holding negative on some date.
+ */
+export function holdingFloor(state: FundState, memberId: string, from: IsoDate): Decimal {
+  const mine = state.movements.filter((m) => m.memberId === memberId);
+  let holding = sum(mine.filter((m) => m.effectiveDate <= from).map((m) => m.units));
+  let floor = holding;
+  const later = mine.filter((m) => m.effectiveDate > from).sort((a, b) => (a.effectiveDate < b.effectiveDate ? -1 : a.effectiveDate > b.effectiveDate ? 1 : 0));
+  for (const m of later) {
+    holding = holding.plus(m.units);
+    if (holding.lt(floor)) floor = holding;
+  }
+  return floor;
+}
+
+/**
+ * The NAV to deal at on `date`: the one struck for that date. A NAV of zero
+ * (net assets that round to 0.000000 per unit) cannot price a deal either.
+ */
+export function dealingNav(state: FundState, date: IsoDate): Decimal {
+  const valuation = state.valuations.get(date);
+  if (!valuation) throw new DomainError('nav_not_published', `fund ${state.fundId} has no NAV for ${date}`);
+  if (valuation.navPerUnit.isZero()) throw new DomainError('nav_not_published', `fund ${state.fundId} has a NAV of 0 for ${date}: no dealing at it`);
+  return valuation.navPerUnit;
+}
+
+// ---------------------------------------------------------------- events
+
+export function fundEvent<T extends FundEventType>(
+  type: T,
+  fundId: string,
+  effectiveDate: IsoDate,
+  payload: Extract<FundEvent, { type: T }>['payload'],
+  journal: JournalEntry,
+): DomainEvent {
+  return { type, v: FUND_EVENT_VERSION, entity: { kind: 'fund', id: fundId }, effectiveDate, payload, journal };
+}
+
+export function assertSameFund(state: FundState, fundId: string): void {
+  if (state.fundId !== fundId) throw new Error(`command for fund ${fundId} decided on fund ${state.fundId}`);
+}
+
+// ---------------------------------------------------------------- deciders
+
+/**
+ * LaunchFund carries no date: `effectiveDate` is supplied by the caller (the
+ * API passes the UTC date the command is recorded on), so the decider stays
+ * free of a clock.
+ */
+export function decideLaunchFund(existing: FundState | undefined, cmd: LaunchFund, effectiveDate: IsoDate): Decision {
+  if (existing) throw new DomainError('entity_exists', `fund ${cmd.fundId} already exists`);
+  const launchNavPerUnit = formatUnits(cmd.launchNavPerUnit);
+  const event = fundEvent('FundLaunched', cmd.fundId, effectiveDate, { fundId: cmd.fundId, currency: cmd.currency, launchNavPerUnit }, EMPTY_ENTRY);
+  return { events: [event], result: { fundId: cmd.fundId, currency: cmd.currency, launchNavPerUnit } };
+}
+
+/**
+ * Strikes the NAV for valuationDate: round6(netAssets / unitsOutstanding),
+ * the units outstanding being those of dealings before that date; the launch
+ * NAV while the fund has no units. A date's NAV is struck once: dealings on
+ * it were priced at it, so a second valuation for the same date is refused
+ * (entity_exists); a correction is a valuation for a later date.
+ * No journal: revaluation gains are not posted (see the report's questions).
+ */
+export function decideStrikeValuation(state: FundState, cmd: StrikeValuation): Decision {
+  assertSameFund(state, cmd.fundId);
+  if (state.valuations.has(cmd.valuationDate)) {
+    throw new DomainError('entity_exists', `fund ${state.fundId} already has a NAV for ${cmd.valuationDate}`);
+  }
+  const units = sum(state.movements.filter((m) => m.effectiveDate < cmd.valuationDate).map((m) => m.units));
+  const nav = units.isZero() ? state.launchNav : round6(cmd.netAssets.div(units));
+  const payload = {
+    fundId: state.fundId,
+    netAssets: formatMoney(cmd.netAssets),
+    unitsOutstanding: formatUnits(units),
+    navPerUnit: formatUnits(nav),
+  };
+  return {
+    events: [fundEvent('ValuationStruck', state.fundId, cmd.valuationDate, payload, EMPTY_ENTRY)],
+    result: { valuationDate: cmd.valuationDate, ...payload },
+  };
+}
+
+/**
+ * A fee at `rate` by unit cancellation on every holding valid on
+ * effectiveDate, at the NAV for that date: fee = round2(round2(units * nav) * rate),
+ * unitsCancelled = round6(fee / nav). Net assets fall by the sum of the fees;
+ * the NAV is unchanged. A holding so small that its cancellation would exceed
+ * it (then or on a later date) refuses the fee (insufficient_units).
+ * Emits FeeCharged on the fund and MemberFeeCharged on each member charged.
+ */
+export function decideChargeFee(state: FundState, cmd: ChargeFee): Decision {
+  assertSameFund(state, cmd.fundId);
+  const nav = dealingNav(state, cmd.effectiveDate);
+  const charged: { memberId: string; units: Decimal; value: Decimal; fee: Decimal; unitsCancelled: Decimal }[] = [];
+  const holdings = [...holdingsOn(state, cmd.effectiveDate)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [memberId, units] of holdings) {
+    if (!units.isPositive() || units.isZero()) continue;
+    const value = round2(units.times(nav));
+    const fee = round2(value.times(cmd.rate));
+    if (fee.isZero()) continue;
+    const unitsCancelled = round6(fee.div(nav));
+    if (unitsCancelled.gt(holdingFloor(state, memberId, cmd.effectiveDate))) {
+      throw new DomainError('insufficient_units', `fee of ${formatMoney(fee)} would cancel ${formatUnits(unitsCancelled)} units of member ${memberId} in fund ${state.fundId}, more than the holding`);
+    }
+    charged.push({ memberId, units, value, fee, unitsCancelled });
+  }
+  const totalFee = sum(charged.map((c) => c.fee));
+  const totalUnitsCancelled = sum(charged.map((c) => c.unitsCancelled));
+  const rate = formatUnits(cmd.rate);
+  const navPerUnit = formatUnits(nav);
+  const fundPayload = {
+    fundId: state.fundId,
+    rate,
+    navPerUnit,
+    holdings: charged.map((c) => ({
+      memberId: c.memberId,
+      units: formatUnits(c.units),
+      value: formatMoney(c.value),
+      fee: formatMoney(c.fee),
+      unitsCancelled: formatUnits(c.unitsCancelled),
+    })),
+    totalFee: formatMoney(totalFee),
+    totalUnitsCancelled: formatUnits(totalUnitsCancelled),
+  };
+  const memberEvents: DomainEvent[] = charged.map((c) => {
+    const payload: MemberFeeChargedPayload = {
+      memberId: c.memberId,
+      fundId: state.fundId,
+      rate,
+      navPerUnit,
+      fee: formatMoney(c.fee),
+      unitsCancelled: formatUnits(c.unitsCancelled),
+    };
+    return { type: 'MemberFeeCharged', v: MEMBER_EVENT_VERSION, entity: { kind: 'member', id: c.memberId }, effectiveDate: cmd.effectiveDate, payload, journal: EMPTY_ENTRY };
+  });
+  return {
+    events: [fundEvent('FeeCharged', state.fundId, cmd.effectiveDate, fundPayload, feeEntry(state.fundId, state.currency, charged)), ...memberEvents],
+    result: { effectiveDate: cmd.effectiveDate, ...fundPayload },
+  };
+}
+
+// ---------------------------------------------------------------- fold
+
+function withMovements(state: FundState, movements: readonly UnitMovement[]): FundState {
+  const holdings = new Map(state.holdings);
+  let unitsOutstanding = state.unitsOutstanding;
+  for (const m of movements) {
+    holdings.set(m.memberId, (holdings.get(m.memberId) ?? ZERO).plus(m.units));
+    unitsOutstanding = unitsOutstanding.plus(m.units);
+  }
+  return { ...state, movements: [...state.movements, ...movements], holdings, unitsOutstanding };
+}
+
+/** Folds one fund event (any schema version already upcast to v1); member events are not this fold's. */
+export function evolveFund(state: FundState | undefined, event: RecordedEvent | DomainEvent): FundState {
+  const e = parseFundEvent(event);
+  if (e.type === 'FundLaunched') {
+    if (state) throw new Error(`fund ${e.payload.fundId} launched twice`);
+    const { fundId, currency, launchNavPerUnit } = e.payload;
+    return { fundId, currency, launchNav: new Decimal(launchNavPerUnit), valuations: new Map(), movements: [], holdings: new Map(), unitsOutstanding: ZERO };
+  }
+  if (!state) throw new Error(`${e.type} before FundLaunched for fund ${e.payload.fundId}`);
+  const date = e.effectiveDate;
+  switch (e.type) {
+    case 'ValuationStruck': {
+      const valuations = new Map(state.valuations);
+      valuations.set(date, { navPerUnit: new Decimal(e.payload.navPerUnit), netAssets: new Decimal(e.payload.netAssets) });
+      return { ...state, valuations };
+    }
+    case 'UnitsIssued':
+      return withMovements(state, [{ effectiveDate: date, memberId: e.payload.memberId, units: new Decimal(e.payload.units), money: new Decimal(e.payload.amount) }]);
+    case 'UnitsCancelled':
+      return withMovements(state, [
+        { effectiveDate: date, memberId: e.payload.memberId, units: new Decimal(e.payload.units).neg(), money: new Decimal(e.payload.amount).neg() },
+      ]);
+    case 'FeeCharged':
+      return withMovements(
+        state,
+        e.payload.holdings.map((h) => ({ effectiveDate: date, memberId: h.memberId, units: new Decimal(h.unitsCancelled).neg(), money: new Decimal(h.fee).neg() })),
+      );
+  }
+}

@@ -1,0 +1,209 @@
+// A pension member: state, deciders and the fold of its own events.
+// A contribution and a switch touch the member and the fund(s): their
+// decision carries an event for every entity touched (made durable together):
+//   contribution: MemberContributed (member) + UnitsIssued (fund)
+//   switch:       UnitsSwitched (member) + UnitsCancelled (fund A) + UnitsIssued (fund B)
+// evolveMember folds only member events, evolveFund only fund events. The
+// journal is on the fund events (see events.ts).
+import { type IsoDate } from '../shared/dates';
+import { Decimal, ZERO, formatMoney, formatUnits, round2, round6 } from '../shared/decimal';
+import { DomainError } from '../shared/errors';
+import type { Decision, DomainEvent, RecordedEvent } from '../shared/events';
+import type { JournalEntry } from '../shared/journal';
+import { EMPTY_ENTRY, unitsCancelledEntry, unitsIssuedEntry } from './accounts';
+import type { Contribute, RegisterMember, Switch } from './commands';
+import { MEMBER_EVENT_VERSION, type MemberEvent, type MemberEventType, parseMemberEvent } from './events';
+import { type FundState, assertSameFund, dealingNav, fundEvent, fundFigures, holdingFloor } from './fund';
+
+/** A dated change of the member's units in one fund (signed). */
+export interface MemberUnitMovement {
+  effectiveDate: IsoDate;
+  fundId: string;
+  units: Decimal;
+}
+
+export interface MemberState {
+  memberId: string;
+  name: string;
+  movements: readonly MemberUnitMovement[];
+  /** Over every known movement, whatever its date: units per fund. */
+  holdings: ReadonlyMap<string, Decimal>;
+}
+
+export interface MemberHolding {
+  fundId: string;
+  units: Decimal;
+  navPerUnit?: Decimal;
+  value?: Decimal;
+}
+
+/** Units per fund valid on `asOf` (funds ever held, zero included). */
+export function memberHoldingsOn(state: MemberState, asOf: IsoDate): Map<string, Decimal> {
+  const holdings = new Map<string, Decimal>();
+  for (const m of state.movements) if (m.effectiveDate <= asOf) holdings.set(m.fundId, (holdings.get(m.fundId) ?? ZERO).plus(m.units));
+  return holdings;
+}
+
+function memberEvent<T extends MemberEventType>(
+  type: T,
+  memberId: string,
+  effectiveDate: IsoDate,
+  payload: Extract<MemberEvent, { type: T }>['payload'],
+  journal: JournalEntry = EMPTY_ENTRY,
+): DomainEvent {
+  return { type, v: MEMBER_EVENT_VERSION, entity: { kind: 'member', id: memberId }, effectiveDate, payload, journal };
+}
+
+function assertSameMember(state: MemberState, memberId: string): void {
+  if (state.memberId !== memberId) throw new Error(`command for member ${memberId} decided on member ${state.memberId}`);
+}
+
+// ---------------------------------------------------------------- deciders
+
+/** RegisterMember carries no date: `effectiveDate` is supplied by the caller (the UTC date it is recorded on). */
+export function decideRegisterMember(existing: MemberState | undefined, cmd: RegisterMember, effectiveDate: IsoDate): Decision {
+  if (existing) throw new DomainError('entity_exists', `member ${cmd.memberId} already exists`);
+  return {
+    events: [memberEvent('MemberRegistered', cmd.memberId, effectiveDate, { memberId: cmd.memberId, name: cmd.name })],
+    result: { memberId: cmd.memberId, name: cmd.name },
+  };
+}
+
+/** units = round6(amount / nav) at the NAV for effectiveDate; the fund's net assets grow by amount. */
+export function decideContribute(member: MemberState, fund: FundState, cmd: Contribute): Decision {
+  assertSameMember(member, cmd.memberId);
+  assertSameFund(fund, cmd.fundId);
+  const nav = dealingNav(fund, cmd.effectiveDate);
+  const units = round6(cmd.amount.div(nav));
+  const figures = { amount: formatMoney(cmd.amount), units: formatUnits(units), navPerUnit: formatUnits(nav) };
+  return {
+    events: [
+      memberEvent('MemberContributed', member.memberId, cmd.effectiveDate, { memberId: member.memberId, fundId: fund.fundId, ...figures }),
+      fundEvent(
+        'UnitsIssued',
+        fund.fundId,
+        cmd.effectiveDate,
+        { fundId: fund.fundId, memberId: member.memberId, cause: 'contribution', ...figures },
+        unitsIssuedEntry(fund.fundId, member.memberId, fund.currency, cmd.amount),
+      ),
+    ],
+    result: { memberId: member.memberId, fundId: fund.fundId, effectiveDate: cmd.effectiveDate, currency: fund.currency, ...figures },
+  };
+}
+
+/**
+ * Switches `units` from fund A to fund B on effectiveDate:
+ * amount = round2(units * navA), unitsBought = round6(amount / navB).
+ * Both funds need a NAV for the date and the same currency; the units may not
+ * exceed the holding in A on that date nor on any later date it moves.
+ */
+export function decideSwitch(member: MemberState, fromFund: FundState, toFund: FundState, cmd: Switch): Decision {
+  assertSameMember(member, cmd.memberId);
+  assertSameFund(fromFund, cmd.fromFundId);
+  assertSameFund(toFund, cmd.toFundId);
+  if (fromFund.fundId === toFund.fundId) throw new Error(`switch within fund ${fromFund.fundId}`);
+  if (fromFund.currency !== toFund.currency) {
+    throw new DomainError('currency_mismatch', `fund ${fromFund.fundId} is in ${fromFund.currency}, fund ${toFund.fundId} in ${toFund.currency}`);
+  }
+  const navA = dealingNav(fromFund, cmd.effectiveDate);
+  const navB = dealingNav(toFund, cmd.effectiveDate);
+  const floor = holdingFloor(fromFund, member.memberId, cmd.effectiveDate);
+  if (cmd.units.gt(floor)) {
+    throw new DomainError(
+      'insufficient_units',
+      `member ${member.memberId} holds ${formatUnits(floor)} units of fund ${fromFund.fundId} on ${cmd.effectiveDate} (or later), fewer than ${formatUnits(cmd.units)}`,
+    );
+  }
+  const amount = round2(cmd.units.times(navA));
+  const unitsBought = round6(amount.div(navB));
+  const currency = fromFund.currency;
+  const sold = { units: formatUnits(cmd.units), amount: formatMoney(amount), navPerUnit: formatUnits(navA) };
+  const bought = { units: formatUnits(unitsBought), amount: formatMoney(amount), navPerUnit: formatUnits(navB) };
+  const switched = {
+    memberId: member.memberId,
+    fromFundId: fromFund.fundId,
+    toFundId: toFund.fundId,
+    unitsSold: sold.units,
+    amount: sold.amount,
+    unitsBought: bought.units,
+    fromNavPerUnit: sold.navPerUnit,
+    toNavPerUnit: bought.navPerUnit,
+  };
+  return {
+    events: [
+      memberEvent('UnitsSwitched', member.memberId, cmd.effectiveDate, switched),
+      fundEvent(
+        'UnitsCancelled',
+        fromFund.fundId,
+        cmd.effectiveDate,
+        { fundId: fromFund.fundId, memberId: member.memberId, cause: 'switch', toFundId: toFund.fundId, ...sold },
+        unitsCancelledEntry(fromFund.fundId, member.memberId, currency, amount),
+      ),
+      fundEvent(
+        'UnitsIssued',
+        toFund.fundId,
+        cmd.effectiveDate,
+        { fundId: toFund.fundId, memberId: member.memberId, cause: 'switch', fromFundId: fromFund.fundId, ...bought },
+        unitsIssuedEntry(toFund.fundId, member.memberId, currency, amount),
+      ),
+    ],
+    result: { effectiveDate: cmd.effectiveDate, currency, ...switched },
+  };
+}
+
+/**
+ * The member's holdings valid on asOf, valued at each fund's latest NAV on or
+ * before asOf (value = round2(units * nav)); `funds` are the fund states
+ * folded at the same knownAt. Funds with no units on asOf are left out.
+ */
+export function memberFigures(
+  state: MemberState,
+  funds: ReadonlyMap<string, FundState>,
+  asOf: IsoDate,
+): { holdings: MemberHolding[]; totalValue: Decimal } {
+  const holdings: MemberHolding[] = [];
+  let totalValue = ZERO;
+  const entries = [...memberHoldingsOn(state, asOf)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [fundId, units] of entries) {
+    if (units.isZero()) continue;
+    const fund = funds.get(fundId);
+    const nav = fund ? fundFigures(fund, asOf).navPerUnit : undefined;
+    if (nav === undefined) {
+      holdings.push({ fundId, units });
+      continue;
+    }
+    const value = round2(units.times(nav));
+    totalValue = totalValue.plus(value);
+    holdings.push({ fundId, units, navPerUnit: nav, value });
+  }
+  return { holdings, totalValue };
+}
+
+// ---------------------------------------------------------------- fold
+
+function withMovement(state: MemberState, movement: MemberUnitMovement): MemberState {
+  const holdings = new Map(state.holdings);
+  holdings.set(movement.fundId, (holdings.get(movement.fundId) ?? ZERO).plus(movement.units));
+  return { ...state, movements: [...state.movements, movement], holdings };
+}
+
+/** Folds one member event (any schema version already upcast to v1); fund events are not this fold's. */
+export function evolveMember(state: MemberState | undefined, event: RecordedEvent | DomainEvent): MemberState {
+  const e = parseMemberEvent(event);
+  if (e.type === 'MemberRegistered') {
+    if (state) throw new Error(`member ${e.payload.memberId} registered twice`);
+    return { memberId: e.payload.memberId, name: e.payload.name, movements: [], holdings: new Map() };
+  }
+  if (!state) throw new Error(`${e.type} before MemberRegistered for member ${e.payload.memberId}`);
+  const date = e.effectiveDate;
+  switch (e.type) {
+    case 'MemberContributed':
+      return withMovement(state, { effectiveDate: date, fundId: e.payload.fundId, units: new Decimal(e.payload.units) });
+    case 'UnitsSwitched': {
+      const out = withMovement(state, { effectiveDate: date, fundId: e.payload.fromFundId, units: new Decimal(e.payload.unitsSold).neg() });
+      return withMovement(out, { effectiveDate: date, fundId: e.payload.toFundId, units: new Decimal(e.payload.unitsBought) });
+    }
+    case 'MemberFeeCharged':
+      return withMovement(state, { effectiveDate: date, fundId: e.payload.fundId, units: new Decimal(e.payload.unitsCancelled).neg() });
+  }
+}

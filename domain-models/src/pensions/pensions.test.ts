@@ -1,0 +1,143 @@
+// Hand-checked figures of funds, members, contributions, switches and fees.
+import { formatMoney, formatUnits } from '../shared/decimal';
+import { assertBalanced } from '../shared/journal';
+import { fundCashAccount, feesPayableAccount, unitLiabilityAccount } from './accounts';
+import { decideChargeFee, decideLaunchFund, decideStrikeValuation, evolveFund, fundFigures } from './fund';
+import { decideContribute, decideRegisterMember, decideSwitch, memberFigures } from './member';
+import { COMMAND_ID, LAUNCH_DATE, World, contribution, fee, launch, switchOf, valuation } from './test-support';
+import { DomainError } from '../shared/errors';
+
+function code(decide: () => unknown): string | undefined {
+  try {
+    decide();
+  } catch (error) {
+    if (error instanceof DomainError) return error.code;
+    throw error;
+  }
+  return undefined;
+}
+
+/** F-1 (EUR, launch NAV 1.25), F-2 (EUR, 3.00), F-3 (USD, 1.00), member M-1; NAVs for 2026-01-05 and 2026-01-10. */
+function world(): World {
+  const w = new World();
+  w.apply(decideLaunchFund(undefined, launch('F-1', '1.250000'), LAUNCH_DATE));
+  w.apply(decideLaunchFund(undefined, launch('F-2', '3.000000'), LAUNCH_DATE));
+  w.apply(decideLaunchFund(undefined, launch('F-3', '1.000000', 'USD'), LAUNCH_DATE));
+  w.apply(decideRegisterMember(undefined, { commandId: COMMAND_ID, memberId: 'M-1', name: 'Grace Hopper' }, LAUNCH_DATE));
+  w.apply(decideStrikeValuation(w.fund('F-1'), valuation('F-1', '2026-01-05', '0.00')));
+  return w;
+}
+
+const units = (w: World, fundId: string, asOf: string) => {
+  const f = fundFigures(w.fund(fundId), asOf);
+  return { units: formatUnits(f.unitsOutstanding), netAssets: formatMoney(f.netAssets), nav: f.navPerUnit && formatUnits(f.navPerUnit) };
+};
+
+describe('pensions, hand-checked', () => {
+  it('contribution of 1000.00 at NAV 1.250000 buys 800.000000 units; fund cash Dr / unit liability Cr', () => {
+    const w = world();
+    expect(units(w, 'F-1', '2026-01-05')).toEqual({ units: '0.000000', netAssets: '0.00', nav: '1.250000' });
+    const decision = w.apply(decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '1000.00', '2026-01-05')));
+    expect(decision.result).toMatchObject({ units: '800.000000', navPerUnit: '1.250000', amount: '1000.00' });
+    expect(decision.events.map((e) => `${e.type}@${e.entity.kind}/${e.entity.id}`)).toEqual(['MemberContributed@member/M-1', 'UnitsIssued@fund/F-1']);
+    expect(decision.events[1].journal.lines).toEqual([
+      { account: fundCashAccount('F-1', 'EUR'), currency: 'EUR', debit: '1000.00', credit: '0.00' },
+      { account: unitLiabilityAccount('F-1', 'M-1', 'EUR'), currency: 'EUR', debit: '0.00', credit: '1000.00' },
+    ]);
+    expect(decision.events[0].journal.lines).toEqual([]);
+    expect(units(w, 'F-1', '2026-01-05')).toEqual({ units: '800.000000', netAssets: '1000.00', nav: '1.250000' });
+    expect(units(w, 'F-1', '2026-01-04')).toEqual({ units: '0.000000', netAssets: '0.00', nav: undefined });
+    expect(formatUnits(w.member('M-1').holdings.get('F-1')!)).toBe('800.000000');
+  });
+
+  it('valuation strikes round6(netAssets / units); a fee cancels round6(fee / nav) units and leaves the NAV', () => {
+    const w = world();
+    w.apply(decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '1000.00', '2026-01-05')));
+    const v = w.apply(decideStrikeValuation(w.fund('F-1'), valuation('F-1', '2026-01-10', '1010.00')));
+    expect(v.result).toMatchObject({ navPerUnit: '1.262500', unitsOutstanding: '800.000000', netAssets: '1010.00' });
+    // value = round2(800 * 1.2625) = 1010.00; fee = round2(1010.00 * 0.001) = 1.01; cancelled = round6(1.01 / 1.2625) = 0.800000
+    const f = w.apply(decideChargeFee(w.fund('F-1'), fee('F-1', '2026-01-10', '0.001000')));
+    expect(f.result).toMatchObject({
+      totalFee: '1.01',
+      totalUnitsCancelled: '0.800000',
+      holdings: [{ memberId: 'M-1', units: '800.000000', value: '1010.00', fee: '1.01', unitsCancelled: '0.800000' }],
+    });
+    expect(f.events.map((e) => e.type)).toEqual(['FeeCharged', 'MemberFeeCharged']);
+    expect(f.events[0].journal.lines).toEqual([
+      { account: unitLiabilityAccount('F-1', 'M-1', 'EUR'), currency: 'EUR', debit: '1.01', credit: '0.00' },
+      { account: feesPayableAccount('F-1', 'EUR'), currency: 'EUR', debit: '0.00', credit: '1.01' },
+    ]);
+    expect(units(w, 'F-1', '2026-01-10')).toEqual({ units: '799.200000', netAssets: '1008.99', nav: '1.262500' });
+    expect(formatUnits(w.member('M-1').holdings.get('F-1')!)).toBe('799.200000');
+  });
+
+  it('switch: amount = round2(u * navA), unitsBought = round6(amount / navB); liability and cash move from A to B', () => {
+    const w = world();
+    w.apply(decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '1000.00', '2026-01-05')));
+    w.apply(decideStrikeValuation(w.fund('F-1'), valuation('F-1', '2026-01-10', '1010.00')));
+    w.apply(decideStrikeValuation(w.fund('F-2'), valuation('F-2', '2026-01-10', '0.00')));
+    // 33.333333 * 1.2625 = 42.0833329... -> 42.08; 42.08 / 3 = 14.0266666... -> 14.026667
+    const s = w.apply(decideSwitch(w.member('M-1'), w.fund('F-1'), w.fund('F-2'), switchOf('M-1', 'F-1', 'F-2', '33.333333', '2026-01-10')));
+    expect(s.result).toMatchObject({ unitsSold: '33.333333', amount: '42.08', unitsBought: '14.026667', fromNavPerUnit: '1.262500', toNavPerUnit: '3.000000' });
+    expect(s.events.map((e) => `${e.type}@${e.entity.kind}/${e.entity.id}`)).toEqual(['UnitsSwitched@member/M-1', 'UnitsCancelled@fund/F-1', 'UnitsIssued@fund/F-2']);
+    const lines = s.events.flatMap((e) => e.journal.lines);
+    expect(lines).toEqual([
+      { account: unitLiabilityAccount('F-1', 'M-1', 'EUR'), currency: 'EUR', debit: '42.08', credit: '0.00' },
+      { account: fundCashAccount('F-1', 'EUR'), currency: 'EUR', debit: '0.00', credit: '42.08' },
+      { account: fundCashAccount('F-2', 'EUR'), currency: 'EUR', debit: '42.08', credit: '0.00' },
+      { account: unitLiabilityAccount('F-2', 'M-1', 'EUR'), currency: 'EUR', debit: '0.00', credit: '42.08' },
+    ]);
+    for (const e of s.events) assertBalanced(e.journal, e.effectiveDate);
+    expect(units(w, 'F-1', '2026-01-10')).toEqual({ units: '766.666667', netAssets: '967.92', nav: '1.262500' });
+    expect(units(w, 'F-2', '2026-01-10')).toEqual({ units: '14.026667', netAssets: '42.08', nav: '3.000000' });
+    const m = memberFigures(w.member('M-1'), w.funds, '2026-01-10');
+    expect(m.holdings.map((h) => [h.fundId, formatUnits(h.units), h.value && formatMoney(h.value)])).toEqual([
+      ['F-1', '766.666667', '967.92'],
+      ['F-2', '14.026667', '42.08'],
+    ]);
+    expect(formatMoney(m.totalValue)).toBe('1010.00');
+  });
+
+  it('nav_not_published: dealing on a date without a NAV, in either fund of a switch', () => {
+    const w = world();
+    expect(code(() => decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '10.00', '2026-01-06')))).toBe('nav_not_published');
+    expect(code(() => decideChargeFee(w.fund('F-1'), fee('F-1', '2026-01-06', '0.001000')))).toBe('nav_not_published');
+    w.apply(decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '10.00', '2026-01-05')));
+    expect(code(() => decideSwitch(w.member('M-1'), w.fund('F-1'), w.fund('F-2'), switchOf('M-1', 'F-1', 'F-2', '1', '2026-01-05')))).toBe('nav_not_published');
+  });
+
+  it('insufficient_units: more than the holding, also when a later movement needs the units', () => {
+    const w = world();
+    w.apply(decideStrikeValuation(w.fund('F-2'), valuation('F-2', '2026-01-05', '0.00')));
+    w.apply(decideStrikeValuation(w.fund('F-1'), valuation('F-1', '2026-01-04', '0.00')));
+    w.apply(decideStrikeValuation(w.fund('F-2'), valuation('F-2', '2026-01-04', '0.00')));
+    w.apply(decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '1000.00', '2026-01-05')));
+    const over = switchOf('M-1', 'F-1', 'F-2', '800.000001', '2026-01-05');
+    expect(code(() => decideSwitch(w.member('M-1'), w.fund('F-1'), w.fund('F-2'), over))).toBe('insufficient_units');
+    // Before the contribution's date the member holds nothing.
+    expect(code(() => decideSwitch(w.member('M-1'), w.fund('F-1'), w.fund('F-2'), switchOf('M-1', 'F-1', 'F-2', '1', '2026-01-04')))).toBe('insufficient_units');
+    w.apply(decideSwitch(w.member('M-1'), w.fund('F-1'), w.fund('F-2'), switchOf('M-1', 'F-1', 'F-2', '800', '2026-01-05')));
+    expect(formatUnits(w.fund('F-1').holdings.get('M-1')!)).toBe('0.000000');
+  });
+
+  it('currency_mismatch: a switch between funds of different currencies', () => {
+    const w = world();
+    w.apply(decideStrikeValuation(w.fund('F-3'), valuation('F-3', '2026-01-05', '0.00')));
+    w.apply(decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '1000.00', '2026-01-05')));
+    expect(code(() => decideSwitch(w.member('M-1'), w.fund('F-1'), w.fund('F-3'), switchOf('M-1', 'F-1', 'F-3', '1', '2026-01-05')))).toBe('currency_mismatch');
+  });
+
+  it('entity_exists: a second launch, registration, or valuation of the same date', () => {
+    const w = world();
+    expect(code(() => decideLaunchFund(w.fund('F-1'), launch('F-1', '1.000000'), LAUNCH_DATE))).toBe('entity_exists');
+    expect(code(() => decideRegisterMember(w.member('M-1'), { commandId: COMMAND_ID, memberId: 'M-1', name: 'x' }, LAUNCH_DATE))).toBe('entity_exists');
+    expect(code(() => decideStrikeValuation(w.fund('F-1'), valuation('F-1', '2026-01-05', '5.00')))).toBe('entity_exists');
+  });
+
+  it('evolveFund refuses member events and unknown versions', () => {
+    const w = world();
+    const d = decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '10.00', '2026-01-05'));
+    expect(() => evolveFund(w.fund('F-1'), d.events[0])).toThrow(/not a fund event/);
+    expect(() => evolveFund(w.fund('F-1'), { ...d.events[1], v: 2 })).toThrow(/upcast/);
+  });
+});

@@ -1,0 +1,66 @@
+// Builders and folds shared by the pension tests. Not exported from the package index.
+import { Decimal } from '../shared/decimal';
+import type { IsoDate } from '../shared/dates';
+import type { Decision, DomainEvent } from '../shared/events';
+import type { ChargeFee, Contribute, LaunchFund, StrikeValuation, Switch } from './commands';
+import { type FundState, evolveFund } from './fund';
+import { type MemberState, evolveMember } from './member';
+import { isFundEventType, isMemberEventType } from './events';
+
+export const COMMAND_ID = '0123456789abcdef0123456789abcdef';
+export const LAUNCH_DATE = '2026-01-01';
+export const d = (text: string | number): Decimal => new Decimal(text);
+
+export const launch = (fundId: string, nav: string, currency = 'EUR'): LaunchFund => ({ commandId: COMMAND_ID, fundId, currency, launchNavPerUnit: d(nav) });
+export const valuation = (fundId: string, valuationDate: IsoDate, netAssets: string): StrikeValuation => ({
+  commandId: COMMAND_ID,
+  fundId,
+  valuationDate,
+  netAssets: d(netAssets),
+});
+export const fee = (fundId: string, effectiveDate: IsoDate, rate: string): ChargeFee => ({ commandId: COMMAND_ID, fundId, effectiveDate, rate: d(rate) });
+export const contribution = (memberId: string, fundId: string, amount: string, effectiveDate: IsoDate): Contribute => ({
+  commandId: COMMAND_ID,
+  memberId,
+  fundId,
+  amount: d(amount),
+  effectiveDate,
+});
+export const switchOf = (memberId: string, fromFundId: string, toFundId: string, units: string, effectiveDate: IsoDate): Switch => ({
+  commandId: COMMAND_ID,
+  memberId,
+  fromFundId,
+  toFundId,
+  units: d(units),
+  effectiveDate,
+});
+
+/** An in-memory set of fund and member states, folding each decision's events (through JSON, as stored) into the entity each names. */
+export class World {
+  funds = new Map<string, FundState>();
+  members = new Map<string, MemberState>();
+  events: DomainEvent[] = [];
+
+  apply(decision: Decision): Decision {
+    for (const raw of decision.events) {
+      const event = JSON.parse(JSON.stringify(raw)) as DomainEvent;
+      if (event.entity.kind === 'fund' && isFundEventType(event.type)) this.funds.set(event.entity.id, evolveFund(this.funds.get(event.entity.id), event));
+      else if (event.entity.kind === 'member' && isMemberEventType(event.type)) this.members.set(event.entity.id, evolveMember(this.members.get(event.entity.id), event));
+      else throw new Error(`event ${event.type} on ${event.entity.kind}/${event.entity.id} has no fold`);
+      this.events.push(event);
+    }
+    return decision;
+  }
+
+  fund(id: string): FundState {
+    const f = this.funds.get(id);
+    if (!f) throw new Error(`no fund ${id}`);
+    return f;
+  }
+
+  member(id: string): MemberState {
+    const m = this.members.get(id);
+    if (!m) throw new Error(`no member ${id}`);
+    return m;
+  }
+}
