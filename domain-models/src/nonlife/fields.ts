@@ -26,7 +26,7 @@ export const IsoDateSchema = z.string().refine(isIsoDate, { message: 'must be a 
 
 export const CurrencySchema = z.string().regex(/^[A-Z]{3}$/, { message: 'must be 3 upper-case letters (ISO 4217)' });
 
-type Sign = 'non-negative' | 'positive' | 'non-zero';
+export type Sign = 'non-negative' | 'positive' | 'non-zero';
 
 const SIGN_RULES: Record<Sign, { holds: (value: Decimal) => boolean; message: string }> = {
   'non-negative': { holds: (v) => !v.isNegative(), message: 'must be >= 0' },
@@ -35,7 +35,7 @@ const SIGN_RULES: Record<Sign, { holds: (value: Decimal) => boolean; message: st
 };
 
 /** A decimal string with at most `digits` fraction digits, parsed to Decimal and checked for sign. */
-function decimalField(digits: number, sign: Sign, what: string) {
+export function decimalField(digits: number, sign: Sign, what: string) {
   return z.string().transform((text, ctx) => {
     const value = parseDecimal(text, digits);
     if (value === null) {
