@@ -6,14 +6,18 @@ import {
   ZERO,
   claimFigures,
   evolveClaim,
+  evolveFund,
+  evolveMember,
   evolvePolicy,
   formatMoney,
   policyFigures,
   type ClaimState,
   type Decimal,
   type EntityKind,
+  type FundState,
   type Instant,
   type IsoDate,
+  type MemberState,
   type Period,
   type PolicyState,
   type RecordedEvent,
@@ -44,9 +48,26 @@ export interface ClaimsReportLine {
   incurred: string;
 }
 
+/** The state of each entity kind that has a fold (the ledger's own events have none). */
+export interface EntityStates {
+  policy: PolicyState;
+  claim: ClaimState;
+  fund: FundState;
+  member: MemberState;
+}
+export type FoldedKind = keyof EntityStates;
+
 export class Projections implements RecordSubscriber {
   readonly policies = new HistoryMap<PolicyState>(evolvePolicy);
   readonly claims = new HistoryMap<ClaimState>(evolveClaim);
+  readonly funds = new HistoryMap<FundState>(evolveFund);
+  readonly members = new HistoryMap<MemberState>(evolveMember);
+  private readonly histories: { [K in FoldedKind]: HistoryMap<EntityStates[K]> } = {
+    policy: this.policies,
+    claim: this.claims,
+    fund: this.funds,
+    member: this.members,
+  };
   readonly ledger = new GeneralLedger();
   private readonly audit = new Map<string, RecordedEvent[]>();
 
@@ -55,13 +76,18 @@ export class Projections implements RecordSubscriber {
   apply(record: CommandRecord): void {
     for (const event of record.events) {
       const key = `${event.entity.kind}/${event.entity.id}`;
-      if (event.entity.kind === 'policy') this.policies.add(event.entity.id, event);
-      if (event.entity.kind === 'claim') this.claims.add(event.entity.id, event);
+      const kind = event.entity.kind;
+      if (kind !== 'ledger') this.histories[kind].add(event.entity.id, event);
       this.ledger.add(event);
       let trail = this.audit.get(key);
       if (!trail) this.audit.set(key, (trail = []));
       trail.push(event);
     }
+  }
+
+  /** The histories of one entity kind. */
+  history<K extends FoldedKind>(kind: K): HistoryMap<EntityStates[K]> {
+    return this.histories[kind];
   }
 
   /** Every event of an entity in record order. */

@@ -9,10 +9,10 @@
 // (an overlay), then make all of them durable together.
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, NotFoundError, PeriodAlreadyClosedError } from '@app/domain';
-import type { ClaimState, Decision, EntityKind, Instant, PolicyState, RecordedEvent } from '@app/domain';
+import type { ClaimState, Decision, EntityKind, FundState, Instant, MemberState, PolicyState, RecordedEvent } from '@app/domain';
 import { requestHash } from '@app/event-store';
 import type { CommandRecord, Draft, EventStore } from '@app/event-store';
-import type { Projections } from '@app/projections';
+import type { EntityStates, FoldedKind, HistoryMap, Projections } from '@app/projections';
 
 import { ExistsWithDifferentFieldsError } from '../errors/api-errors';
 import { toProblem } from '../errors/problem';
@@ -21,8 +21,12 @@ import { LedgerService } from './ledger.service';
 
 /** Current state as a decider sees it: the projections, plus a batch's earlier commands. */
 export interface StateReader {
+  /** The current state of an entity, undefined if it does not exist (yet). */
+  entity<K extends FoldedKind>(kind: K, id: string): EntityStates[K] | undefined;
   policy(id: string): PolicyState | undefined;
   claim(id: string): ClaimState | undefined;
+  fund(id: string): FundState | undefined;
+  member(id: string): MemberState | undefined;
   /** Every policy id known: the projections' plus those a batch's earlier commands created; sorted. */
   policyIds(): string[];
   /** Every event of an entity known, in record order (the projections' audit trail plus a batch's earlier events). */
@@ -69,8 +73,9 @@ function isRecordedRejection(e: unknown): boolean {
 }
 
 class Overlay implements StateReader {
-  private readonly policies = new Map<string, PolicyState | undefined>();
-  private readonly claims = new Map<string, ClaimState | undefined>();
+  /** States a batch's earlier commands changed, by "kind/id" (undefined: never, since folds only create). */
+  private readonly changed = new Map<string, unknown>();
+  private readonly createdPolicies = new Set<string>();
   private readonly trails = new Map<string, RecordedEvent[]>();
 
   constructor(
@@ -78,17 +83,31 @@ class Overlay implements StateReader {
     readonly store: EventStore,
   ) {}
 
+  entity<K extends FoldedKind>(kind: K, id: string): EntityStates[K] | undefined {
+    const key = `${kind}/${id}`;
+    if (this.changed.has(key)) return this.changed.get(key) as EntityStates[K];
+    return this.projections.history(kind).get(id)?.current();
+  }
+
   policy(id: string): PolicyState | undefined {
-    return this.policies.has(id) ? this.policies.get(id) : this.projections.policies.get(id)?.current();
+    return this.entity('policy', id);
   }
 
   claim(id: string): ClaimState | undefined {
-    return this.claims.has(id) ? this.claims.get(id) : this.projections.claims.get(id)?.current();
+    return this.entity('claim', id);
+  }
+
+  fund(id: string): FundState | undefined {
+    return this.entity('fund', id);
+  }
+
+  member(id: string): MemberState | undefined {
+    return this.entity('member', id);
   }
 
   policyIds(): string[] {
     const ids = new Set(this.projections.policies.ids());
-    for (const id of this.policies.keys()) ids.add(id);
+    for (const id of this.createdPolicies) ids.add(id);
     return [...ids].sort();
   }
 
@@ -98,15 +117,18 @@ class Overlay implements StateReader {
     return added ? [...known, ...added] : known;
   }
 
-  /** Folds a batch command's events so the next command of the batch sees them. */
+  /** Folds a batch command's events so the next command of the batch sees them (folds never mutate a state). */
   add(events: RecordedEvent[]): void {
     for (const e of events) {
-      const key = `${e.entity.kind}/${e.entity.id}`;
+      const { kind, id } = e.entity;
+      const key = `${kind}/${id}`;
       const trail = this.trails.get(key);
       if (trail) trail.push(e);
       else this.trails.set(key, [e]);
-      if (e.entity.kind === 'policy') this.policies.set(e.entity.id, this.projections.policies.evolve(this.policy(e.entity.id), e));
-      if (e.entity.kind === 'claim') this.claims.set(e.entity.id, this.projections.claims.evolve(this.claim(e.entity.id), e));
+      if (kind === 'ledger') continue;
+      if (kind === 'policy') this.createdPolicies.add(id);
+      const history = this.projections.history(kind) as HistoryMap<unknown>;
+      this.changed.set(key, history.evolve(this.entity(kind, id), e));
     }
   }
 }

@@ -2,7 +2,8 @@
 // its body becomes a command, and how that command becomes a pipeline
 // request. The single-command controller and /v1/batch share it, so a
 // command in a batch is checked exactly as if sent alone.
-import { NotFoundError, type ClaimState, type Decision, type PolicyState } from '@app/domain';
+import { NotFoundError, type Decision } from '@app/domain';
+import type { EntityStates } from '@app/projections';
 
 import type { Actor, Role } from '../auth/roles';
 import { parseEntityId } from '../http/validation';
@@ -29,11 +30,6 @@ export interface CommandRoute<C> {
 export function pathOf(url: string): string {
   const q = url.indexOf('?');
   return q < 0 ? url : url.slice(0, q);
-}
-
-interface EntityStates {
-  policy: PolicyState;
-  claim: ClaimState;
 }
 
 /**
@@ -67,7 +63,7 @@ export function entityCommandRoute<K extends keyof EntityStates, T extends { com
         locks: [key],
         partitionKey: key,
         decide: (state) => {
-          const entity = (spec.kind === 'policy' ? state.policy(id) : state.claim(id)) as EntityStates[K] | undefined;
+          const entity = state.entity(spec.kind, id);
           if (!entity) throw new NotFoundError(spec.kind, id);
           return spec.decide(entity, command);
         },
