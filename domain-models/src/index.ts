@@ -1,3 +1,4 @@
+export * from './shared/append-log';
 export * from './shared/decimal';
 export * from './shared/dates';
 export * from './shared/ids';

@@ -12,6 +12,7 @@
 // (dealing on a date needs its NAV, so it always follows the valuation of
 // that date). Before any valuation: the sum of the money movements (none, in
 // practice).
+import { AppendLog } from '../shared/append-log';
 import { type IsoDate } from '../shared/dates';
 import { Decimal, ZERO, formatMoney, formatUnits, round2, round6, sum } from '../shared/decimal';
 import { DomainError } from '../shared/errors';
@@ -40,21 +41,19 @@ export interface FundState {
   launchNav: Decimal;
   /** Valuation (NAV per unit, net assets) by valuation date. */
   valuations: ReadonlyMap<IsoDate, Valuation>;
-  /** Every unit movement known, in record order. */
-  movements: readonly UnitMovement[];
-  /** Over every known movement, whatever its date: units per member (zero holdings kept) and their sum. */
-  holdings: ReadonlyMap<string, Decimal>;
+  /** Every unit movement known, in record order (shared between versions: see AppendLog). */
+  movements: AppendLog<UnitMovement>;
+  /** Over every known movement, whatever its date. */
   unitsOutstanding: Decimal;
 }
 
 export interface FundFigures {
-  /** NAV of the latest valuation on or before asOf; undefined before the first. */
-  navPerUnit?: Decimal;
-  valuationDate?: IsoDate;
+  /** NAV of the latest valuation on or before asOf, else the launch NAV. */
+  navPerUnit: Decimal;
+  /** Date of that valuation; null for the launch NAV. */
+  valuationDate: IsoDate | null;
   unitsOutstanding: Decimal;
   netAssets: Decimal;
-  /** Units per member valid on asOf (members who ever held units, zero included). */
-  holdings: ReadonlyMap<string, Decimal>;
 }
 
 // ---------------------------------------------------------------- figures
@@ -69,7 +68,9 @@ export function holdingsOn(state: FundState, asOf: IsoDate): Map<string, Decimal
 }
 
 export function unitsOutstandingOn(state: FundState, asOf: IsoDate): Decimal {
-  return sum(state.movements.filter((m) => m.effectiveDate <= asOf).map((m) => m.units));
+  let units = ZERO;
+  for (const m of state.movements) if (m.effectiveDate <= asOf) units = units.plus(m.units);
+  return units;
 }
 
 function latestValuation(state: FundState, asOf: IsoDate): IsoDate | undefined {
@@ -78,34 +79,61 @@ function latestValuation(state: FundState, asOf: IsoDate): IsoDate | undefined {
   return latest;
 }
 
-export function fundFigures(state: FundState, asOf: IsoDate): FundFigures {
+/** The NAV valid on asOf: the latest struck on or before it, else the launch NAV (valuationDate null). */
+export function navOn(state: FundState, asOf: IsoDate): { navPerUnit: Decimal; valuationDate: IsoDate | null } {
   const date = latestValuation(state, asOf);
   const valuation = date === undefined ? undefined : state.valuations.get(date);
-  const base = valuation?.netAssets ?? ZERO;
-  const moved = sum(state.movements.filter((m) => m.effectiveDate <= asOf && (date === undefined || m.effectiveDate >= date)).map((m) => m.money));
-  return {
-    ...(valuation ? { navPerUnit: valuation.navPerUnit, valuationDate: date } : {}),
-    unitsOutstanding: unitsOutstandingOn(state, asOf),
-    netAssets: base.plus(moved),
-    holdings: holdingsOn(state, asOf),
-  };
+  return valuation && date !== undefined ? { navPerUnit: valuation.navPerUnit, valuationDate: date } : { navPerUnit: state.launchNav, valuationDate: null };
 }
 
 /**
- * The lowest holding of `memberId` on `from` and on every later date its
- * holding moves: what a cancellation effective `from` may take at most
+ * Net assets valid on asOf: those of the latest valuation on or before it plus
+ * the money of every dealing dated from that valuation date through asOf
+ * (dealings on a valuation date follow its NAV: forward pricing).
+ */
+export function netAssetsOn(state: FundState, asOf: IsoDate): Decimal {
+  const date = latestValuation(state, asOf);
+  let netAssets = date === undefined ? ZERO : (state.valuations.get(date) as Valuation).netAssets;
+  for (const m of state.movements) if (m.effectiveDate <= asOf && (date === undefined || m.effectiveDate >= date)) netAssets = netAssets.plus(m.money);
+  return netAssets;
+}
+
+export function fundFigures(state: FundState, asOf: IsoDate): FundFigures {
+  return { ...navOn(state, asOf), unitsOutstanding: unitsOutstandingOn(state, asOf), netAssets: netAssetsOn(state, asOf) };
+}
+
+/**
+ * The lowest holding on `from` and on every later date it moves, from a
+ * holding's movements: what a cancellation effective `from` may take at most
  * without leaving the holding negative on some date.
  */
-export function holdingFloor(state: FundState, memberId: string, from: IsoDate): Decimal {
-  const mine = state.movements.filter((m) => m.memberId === memberId);
-  let holding = sum(mine.filter((m) => m.effectiveDate <= from).map((m) => m.units));
+export function floorOf(movements: Iterable<{ effectiveDate: IsoDate; units: Decimal }>, from: IsoDate): Decimal {
+  let holding = ZERO;
+  const later: { effectiveDate: IsoDate; units: Decimal }[] = [];
+  for (const m of movements) {
+    if (m.effectiveDate <= from) holding = holding.plus(m.units);
+    else later.push(m);
+  }
+  later.sort((a, b) => (a.effectiveDate < b.effectiveDate ? -1 : a.effectiveDate > b.effectiveDate ? 1 : 0));
   let floor = holding;
-  const later = mine.filter((m) => m.effectiveDate > from).sort((a, b) => (a.effectiveDate < b.effectiveDate ? -1 : a.effectiveDate > b.effectiveDate ? 1 : 0));
   for (const m of later) {
     holding = holding.plus(m.units);
     if (holding.lt(floor)) floor = holding;
   }
   return floor;
+}
+
+/** floorOf for every member's holding in the fund, in one pass over the fund's movements. */
+export function holdingFloors(state: FundState, from: IsoDate): Map<string, Decimal> {
+  const byMember = new Map<string, UnitMovement[]>();
+  for (const m of state.movements) {
+    const mine = byMember.get(m.memberId);
+    if (mine) mine.push(m);
+    else byMember.set(m.memberId, [m]);
+  }
+  const floors = new Map<string, Decimal>();
+  for (const [memberId, mine] of byMember) floors.set(memberId, floorOf(mine, from));
+  return floors;
 }
 
 /**
@@ -162,7 +190,8 @@ export function decideStrikeValuation(state: FundState, cmd: StrikeValuation): D
   if (state.valuations.has(cmd.valuationDate)) {
     throw new DomainError('entity_exists', `fund ${state.fundId} already has a NAV for ${cmd.valuationDate}`);
   }
-  const units = sum(state.movements.filter((m) => m.effectiveDate < cmd.valuationDate).map((m) => m.units));
+  let units = ZERO;
+  for (const m of state.movements) if (m.effectiveDate < cmd.valuationDate) units = units.plus(m.units);
   const nav = units.isZero() ? state.launchNav : round6(cmd.netAssets.div(units));
   const payload = {
     fundId: state.fundId,
@@ -189,13 +218,14 @@ export function decideChargeFee(state: FundState, cmd: ChargeFee): Decision {
   const nav = dealingNav(state, cmd.effectiveDate);
   const charged: { memberId: string; units: Decimal; value: Decimal; fee: Decimal; unitsCancelled: Decimal }[] = [];
   const holdings = [...holdingsOn(state, cmd.effectiveDate)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const floors = holdingFloors(state, cmd.effectiveDate);
   for (const [memberId, units] of holdings) {
     if (!units.isPositive() || units.isZero()) continue;
     const value = round2(units.times(nav));
     const fee = round2(value.times(cmd.rate));
     if (fee.isZero()) continue;
     const unitsCancelled = round6(fee.div(nav));
-    if (unitsCancelled.gt(holdingFloor(state, memberId, cmd.effectiveDate))) {
+    if (unitsCancelled.gt(floors.get(memberId) ?? ZERO)) {
       throw new DomainError('insufficient_units', `fee of ${formatMoney(fee)} would cancel ${formatUnits(unitsCancelled)} units of member ${memberId} in fund ${state.fundId}, more than the holding`);
     }
     charged.push({ memberId, units, value, fee, unitsCancelled });
@@ -238,13 +268,9 @@ export function decideChargeFee(state: FundState, cmd: ChargeFee): Decision {
 // ---------------------------------------------------------------- fold
 
 function withMovements(state: FundState, movements: readonly UnitMovement[]): FundState {
-  const holdings = new Map(state.holdings);
   let unitsOutstanding = state.unitsOutstanding;
-  for (const m of movements) {
-    holdings.set(m.memberId, (holdings.get(m.memberId) ?? ZERO).plus(m.units));
-    unitsOutstanding = unitsOutstanding.plus(m.units);
-  }
-  return { ...state, movements: [...state.movements, ...movements], holdings, unitsOutstanding };
+  for (const m of movements) unitsOutstanding = unitsOutstanding.plus(m.units);
+  return { ...state, movements: state.movements.append(...movements), unitsOutstanding };
 }
 
 /** Folds one fund event (any schema version already upcast to v1); member events are not this fold's. */
@@ -253,7 +279,7 @@ export function evolveFund(state: FundState | undefined, event: RecordedEvent | 
   if (e.type === 'FundLaunched') {
     if (state) throw new Error(`fund ${e.payload.fundId} launched twice`);
     const { fundId, currency, launchNavPerUnit } = e.payload;
-    return { fundId, currency, launchNav: new Decimal(launchNavPerUnit), valuations: new Map(), movements: [], holdings: new Map(), unitsOutstanding: ZERO };
+    return { fundId, currency, launchNav: new Decimal(launchNavPerUnit), valuations: new Map(), movements: AppendLog.empty(), unitsOutstanding: ZERO };
   }
   if (!state) throw new Error(`${e.type} before FundLaunched for fund ${e.payload.fundId}`);
   const date = e.effectiveDate;

@@ -5,6 +5,7 @@
 //   switch:       UnitsSwitched (member) + UnitsCancelled (fund A) + UnitsIssued (fund B)
 // evolveMember folds only member events, evolveFund only fund events. The
 // journal is on the fund events (see events.ts).
+import { AppendLog } from '../shared/append-log';
 import { type IsoDate } from '../shared/dates';
 import { Decimal, ZERO, formatMoney, formatUnits, round2, round6 } from '../shared/decimal';
 import { DomainError } from '../shared/errors';
@@ -13,7 +14,7 @@ import type { JournalEntry } from '../shared/journal';
 import { EMPTY_ENTRY, unitsCancelledEntry, unitsIssuedEntry } from './accounts';
 import type { Contribute, RegisterMember, Switch } from './commands';
 import { MEMBER_EVENT_VERSION, type MemberEvent, type MemberEventType, parseMemberEvent } from './events';
-import { type FundState, assertSameFund, dealingNav, fundEvent, fundFigures, holdingFloor } from './fund';
+import { type FundState, assertSameFund, dealingNav, floorOf, fundEvent, navOn } from './fund';
 
 /** A dated change of the member's units in one fund (signed). */
 export interface MemberUnitMovement {
@@ -25,16 +26,18 @@ export interface MemberUnitMovement {
 export interface MemberState {
   memberId: string;
   name: string;
-  movements: readonly MemberUnitMovement[];
+  /** Every unit movement known, in record order (shared between versions: see AppendLog). */
+  movements: AppendLog<MemberUnitMovement>;
   /** Over every known movement, whatever its date: units per fund. */
   holdings: ReadonlyMap<string, Decimal>;
 }
 
 export interface MemberHolding {
   fundId: string;
+  currency: string;
   units: Decimal;
-  navPerUnit?: Decimal;
-  value?: Decimal;
+  navPerUnit: Decimal;
+  value: Decimal;
 }
 
 /** Units per fund valid on `asOf` (funds ever held, zero included). */
@@ -107,7 +110,10 @@ export function decideSwitch(member: MemberState, fromFund: FundState, toFund: F
   }
   const navA = dealingNav(fromFund, cmd.effectiveDate);
   const navB = dealingNav(toFund, cmd.effectiveDate);
-  const floor = holdingFloor(fromFund, member.memberId, cmd.effectiveDate);
+  // The member's movements in A mirror the fund's for this member (one record carries both).
+  const inA: MemberUnitMovement[] = [];
+  for (const m of member.movements) if (m.fundId === fromFund.fundId) inA.push(m);
+  const floor = floorOf(inA, cmd.effectiveDate);
   if (cmd.units.gt(floor)) {
     throw new DomainError(
       'insufficient_units',
@@ -152,31 +158,33 @@ export function decideSwitch(member: MemberState, fromFund: FundState, toFund: F
 }
 
 /**
- * The member's holdings valid on asOf, valued at each fund's latest NAV on or
- * before asOf (value = round2(units * nav)); `funds` are the fund states
- * folded at the same knownAt. Funds with no units on asOf are left out.
+ * The member's holdings valid on asOf (zero holdings left out, sorted by fund),
+ * valued at each fund's NAV valid on asOf: value = round2(units * nav).
+ * `fundAt` gives the fund states folded at the same knownAt as the member.
+ * totalValue adds every currency (api.md); totalValueByCurrency splits it.
  */
 export function memberFigures(
   state: MemberState,
-  funds: ReadonlyMap<string, FundState>,
+  fundAt: (fundId: string) => FundState | undefined,
   asOf: IsoDate,
-): { holdings: MemberHolding[]; totalValue: Decimal } {
+): { holdings: MemberHolding[]; totalValue: Decimal; totalValueByCurrency: { currency: string; value: Decimal }[] } {
   const holdings: MemberHolding[] = [];
+  const byCurrency = new Map<string, Decimal>();
   let totalValue = ZERO;
   const entries = [...memberHoldingsOn(state, asOf)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const [fundId, units] of entries) {
     if (units.isZero()) continue;
-    const fund = funds.get(fundId);
-    const nav = fund ? fundFigures(fund, asOf).navPerUnit : undefined;
-    if (nav === undefined) {
-      holdings.push({ fundId, units });
-      continue;
-    }
-    const value = round2(units.times(nav));
+    const fund = fundAt(fundId);
+    // A member's units came from a decision on that fund, recorded in the same record.
+    if (!fund) throw new Error(`member ${state.memberId} holds units of fund ${fundId}, unknown at the same knownAt`);
+    const { navPerUnit } = navOn(fund, asOf);
+    const value = round2(units.times(navPerUnit));
     totalValue = totalValue.plus(value);
-    holdings.push({ fundId, units, navPerUnit: nav, value });
+    byCurrency.set(fund.currency, (byCurrency.get(fund.currency) ?? ZERO).plus(value));
+    holdings.push({ fundId, currency: fund.currency, units, navPerUnit, value });
   }
-  return { holdings, totalValue };
+  const totalValueByCurrency = [...byCurrency].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([currency, value]) => ({ currency, value }));
+  return { holdings, totalValue, totalValueByCurrency };
 }
 
 // ---------------------------------------------------------------- fold
@@ -184,7 +192,7 @@ export function memberFigures(
 function withMovement(state: MemberState, movement: MemberUnitMovement): MemberState {
   const holdings = new Map(state.holdings);
   holdings.set(movement.fundId, (holdings.get(movement.fundId) ?? ZERO).plus(movement.units));
-  return { ...state, movements: [...state.movements, movement], holdings };
+  return { ...state, movements: state.movements.append(movement), holdings };
 }
 
 /** Folds one member event (any schema version already upcast to v1); fund events are not this fold's. */
@@ -192,7 +200,7 @@ export function evolveMember(state: MemberState | undefined, event: RecordedEven
   const e = parseMemberEvent(event);
   if (e.type === 'MemberRegistered') {
     if (state) throw new Error(`member ${e.payload.memberId} registered twice`);
-    return { memberId: e.payload.memberId, name: e.payload.name, movements: [], holdings: new Map() };
+    return { memberId: e.payload.memberId, name: e.payload.name, movements: AppendLog.empty(), holdings: new Map() };
   }
   if (!state) throw new Error(`${e.type} before MemberRegistered for member ${e.payload.memberId}`);
   const date = e.effectiveDate;
