@@ -13,7 +13,7 @@
 // that date). Before any valuation: the sum of the money movements (none, in
 // practice).
 import { AppendLog } from '../shared/append-log';
-import { type IsoDate } from '../shared/dates';
+import { addDays, type IsoDate } from '../shared/dates';
 import { Decimal, ZERO, formatMoney, formatUnits, round2, round6, sum } from '../shared/decimal';
 import { DomainError } from '../shared/errors';
 import type { Decision, DomainEvent, RecordedEvent } from '../shared/events';
@@ -27,12 +27,31 @@ export interface Valuation {
   netAssets: Decimal;
 }
 
+export type MovementCause = 'contribution' | 'switch-in' | 'switch-out' | 'fee';
+
 /** A dated change of one member's units in the fund and of the fund's net assets (signed). */
 export interface UnitMovement {
   effectiveDate: IsoDate;
   memberId: string;
+  cause: MovementCause;
   units: Decimal;
   money: Decimal;
+}
+
+/** A fund's movement over the dates (opening, closing]: the fund report's line. */
+export interface FundPeriodFigures {
+  openingUnits: Decimal;
+  unitsIssued: Decimal;
+  unitsCancelled: Decimal;
+  closingUnits: Decimal;
+  openingNetAssets: Decimal;
+  contributions: Decimal;
+  switchesIn: Decimal;
+  switchesOut: Decimal;
+  fees: Decimal;
+  /** Per valuation in the range: its net assets less the net assets at the end of the day before. */
+  marketMovement: Decimal;
+  closing: FundFigures;
 }
 
 export interface FundState {
@@ -100,6 +119,40 @@ export function netAssetsOn(state: FundState, asOf: IsoDate): Decimal {
 
 export function fundFigures(state: FundState, asOf: IsoDate): FundFigures {
   return { ...navOn(state, asOf), unitsOutstanding: unitsOutstandingOn(state, asOf), netAssets: netAssetsOn(state, asOf) };
+}
+
+/**
+ * The fund's movement over the dates (opening, closing]. Every figure is
+ * summed from the movements and valuations themselves, so the identities
+ *   closingUnits = openingUnits + unitsIssued - unitsCancelled
+ *   closing.netAssets = openingNetAssets + contributions + switchesIn - switchesOut - fees + marketMovement
+ * are checks of the fold, not definitions.
+ */
+export function fundPeriodFigures(state: FundState, opening: IsoDate, closing: IsoDate): FundPeriodFigures {
+  if (opening > closing) throw new Error(`period opening ${opening} after its closing ${closing}`);
+  const flows = { unitsIssued: ZERO, unitsCancelled: ZERO, contributions: ZERO, switchesIn: ZERO, switchesOut: ZERO, fees: ZERO };
+  for (const m of state.movements) {
+    if (m.effectiveDate <= opening || m.effectiveDate > closing) continue;
+    if (m.units.isNegative()) flows.unitsCancelled = flows.unitsCancelled.minus(m.units);
+    else flows.unitsIssued = flows.unitsIssued.plus(m.units);
+    if (m.cause === 'contribution') flows.contributions = flows.contributions.plus(m.money);
+    else if (m.cause === 'switch-in') flows.switchesIn = flows.switchesIn.plus(m.money);
+    else if (m.cause === 'switch-out') flows.switchesOut = flows.switchesOut.minus(m.money);
+    else flows.fees = flows.fees.minus(m.money);
+  }
+  let marketMovement = ZERO;
+  for (const [date, valuation] of state.valuations) {
+    if (date <= opening || date > closing) continue;
+    marketMovement = marketMovement.plus(valuation.netAssets.minus(netAssetsOn(state, addDays(date, -1))));
+  }
+  return {
+    openingUnits: unitsOutstandingOn(state, opening),
+    closingUnits: unitsOutstandingOn(state, closing),
+    openingNetAssets: netAssetsOn(state, opening),
+    ...flows,
+    marketMovement,
+    closing: fundFigures(state, closing),
+  };
 }
 
 /**
@@ -289,16 +342,18 @@ export function evolveFund(state: FundState | undefined, event: RecordedEvent | 
       valuations.set(date, { navPerUnit: new Decimal(e.payload.navPerUnit), netAssets: new Decimal(e.payload.netAssets) });
       return { ...state, valuations };
     }
-    case 'UnitsIssued':
-      return withMovements(state, [{ effectiveDate: date, memberId: e.payload.memberId, units: new Decimal(e.payload.units), money: new Decimal(e.payload.amount) }]);
+    case 'UnitsIssued': {
+      const cause = e.payload.cause === 'contribution' ? 'contribution' : 'switch-in';
+      return withMovements(state, [{ effectiveDate: date, memberId: e.payload.memberId, cause, units: new Decimal(e.payload.units), money: new Decimal(e.payload.amount) }]);
+    }
     case 'UnitsCancelled':
       return withMovements(state, [
-        { effectiveDate: date, memberId: e.payload.memberId, units: new Decimal(e.payload.units).neg(), money: new Decimal(e.payload.amount).neg() },
+        { effectiveDate: date, memberId: e.payload.memberId, cause: 'switch-out', units: new Decimal(e.payload.units).neg(), money: new Decimal(e.payload.amount).neg() },
       ]);
     case 'FeeCharged':
       return withMovements(
         state,
-        e.payload.holdings.map((h) => ({ effectiveDate: date, memberId: h.memberId, units: new Decimal(h.unitsCancelled).neg(), money: new Decimal(h.fee).neg() })),
+        e.payload.holdings.map((h) => ({ effectiveDate: date, memberId: h.memberId, cause: 'fee', units: new Decimal(h.unitsCancelled).neg(), money: new Decimal(h.fee).neg() })),
       );
   }
 }

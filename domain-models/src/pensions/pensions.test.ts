@@ -2,7 +2,7 @@
 import { formatMoney, formatUnits } from '../shared/decimal';
 import { assertBalanced } from '../shared/journal';
 import { fundCashAccount, feesPayableAccount, unitLiabilityAccount } from './accounts';
-import { decideChargeFee, decideLaunchFund, decideStrikeValuation, evolveFund, fundFigures, holdingsOn } from './fund';
+import { decideChargeFee, decideLaunchFund, decideStrikeValuation, evolveFund, fundFigures, fundPeriodFigures, holdingsOn } from './fund';
 import { decideContribute, decideRegisterMember, decideSwitch, memberFigures } from './member';
 import { COMMAND_ID, LAUNCH_DATE, World, contribution, fee, launch, switchOf, valuation } from './test-support';
 import { DomainError } from '../shared/errors';
@@ -97,6 +97,38 @@ describe('pensions, hand-checked', () => {
       ['F-2', '14.026667', '42.08'],
     ]);
     expect(formatMoney(m.totalValue)).toBe('1010.00');
+  });
+
+  it('period figures roll units and money forward: contributions, fees and market movement per valuation', () => {
+    const w = world();
+    w.apply(decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '1000.00', '2026-01-05')));
+    w.apply(decideStrikeValuation(w.fund('F-1'), valuation('F-1', '2026-01-10', '1010.00')));
+    w.apply(decideChargeFee(w.fund('F-1'), fee('F-1', '2026-01-10', '0.001000')));
+    const p = fundPeriodFigures(w.fund('F-1'), '2025-12-31', '2026-01-31');
+    const text = Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'closing').map(([k, v]) => [k, (v as { toFixed(n: number): string }).toFixed(k.endsWith('Units') || k.startsWith('units') ? 6 : 2)]));
+    expect(text).toEqual({
+      openingUnits: '0.000000',
+      unitsIssued: '800.000000', // 1000.00 / 1.250000
+      unitsCancelled: '0.800000', // the fee's
+      closingUnits: '799.200000',
+      openingNetAssets: '0.00',
+      contributions: '1000.00',
+      switchesIn: '0.00',
+      switchesOut: '0.00',
+      fees: '1.01',
+      // 2026-01-05: 0.00 struck on 0.00 the day before; 2026-01-10: 1010.00 struck on 1000.00 the day before
+      marketMovement: '10.00',
+    });
+    // 0.00 + 1000.00 - 1.01 + 10.00
+    expect(formatMoney(p.closing.netAssets)).toBe('1008.99');
+    // A range after all of it: nothing moves, opening = closing.
+    const later = fundPeriodFigures(w.fund('F-1'), '2026-01-31', '2026-02-28');
+    expect([formatUnits(later.openingUnits), formatUnits(later.closingUnits), formatMoney(later.openingNetAssets), formatMoney(later.marketMovement)]).toEqual([
+      '799.200000',
+      '799.200000',
+      '1008.99',
+      '0.00',
+    ]);
   });
 
   it('nav_not_published: dealing on a date without a NAV, in either fund of a switch', () => {

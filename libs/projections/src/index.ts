@@ -1,5 +1,5 @@
 export { Projections } from './projections';
-export type { PremiumReportLine, ClaimsReportLine, EntityStates, FoldedKind } from './projections';
+export type { PremiumReportLine, ClaimsReportLine, FundReportLine, EntityStates, FoldedKind } from './projections';
 export { EntityHistory, HistoryMap } from './history';
 export type { Evolve } from './history';
 export { GeneralLedger } from './journal';

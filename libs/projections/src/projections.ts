@@ -10,7 +10,11 @@ import {
   evolveMember,
   evolvePolicy,
   formatMoney,
+  formatUnits,
+  fundPeriodFigures,
+  lastDay,
   policyFigures,
+  previousPeriod,
   type ClaimState,
   type Decimal,
   type EntityKind,
@@ -56,6 +60,24 @@ export interface EntityStates {
   member: MemberState;
 }
 export type FoldedKind = keyof EntityStates;
+
+export interface FundReportLine {
+  fundId: string;
+  currency: string;
+  openingUnits: string;
+  unitsIssued: string;
+  unitsCancelled: string;
+  closingUnits: string;
+  navPerUnit: string;
+  valuationDate: IsoDate | null;
+  openingNetAssets: string;
+  contributions: string;
+  switchesIn: string;
+  switchesOut: string;
+  fees: string;
+  marketMovement: string;
+  netAssets: string;
+}
 
 export class Projections implements RecordSubscriber {
   readonly policies = new HistoryMap<PolicyState>(evolvePolicy);
@@ -146,6 +168,34 @@ export class Projections implements RecordSubscriber {
     return { totals: mapMoney(totals), claims };
   }
 
+  /** Every fund known at knownAt over the months [from, to]: units and money rolled forward (see fundPeriodFigures). */
+  fundReport(from: Period, to: Period, knownAt: Instant): FundReportLine[] {
+    const opening = lastDay(previousPeriod(from));
+    const closing = lastDay(to);
+    const lines: FundReportLine[] = [];
+    for (const id of this.funds.ids()) {
+      const state = this.funds.get(id)!.knownAt(knownAt);
+      if (!state) continue;
+      const f = fundPeriodFigures(state, opening, closing);
+      lines.push({
+        fundId: id,
+        currency: state.currency,
+        ...mapUnits({ openingUnits: f.openingUnits, unitsIssued: f.unitsIssued, unitsCancelled: f.unitsCancelled, closingUnits: f.closingUnits, navPerUnit: f.closing.navPerUnit }),
+        valuationDate: f.closing.valuationDate,
+        ...mapMoney({
+          openingNetAssets: f.openingNetAssets,
+          contributions: f.contributions,
+          switchesIn: f.switchesIn,
+          switchesOut: f.switchesOut,
+          fees: f.fees,
+          marketMovement: f.marketMovement,
+          netAssets: f.closing.netAssets,
+        }),
+      });
+    }
+    return lines;
+  }
+
   trialBalance(asOf: IsoDate, knownAt: Instant): TrialBalance {
     return this.ledger.trialBalance(asOf, knownAt);
   }
@@ -161,8 +211,13 @@ function claimOrZero(state: ClaimState | undefined, asOf: IsoDate) {
   return claimFigures(state, asOf);
 }
 
-function mapMoney<T extends Record<string, Decimal>>(values: T): { [K in keyof T]: string } {
-  const out = {} as { [K in keyof T]: string };
-  for (const k of Object.keys(values) as (keyof T)[]) out[k] = formatMoney(values[k]);
-  return out;
+function mapFormat(format: (value: Decimal) => string) {
+  return <T extends Record<string, Decimal>>(values: T): { [K in keyof T]: string } => {
+    const out = {} as { [K in keyof T]: string };
+    for (const k of Object.keys(values) as (keyof T)[]) out[k] = format(values[k]);
+    return out;
+  };
 }
+
+const mapMoney = mapFormat(formatMoney);
+const mapUnits = mapFormat(formatUnits);
