@@ -24,8 +24,10 @@ import { ClaimsModule } from './claims/claims.module';
 import type { ApiConfig } from './config';
 import { CoreModule } from './core.module';
 import { ProblemFilter } from './errors/problem.filter';
+import { FundsModule } from './funds/funds.module';
 import { HealthModule } from './health/health.module';
 import { LedgerModule } from './ledger/ledger.module';
+import { MembersModule } from './members/members.module';
 import { PeriodsModule } from './periods/periods.module';
 import { PoliciesModule } from './policies/policies.module';
 import { ReportsModule } from './reports/reports.module';
@@ -37,6 +39,8 @@ export const SLICE_MODULES: ModuleImport[] = [
   LedgerModule,
   PoliciesModule,
   ClaimsModule,
+  FundsModule,
+  MembersModule,
   PeriodsModule,
   ReportsModule,
   AuditModule,

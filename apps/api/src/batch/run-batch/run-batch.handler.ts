@@ -11,8 +11,10 @@ import { commandAccess, describeAccess, isAllowed, type Access, type Actor } fro
 import { CLAIM_COMMAND_ROUTES } from '../../claims/routes';
 import { ForbiddenError, ValidationError } from '../../errors/api-errors';
 import { problem, toProblem, type Problem } from '../../errors/problem';
+import { FUND_COMMAND_ROUTES } from '../../funds/routes';
 import { CommandPipeline, type CommandRequest } from '../../ledger/command-pipeline';
 import { pathOf, type CommandRoute } from '../../ledger/command-route';
+import { MEMBER_COMMAND_ROUTES } from '../../members/routes';
 import { ClosePeriodRoute } from '../../periods/close-period/close-period.command';
 import { POLICY_COMMAND_ROUTES } from '../../policies/routes';
 import { RunBatchCommand, type BatchItem, type BatchResult } from './run-batch.command';
@@ -31,7 +33,13 @@ export class RunBatchHandler implements ICommandHandler<RunBatchCommand, BatchRe
     @Inject(CommandPipeline) private readonly pipeline: CommandPipeline,
     @Inject(ClosePeriodRoute) closePeriod: ClosePeriodRoute,
   ) {
-    const all: CommandRoute<unknown>[] = [...POLICY_COMMAND_ROUTES, ...CLAIM_COMMAND_ROUTES, closePeriod as CommandRoute<unknown>];
+    const all: CommandRoute<unknown>[] = [
+      ...POLICY_COMMAND_ROUTES,
+      ...CLAIM_COMMAND_ROUTES,
+      ...FUND_COMMAND_ROUTES,
+      ...MEMBER_COMMAND_ROUTES,
+      closePeriod as CommandRoute<unknown>,
+    ];
     this.routes = all.map((route) => ({ route, access: commandAccess(...route.roles) }));
   }
 

@@ -1,0 +1,22 @@
+import { ChargeFeeBodySchema, decideChargeFee, type ChargeFee } from '@app/domain';
+
+import { parseBody } from '../../http/validation';
+import { entityCommandRoute, type CommandMeta } from '../../ledger/command-route';
+
+export class ChargeFeeCommand {
+  constructor(
+    readonly command: ChargeFee,
+    readonly meta: CommandMeta,
+  ) {}
+}
+
+/** POST /v1/funds/{fundId}/fees (fund-admin): a fee by unit cancellation on every holding, at the NAV of its date. */
+export const CHARGE_FEE = entityCommandRoute({
+  pattern: /^\/v1\/funds\/([^/]+)\/fees$/,
+  roles: ['fund-admin'],
+  kind: 'fund',
+  idField: 'fundId',
+  parse: (body, fundId): ChargeFee => ({ ...parseBody(ChargeFeeBodySchema, body), fundId }),
+  make: (command, meta) => new ChargeFeeCommand(command, meta),
+  decide: decideChargeFee,
+});

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+
+import { ChargeFeeController } from './charge-fee/charge-fee.controller';
+import { ChargeFeeHandler } from './charge-fee/charge-fee.handler';
+import { GetFundController } from './get-fund/get-fund.controller';
+import { GetFundHandler } from './get-fund/get-fund.query';
+import { LaunchFundController } from './launch-fund/launch-fund.controller';
+import { LaunchFundHandler } from './launch-fund/launch-fund.handler';
+import { StrikeValuationController } from './strike-valuation/strike-valuation.controller';
+import { StrikeValuationHandler } from './strike-valuation/strike-valuation.handler';
+
+/** Pension funds (fund-admin): launch, NAV valuations, fees by unit cancellation; one folder per use case. */
+@Module({
+  controllers: [LaunchFundController, StrikeValuationController, ChargeFeeController, GetFundController],
+  providers: [LaunchFundHandler, StrikeValuationHandler, ChargeFeeHandler, GetFundHandler],
+})
+export class FundsModule {}
