@@ -11,7 +11,9 @@ export type InvariantCode =
   | 'effective_date_outside_term'
   | 'entity_exists'
   | 'currency_mismatch'
-  | 'premium_negative';
+  | 'premium_negative'
+  /** Not a business rule but a limit of the ledger: the command's events do not fit one log record. */
+  | 'command_too_large';
 
 export class DomainError extends Error {
   constructor(

@@ -7,7 +7,7 @@
 // durable, so a query never sees an unacknowledged event and the applied
 // prefix only ever grows. Commands touching the same entity are serialized by
 // `withLocks`, so a decider always sees every earlier command on its entities.
-import type { DomainEvent, Instant, RecordedEvent } from '@app/domain';
+import { DomainError, type DomainEvent, type Instant, type RecordedEvent } from '@app/domain';
 import { LedgerClock } from './clock';
 import type { LogPort } from './log-port';
 import { PeriodCalendar } from '@app/domain';
@@ -50,6 +50,17 @@ interface Pending {
   durable: boolean;
   resolve: () => void;
   reject: (e: Error) => void;
+}
+
+/**
+ * A stamped record over the log's record limit. A command's events go into
+ * one record (that is what makes them atomic), so such a command is refused,
+ * and the refusal is its recorded outcome like any domain rule's.
+ */
+export class RecordTooLargeError extends DomainError {
+  constructor(commandId: string, bytes: number, bytesMax: number) {
+    super('command_too_large', `command ${commandId} would write a ${bytes}-byte log record; the ledger takes at most ${bytesMax} bytes per command`);
+  }
 }
 
 /** Event type that moves the period-close watermark; its payload names the month closed through. */
@@ -178,12 +189,27 @@ export class EventStore {
     };
   }
 
+  /** The bytes the log stores for a record; RecordTooLargeError past the log's record limit. */
+  encode(record: CommandRecord): Buffer {
+    const bytes = encodeRecord(record);
+    if (bytes.length > this.log.recordBytesMax) throw new RecordTooLargeError(record.commandId, bytes.length, this.log.recordBytesMax);
+    return bytes;
+  }
+
+  /** How many records, and bytes of records, one `persist` may carry. */
+  get batchLimits(): { records: number; bytes: number } {
+    return { records: this.log.batchRecordsMax, bytes: this.log.batchBytesMax };
+  }
+
   /**
    * Appends stamped records atomically (one partition, one batch) and resolves
    * once they are durable and applied. Call right after `stamp`, in stamp order.
+   * `encoded`: the records' bytes from `encode`, when the caller has them already.
    */
-  persist(records: CommandRecord[], partitionKey: string): Promise<void> {
+  persist(records: CommandRecord[], partitionKey: string, encoded?: Buffer[]): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
+    const payloads = encoded ?? records.map((r) => this.encode(r));
+    if (payloads.length !== records.length) throw new Error(`${records.length} records but ${payloads.length} payloads`);
     const partition = partitionOf(partitionKey, this.log.partitions);
     let resolve!: () => void;
     let reject!: (e: Error) => void;
@@ -194,7 +220,7 @@ export class EventStore {
     const entry: Pending = { records, durable: false, resolve, reject };
     this.pending.push(entry);
     for (const r of records) this.inFlight.set(r.commandId, done);
-    this.log.appendBatch(partition, records.map(encodeRecord)).then(
+    this.log.appendBatch(partition, payloads).then(
       () => {
         entry.durable = true;
         this.drain();

@@ -1,4 +1,4 @@
-export { EventStore, LogUnavailableError, PERIOD_CLOSED, partitionOf } from './event-store';
+export { EventStore, LogUnavailableError, PERIOD_CLOSED, RecordTooLargeError, partitionOf } from './event-store';
 export type { Draft, PriorOutcome, RecordSubscriber } from './event-store';
 export { WalLog } from './log-port';
 export type { LogPort, LogRecord } from './log-port';

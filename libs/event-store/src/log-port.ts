@@ -1,7 +1,7 @@
 // The storage port. The event store needs only this from a log, so a
 // distributed log (NATS JetStream, Kafka) can replace the embedded WAL
 // without touching the domain or the store.
-import { Wal, WalOpenOptions } from '@app/wal';
+import { Wal, WalOpenOptions, walAddon } from '@app/wal';
 
 export interface LogRecord {
   lsn: number;
@@ -10,6 +10,11 @@ export interface LogRecord {
 
 export interface LogPort {
   readonly partitions: number;
+  /** The largest record the log takes, in bytes. */
+  readonly recordBytesMax: number;
+  /** The most records, and bytes of records, one atomic batch may carry. */
+  readonly batchRecordsMax: number;
+  readonly batchBytesMax: number;
   /** Appends records atomically to one partition; resolves once durable. */
   appendBatch(partition: number, records: Buffer[]): Promise<number[]>;
   /** Every durable record of a partition from `fromLsn`, verified, in order. */
@@ -28,6 +33,11 @@ export class WalLog implements LogPort {
   get partitions(): number {
     return this.wal.partitions;
   }
+
+  readonly recordBytesMax = walAddon.limits.recordBytesMax;
+  readonly batchRecordsMax = walAddon.limits.batchRecordsMax;
+  /** A batch is one flush: it must fit a 4 MiB flush buffer with its frame headers and padding. */
+  readonly batchBytesMax = 3_000_000;
 
   appendBatch(partition: number, records: Buffer[]): Promise<number[]> {
     return this.wal.appendBatch(partition, records);

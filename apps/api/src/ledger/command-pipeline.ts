@@ -10,7 +10,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError, NotFoundError, PeriodAlreadyClosedError } from '@app/domain';
 import type { ClaimState, Decision, EntityKind, FundState, Instant, MemberState, PolicyState, RecordedEvent } from '@app/domain';
-import { requestHash } from '@app/event-store';
+import { PERIOD_CLOSED, RecordTooLargeError, requestHash } from '@app/event-store';
 import type { CommandRecord, Draft, EventStore } from '@app/event-store';
 import type { EntityStates, FoldedKind, HistoryMap, Projections } from '@app/projections';
 
@@ -133,6 +133,12 @@ class Overlay implements StateReader {
   }
 }
 
+/** A stamped record and the bytes the log will store for it (encoded once). */
+interface Stamped {
+  record: CommandRecord;
+  bytes: Buffer;
+}
+
 @Injectable()
 export class CommandPipeline {
   /** Closed while a barrier command waits for the log to drain; commands wait at it before deciding. */
@@ -170,8 +176,8 @@ export class CommandPipeline {
       const again = this.replay(request.commandId, hash);
       if (again) return again;
       const overlay = new Overlay(projections, store);
-      const record = await this.admitted(request.barrier === true, () => this.decideAndStamp(request, hash, overlay));
-      await store.persist([record], request.partitionKey);
+      const { record, bytes } = await this.admitted(request.barrier === true, () => this.decideAndStamp(request, hash, overlay));
+      await store.persist([record], request.partitionKey, [bytes]);
       return { status: record.status, body: record.body, replayed: false };
     });
   }
@@ -184,7 +190,7 @@ export class CommandPipeline {
     return store.withLocks(locks, async () => {
       const overlay = new Overlay(projections, store);
       const outcomes: CommandOutcome[] = [];
-      const records: CommandRecord[] = [];
+      const records: Stamped[] = [];
       const inBatch = new Map<string, CommandRecord>();
       await this.admitted(barrier, () => this.decideBatch(requests, overlay, outcomes, records, inBatch));
       await this.persistAll(store, records, requests[0]?.partitionKey ?? 'batch');
@@ -197,7 +203,7 @@ export class CommandPipeline {
     requests: CommandRequest[],
     overlay: Overlay,
     outcomes: CommandOutcome[],
-    records: CommandRecord[],
+    records: Stamped[],
     inBatch: Map<string, CommandRecord>,
   ): void {
     for (const request of requests) {
@@ -216,17 +222,18 @@ export class CommandPipeline {
         outcomes.push(prior);
         continue;
       }
-      let record: CommandRecord;
+      let stamped: Stamped;
       try {
-        record = this.decideAndStamp(request, hash, overlay);
+        stamped = this.decideAndStamp(request, hash, overlay);
       } catch (e) {
         // A server fault in one command is that command's 500 (nothing stamped), as if sent alone.
         outcomes.push({ status: 500, body: toProblem(e), replayed: false });
         continue;
       }
+      const { record } = stamped;
       overlay.add(record.events);
       inBatch.set(request.commandId, record);
-      records.push(record);
+      records.push(stamped);
       outcomes.push({ status: record.status, body: record.body, replayed: false });
     }
   }
@@ -241,7 +248,12 @@ export class CommandPipeline {
     return { status: prior.status, body: prior.body, replayed: true };
   }
 
-  private decideAndStamp(request: CommandRequest, hash: string, state: StateReader): CommandRecord {
+  /**
+   * Decides, stamps and encodes a command. A refusal by a domain rule is its
+   * outcome; so is a decision whose record would not fit the log (then the
+   * refusal is stamped instead, and nothing of the decision is kept).
+   */
+  private decideAndStamp(request: CommandRequest, hash: string, state: StateReader): Stamped {
     const draft: Draft = {
       commandId: request.commandId,
       requestHash: hash,
@@ -259,29 +271,50 @@ export class CommandPipeline {
       draft.body = (recordedAt: Instant) => ({ commandId: request.commandId, recordedAt, ...decision.result, ...stampFields?.(recordedAt) });
     } catch (e) {
       if (!isRecordedRejection(e)) throw e;
-      const problem = toProblem(e);
-      draft.status = problem.status;
-      draft.body = () => problem;
+      return this.stampRejection(draft, e);
     }
-    return this.ledger.store.stamp(draft);
+    const store = this.ledger.store;
+    const record = store.stamp(draft);
+    try {
+      return { record, bytes: store.encode(record) };
+    } catch (e) {
+      if (!(e instanceof RecordTooLargeError)) throw e;
+      // A close moves the calendar when stamped; its record is small by construction (one true-up per currency).
+      if (record.events.some((ev) => ev.type === PERIOD_CLOSED)) throw new Error(`a period close over the record limit: ${e.message}`);
+      return this.stampRejection(draft, e);
+    }
   }
 
-  /** One atomic append per chunk that fits a log batch; every chunk is stamped already, in order. */
-  private async persistAll(store: EventStore, records: CommandRecord[], partitionKey: string): Promise<void> {
-    const chunks: CommandRecord[][] = [];
-    let chunk: CommandRecord[] = [];
+  private stampRejection(draft: Draft, error: unknown): Stamped {
+    const problem = toProblem(error);
+    const record = this.ledger.store.stamp({ ...draft, status: problem.status, events: [], body: () => problem });
+    return { record, bytes: this.ledger.store.encode(record) };
+  }
+
+  /** One atomic append per chunk that fits a log batch; every chunk is stamped and encoded already, in order. */
+  private async persistAll(store: EventStore, stamped: Stamped[], partitionKey: string): Promise<void> {
+    const limits = store.batchLimits;
+    const chunks: Stamped[][] = [];
+    let chunk: Stamped[] = [];
     let bytes = 0;
-    for (const r of records) {
-      const size = JSON.stringify(r).length + 64;
-      if (chunk.length > 0 && (chunk.length >= 4096 || bytes + size > 3_000_000)) {
+    for (const s of stamped) {
+      if (chunk.length > 0 && (chunk.length >= limits.records || bytes + s.bytes.length > limits.bytes)) {
         chunks.push(chunk);
         chunk = [];
         bytes = 0;
       }
-      chunk.push(r);
-      bytes += size;
+      chunk.push(s);
+      bytes += s.bytes.length;
     }
     if (chunk.length > 0) chunks.push(chunk);
-    await Promise.all(chunks.map((c) => store.persist(c, partitionKey)));
+    await Promise.all(
+      chunks.map((c) =>
+        store.persist(
+          c.map((s) => s.record),
+          partitionKey,
+          c.map((s) => s.bytes),
+        ),
+      ),
+    );
   }
 }
