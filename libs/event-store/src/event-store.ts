@@ -11,7 +11,8 @@ import { DomainError, type DomainEvent, type Instant, type RecordedEvent } from 
 import { LedgerClock } from './clock';
 import type { LogPort } from './log-port';
 import { PeriodCalendar } from '@app/domain';
-import { CommandRecord, decodeRecord, encodeRecord } from './record';
+import { createHash } from 'node:crypto';
+import { CommandRecord, canonicalJson, decodeRecord, encodeRecord } from './record';
 
 export interface RecordSubscriber {
   /** A durable record, in recordedAt order (replay and live alike). */
@@ -68,6 +69,7 @@ export const PERIOD_CLOSED = 'PeriodClosed';
 
 export class EventStore {
   readonly clock = new LedgerClock();
+  private lastStamped: Instant = '';
   readonly calendar = new PeriodCalendar();
   private readonly outcomes = new Map<string, PriorOutcome>();
   private readonly inFlight = new Map<string, Promise<void>>();
@@ -81,19 +83,49 @@ export class EventStore {
   private constructor(
     private readonly log: LogPort,
     private readonly subscribers: RecordSubscriber[],
+    /** A replica (a replay audit's rebuild) reads the log and never appends to it. */
+    private readonly readOnly: boolean,
   ) {}
 
   /** Replays the whole log into the subscribers, then accepts commands. */
   static async open(log: LogPort, subscribers: RecordSubscriber[]): Promise<EventStore> {
-    const store = new EventStore(log, subscribers);
-    await store.replay();
+    const store = new EventStore(log, subscribers, false);
+    await store.replay(undefined);
     return store;
   }
 
-  private async replay(): Promise<void> {
+  /**
+   * A read-only store rebuilt from the log's first record into fresh
+   * subscribers, through the record stamped at `through` (default: all):
+   * the replay audit's rebuild, next to the live store on the same log.
+   */
+  static async replica(log: LogPort, subscribers: RecordSubscriber[], through?: Instant): Promise<EventStore> {
+    const store = new EventStore(log, subscribers, true);
+    await store.replay(through);
+    return store;
+  }
+
+  /** The store's own state (idempotency outcomes, closes) as one canonical hash; the projections hash theirs. */
+  digest(): string {
+    const hash = createHash('sha256');
+    for (const id of [...this.outcomes.keys()].sort()) {
+      const o = this.outcomes.get(id) as PriorOutcome;
+      hash.update(`${id} ${o.status} ${o.requestHash} ${canonicalJson(o.body)}\n`);
+    }
+    hash.update(`records ${this.records} through ${this.appliedThrough}\n`);
+    hash.update(`calendar ${canonicalJson(this.calendar.all())}\n`);
+    return hash.digest('hex');
+  }
+
+  private async replay(through: Instant | undefined): Promise<void> {
     const all: CommandRecord[] = [];
     for (let p = 0; p < this.log.partitions; p++) {
-      for await (const batch of this.log.scan(p, 0)) for (const r of batch) all.push(decodeRecord(r.payload));
+      for await (const batch of this.log.scan(p, 0)) {
+        for (const r of batch) {
+          const record = decodeRecord(r.payload);
+          if (through === undefined || record.recordedAt <= through) all.push(record);
+        }
+      }
     }
     // Partitions interleave in system time: merge them back into recordedAt order.
     all.sort((a, b) => (a.recordedAt < b.recordedAt ? -1 : a.recordedAt > b.recordedAt ? 1 : 0));
@@ -165,9 +197,12 @@ export class EventStore {
   }
 
   /** Stamps a draft into a record: recordedAt, bookingPeriod, actor on every event. Synchronous. */
-  stamp(draft: Draft): CommandRecord {
+  stamp(draft: Draft, reserved?: Instant): CommandRecord {
     if (this.failure) throw this.failure;
-    const recordedAt = this.clock.next();
+    // `reserved`: an instant taken from this clock for this command just before deciding it; nothing was stamped since.
+    const recordedAt = reserved ?? this.clock.next();
+    if (recordedAt <= this.lastStamped) throw new Error(`stamp ${recordedAt} is not after the last one, ${this.lastStamped}`);
+    this.lastStamped = recordedAt;
     const events: RecordedEvent[] = draft.events.map((e) => ({
       ...e,
       recordedAt,
@@ -207,6 +242,7 @@ export class EventStore {
    * `encoded`: the records' bytes from `encode`, when the caller has them already.
    */
   persist(records: CommandRecord[], partitionKey: string, encoded?: Buffer[]): Promise<void> {
+    if (this.readOnly) throw new Error('a replica store never appends');
     if (this.failure) return Promise.reject(this.failure);
     const payloads = encoded ?? records.map((r) => this.encode(r));
     if (payloads.length !== records.length) throw new Error(`${records.length} records but ${payloads.length} payloads`);

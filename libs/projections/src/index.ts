@@ -1,8 +1,11 @@
 export { Projections } from './projections';
-export type { PremiumReportLine, ClaimsReportLine, FundReportLine, EntityStates, FoldedKind } from './projections';
+export type { PremiumReportLine, ClaimsReportLine, FundReportLine, EntityStates, FoldedKind, EntityDigest, ProjectionsDigest } from './projections';
+export { canonical } from './canonical';
 export { EntityHistory, HistoryMap } from './history';
 export type { Evolve } from './history';
 export { GeneralLedger } from './journal';
 export type { TrialBalance, TrialBalanceLine } from './journal';
 export { periodPoints, cumulativePoint } from './booked';
 export type { Basis, Calendar } from './booked';
+export { openLedger, rebuildLedger, digestLedger } from './rebuild';
+export type { Ledger, LedgerDigest } from './rebuild';

@@ -25,20 +25,25 @@ export interface TrialBalance {
 }
 
 export class GeneralLedger {
-  private readonly postings: Posting[] = [];
+  private readonly postingsList: Posting[] = [];
 
   add(event: RecordedEvent): void {
     if (event.journal.lines.length > 0) {
       const { effectiveDate, recordedAt, journal } = event;
       const lastDate = journal.lines.reduce((last, l) => (l.effectiveDate !== undefined && l.effectiveDate > last ? l.effectiveDate : last), effectiveDate);
-      this.postings.push({ effectiveDate, lastDate, recordedAt, lines: journal.lines });
+      this.postingsList.push({ effectiveDate, lastDate, recordedAt, lines: journal.lines });
     }
+  }
+
+  /** Every posting, in record order (for digests). */
+  postings(): Iterable<Readonly<Posting>> {
+    return this.postingsList;
   }
 
   /** Net balance per account, shown on its debit or credit side; accounts sorted by name. */
   trialBalance(asOf: IsoDate, knownAt: Instant): TrialBalance {
     const net = new Map<string, Decimal>();
-    for (const p of this.postings) {
+    for (const p of this.postingsList) {
       if (p.effectiveDate > asOf || p.recordedAt > knownAt) continue;
       const every = p.lastDate <= asOf;
       for (const l of p.lines) {

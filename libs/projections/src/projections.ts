@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 // Every view of the ledger, rebuilt from the log: policy and claim histories
 // (bitemporal), the general ledger, and the audit trail per entity. It
 // subscribes to the event store, which hands it durable records in recordedAt
@@ -29,6 +30,7 @@ import {
 import type { CommandRecord, RecordSubscriber } from '@app/event-store';
 import { Basis, Calendar, periodPoints } from './booked';
 import { HistoryMap } from './history';
+import { canonical } from './canonical';
 import { GeneralLedger, TrialBalance } from './journal';
 
 export interface PremiumReportLine {
@@ -79,6 +81,21 @@ export interface FundReportLine {
   netAssets: string;
 }
 
+export interface EntityDigest {
+  hash: string;
+  events: number;
+}
+
+export interface ProjectionsDigest {
+  hash: string;
+  entities: Map<string, EntityDigest>;
+  ledgerHash: string;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
 export class Projections implements RecordSubscriber {
   readonly policies = new HistoryMap<PolicyState>(evolvePolicy);
   readonly claims = new HistoryMap<ClaimState>(evolveClaim);
@@ -110,6 +127,28 @@ export class Projections implements RecordSubscriber {
   /** The histories of one entity kind. */
   history<K extends FoldedKind>(kind: K): HistoryMap<EntityStates[K]> {
     return this.histories[kind];
+  }
+
+  /**
+   * A hash of every entity (its current state and its events) and of the
+   * general ledger, each over its canonical text: equal projections give equal
+   * digests on any machine. Entities keyed "kind/id", sorted.
+   */
+  digest(): ProjectionsDigest {
+    const entities = new Map<string, EntityDigest>();
+    for (const key of [...this.audit.keys()].sort()) {
+      const events = this.audit.get(key)!;
+      const { kind, id } = events[0].entity;
+      const state = kind === 'ledger' ? null : (this.histories[kind].get(id)?.current() ?? null);
+      entities.set(key, { hash: sha256(canonical({ state, events })), events: events.length });
+    }
+    const ledger = createHash('sha256');
+    for (const posting of this.ledger.postings()) ledger.update(canonical(posting)).update('\n');
+    const all = createHash('sha256');
+    for (const [key, e] of entities) all.update(`${key} ${e.hash}\n`);
+    const ledgerHash = ledger.digest('hex');
+    all.update(`general-ledger ${ledgerHash}\n`);
+    return { hash: all.digest('hex'), entities, ledgerHash };
   }
 
   /** Every event of an entity in record order. */

@@ -31,6 +31,8 @@ export interface StateReader {
   policyIds(): string[];
   /** Every event of an entity known, in record order (the projections' audit trail plus a batch's earlier events). */
   trail(kind: EntityKind, id: string): readonly RecordedEvent[];
+  /** The instant the command being decided will be stamped with (reserved before deciding, so a decider may date by it). */
+  readonly recordedAt: Instant;
   readonly store: EventStore;
 }
 
@@ -77,6 +79,8 @@ class Overlay implements StateReader {
   private readonly changed = new Map<string, unknown>();
   private readonly createdPolicies = new Set<string>();
   private readonly trails = new Map<string, RecordedEvent[]>();
+  /** Set by the pipeline before each decision. */
+  recordedAt: Instant = '';
 
   constructor(
     private readonly projections: Projections,
@@ -253,7 +257,11 @@ export class CommandPipeline {
    * outcome; so is a decision whose record would not fit the log (then the
    * refusal is stamped instead, and nothing of the decision is kept).
    */
-  private decideAndStamp(request: CommandRequest, hash: string, state: StateReader): Stamped {
+  private decideAndStamp(request: CommandRequest, hash: string, state: Overlay): Stamped {
+    const store = this.ledger.store;
+    // Reserved first, so a decider may date by it (a launch is dated the day it is recorded).
+    const recordedAt = store.clock.next();
+    state.recordedAt = recordedAt;
     const draft: Draft = {
       commandId: request.commandId,
       requestHash: hash,
@@ -271,10 +279,9 @@ export class CommandPipeline {
       draft.body = (recordedAt: Instant) => ({ commandId: request.commandId, recordedAt, ...decision.result, ...stampFields?.(recordedAt) });
     } catch (e) {
       if (!isRecordedRejection(e)) throw e;
-      return this.stampRejection(draft, e);
+      return this.stampRejection(draft, e, recordedAt);
     }
-    const store = this.ledger.store;
-    const record = store.stamp(draft);
+    const record = store.stamp(draft, recordedAt);
     try {
       return { record, bytes: store.encode(record) };
     } catch (e) {
@@ -285,9 +292,9 @@ export class CommandPipeline {
     }
   }
 
-  private stampRejection(draft: Draft, error: unknown): Stamped {
+  private stampRejection(draft: Draft, error: unknown, recordedAt?: Instant): Stamped {
     const problem = toProblem(error);
-    const record = this.ledger.store.stamp({ ...draft, status: problem.status, events: [], body: () => problem });
+    const record = this.ledger.store.stamp({ ...draft, status: problem.status, events: [], body: () => problem }, recordedAt);
     return { record, bytes: this.ledger.store.encode(record) };
   }
 

@@ -2,12 +2,12 @@
 // its body becomes a command, and how that command becomes a pipeline
 // request. The single-command controller and /v1/batch share it, so a
 // command in a batch is checked exactly as if sent alone.
-import { NotFoundError, type Decision } from '@app/domain';
+import { NotFoundError, type Decision, type IsoDate } from '@app/domain';
 import type { EntityStates } from '@app/projections';
 
 import type { Actor, Role } from '../auth/roles';
 import { parseEntityId } from '../http/validation';
-import type { CommandRequest } from './command-pipeline';
+import type { CommandRequest, StateReader } from './command-pipeline';
 
 export interface CommandMeta {
   /** Path without query string: part of the command's identity for idempotency. */
@@ -32,6 +32,11 @@ export function pathOf(url: string): string {
   return q < 0 ? url : url.slice(0, q);
 }
 
+/** A request that locks and is ordered by one entity ("kind/id"). */
+function oneEntityRequest(meta: CommandMeta, commandId: string, key: string, decide: (state: StateReader) => Decision): CommandRequest {
+  return { path: meta.path, body: meta.body, commandId, actor: meta.actor.id, locks: [key], partitionKey: key, decide };
+}
+
 /**
  * A command on an existing entity named by the path's one parameter
  * (`/v1/claims/{claimId}/reserve`): the id is added to the parsed body, the
@@ -54,20 +59,40 @@ export function entityCommandRoute<K extends keyof EntityStates, T extends { com
     parse: ([raw], meta) => spec.make(spec.parse(meta.body, parseEntityId(raw, spec.idField)), meta),
     request: ({ command, meta }) => {
       const id = String((command as Record<string, unknown>)[spec.idField]);
-      const key = `${spec.kind}/${id}`;
-      return {
-        path: meta.path,
-        body: meta.body,
-        commandId: command.commandId,
-        actor: meta.actor.id,
-        locks: [key],
-        partitionKey: key,
-        decide: (state) => {
-          const entity = state.entity(spec.kind, id);
-          if (!entity) throw new NotFoundError(spec.kind, id);
-          return spec.decide(entity, command);
-        },
-      };
+      return oneEntityRequest(meta, command.commandId, `${spec.kind}/${id}`, (state) => {
+        const entity = state.entity(spec.kind, id);
+        if (!entity) throw new NotFoundError(spec.kind, id);
+        return spec.decide(entity, command);
+      });
+    },
+  };
+}
+
+/**
+ * A command that creates an entity named in its body (`POST /v1/policies`,
+ * `/v1/funds`, `/v1/members`): the new entity orders and locks it; the
+ * decider gets what exists under that id already (entity_exists) and the UTC
+ * date the command is recorded on.
+ */
+export function newEntityCommandRoute<K extends keyof EntityStates, T extends { commandId: string }, C extends { command: T; meta: CommandMeta }>(spec: {
+  pattern: RegExp;
+  roles: Role[];
+  kind: K;
+  /** The id field of the body. */
+  id: (command: T) => string;
+  parse: (body: unknown) => T;
+  make: (command: T, meta: CommandMeta) => C;
+  decide: (existing: EntityStates[K] | undefined, command: T, recordDate: IsoDate, state: StateReader) => Decision;
+}): CommandRoute<C> {
+  return {
+    pattern: spec.pattern,
+    roles: spec.roles,
+    parse: (_params, meta) => spec.make(spec.parse(meta.body), meta),
+    request: ({ command, meta }) => {
+      const id = spec.id(command);
+      return oneEntityRequest(meta, command.commandId, `${spec.kind}/${id}`, (state) =>
+        spec.decide(state.entity(spec.kind, id), command, state.recordedAt.slice(0, 10), state),
+      );
     },
   };
 }

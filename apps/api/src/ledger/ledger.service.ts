@@ -4,8 +4,8 @@
 import * as path from 'path';
 import { Inject, Injectable } from '@nestjs/common';
 import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { EventStore, WalLog } from '@app/event-store';
-import { Projections } from '@app/projections';
+import { WalLog, type EventStore } from '@app/event-store';
+import { openLedger, rebuildLedger, type Ledger, type Projections } from '@app/projections';
 
 import type { ApiConfig } from '../config';
 import { API_CONFIG } from '../core.module';
@@ -13,7 +13,8 @@ import { Readiness } from '../health/readiness';
 
 @Injectable()
 export class LedgerService implements OnModuleInit, OnApplicationShutdown {
-  private opened: { store: EventStore; projections: Projections } | null = null;
+  private opened: Ledger | null = null;
+  private log: WalLog | null = null;
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
@@ -23,12 +24,8 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
-    const log = await WalLog.open(path.join(this.config.dataDir, 'wal'));
-    // The projections read the close watermark from the store, which exists only after replay starts.
-    let store: EventStore | null = null;
-    const projections = new Projections({ closedAt: (period, knownAt) => store?.calendar.closedAt(period, knownAt) });
-    store = await EventStore.open(log, [projections]);
-    this.opened = { store, projections };
+    this.log = await WalLog.open(path.join(this.config.dataDir, 'wal'));
+    this.opened = await openLedger(this.log);
     this.readiness.markReady('log');
   }
 
@@ -40,6 +37,18 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
   get projections(): Projections {
     if (!this.opened) throw new Error('the ledger is not open yet');
     return this.opened.projections;
+  }
+
+  /** A read-only rebuild from the log's first record through the live state's horizon (the replay audit's). */
+  rebuild(): Promise<Ledger> {
+    if (!this.log || !this.opened) throw new Error('the ledger is not open yet');
+    return rebuildLedger(this.log, this.opened.store.horizon);
+  }
+
+  /** The live ledger (store and projections), for digests. */
+  get live(): Ledger {
+    if (!this.opened) throw new Error('the ledger is not open yet');
+    return this.opened;
   }
 
   async onApplicationShutdown(): Promise<void> {

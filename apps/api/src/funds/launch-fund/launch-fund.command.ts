@@ -1,7 +1,7 @@
 import { LaunchFundSchema, decideLaunchFund, type LaunchFund } from '@app/domain';
 
 import { parseBody } from '../../http/validation';
-import type { CommandMeta, CommandRoute } from '../../ledger/command-route';
+import { newEntityCommandRoute, type CommandMeta } from '../../ledger/command-route';
 
 export class LaunchFundCommand {
   constructor(
@@ -10,21 +10,13 @@ export class LaunchFundCommand {
   ) {}
 }
 
-/** POST /v1/funds (fund-admin): launches a fund at its launch NAV, dated the UTC day the ledger clock reads. */
-export const LAUNCH_FUND: CommandRoute<LaunchFundCommand> = {
+/** POST /v1/funds (fund-admin): launches a fund at its launch NAV, dated the UTC day it is recorded on. */
+export const LAUNCH_FUND = newEntityCommandRoute({
   pattern: /^\/v1\/funds$/,
   roles: ['fund-admin'],
-  parse: (_params, meta) => new LaunchFundCommand(parseBody(LaunchFundSchema, meta.body), meta),
-  request: ({ command, meta }) => {
-    const key = `fund/${command.fundId}`;
-    return {
-      path: meta.path,
-      body: meta.body,
-      commandId: command.commandId,
-      actor: meta.actor.id,
-      locks: [key],
-      partitionKey: key,
-      decide: (state) => decideLaunchFund(state.fund(command.fundId), command, state.store.clock.now().slice(0, 10)),
-    };
-  },
-};
+  kind: 'fund',
+  id: (command: LaunchFund) => command.fundId,
+  parse: (body) => parseBody(LaunchFundSchema, body),
+  make: (command, meta) => new LaunchFundCommand(command, meta),
+  decide: (existing, command, recordDate) => decideLaunchFund(existing, command, recordDate),
+});

@@ -1,7 +1,7 @@
 import { RegisterMemberSchema, decideRegisterMember, type RegisterMember } from '@app/domain';
 
 import { parseBody } from '../../http/validation';
-import type { CommandMeta, CommandRoute } from '../../ledger/command-route';
+import { newEntityCommandRoute, type CommandMeta } from '../../ledger/command-route';
 
 export class RegisterMemberCommand {
   constructor(
@@ -10,21 +10,13 @@ export class RegisterMemberCommand {
   ) {}
 }
 
-/** POST /v1/members (pensions): registers a member, dated the UTC day the ledger clock reads. */
-export const REGISTER_MEMBER: CommandRoute<RegisterMemberCommand> = {
+/** POST /v1/members (pensions): registers a member, dated the UTC day it is recorded on. */
+export const REGISTER_MEMBER = newEntityCommandRoute({
   pattern: /^\/v1\/members$/,
   roles: ['pensions'],
-  parse: (_params, meta) => new RegisterMemberCommand(parseBody(RegisterMemberSchema, meta.body), meta),
-  request: ({ command, meta }) => {
-    const key = `member/${command.memberId}`;
-    return {
-      path: meta.path,
-      body: meta.body,
-      commandId: command.commandId,
-      actor: meta.actor.id,
-      locks: [key],
-      partitionKey: key,
-      decide: (state) => decideRegisterMember(state.member(command.memberId), command, state.store.clock.now().slice(0, 10)),
-    };
-  },
-};
+  kind: 'member',
+  id: (command: RegisterMember) => command.memberId,
+  parse: (body) => parseBody(RegisterMemberSchema, body),
+  make: (command, meta) => new RegisterMemberCommand(command, meta),
+  decide: (existing, command, recordDate) => decideRegisterMember(existing, command, recordDate),
+});

@@ -1,7 +1,7 @@
 import { BindPolicySchema, decideBindPolicy, type BindPolicy } from '@app/domain';
 
 import { parseBody } from '../../http/validation';
-import type { CommandMeta, CommandRoute } from '../../ledger/command-route';
+import { newEntityCommandRoute, type CommandMeta } from '../../ledger/command-route';
 
 export class BindPolicyCommand {
   constructor(
@@ -11,20 +11,12 @@ export class BindPolicyCommand {
 }
 
 /** POST /v1/policies (underwriter): binds a policy. */
-export const BIND_POLICY: CommandRoute<BindPolicyCommand> = {
+export const BIND_POLICY = newEntityCommandRoute({
   pattern: /^\/v1\/policies$/,
   roles: ['underwriter'],
-  parse: (_params, meta) => new BindPolicyCommand(parseBody(BindPolicySchema, meta.body), meta),
-  request: ({ command, meta }) => {
-    const key = `policy/${command.policyId}`;
-    return {
-      path: meta.path,
-      body: meta.body,
-      commandId: command.commandId,
-      actor: meta.actor.id,
-      locks: [key],
-      partitionKey: key,
-      decide: (state) => decideBindPolicy(state.policy(command.policyId), command),
-    };
-  },
-};
+  kind: 'policy',
+  id: (command: BindPolicy) => command.policyId,
+  parse: (body) => parseBody(BindPolicySchema, body),
+  make: (command, meta) => new BindPolicyCommand(command, meta),
+  decide: (existing, command, recordDate) => decideBindPolicy(existing, command),
+});

@@ -1,0 +1,101 @@
+// The ledger's state hash: a canonical digest of every entity's state and
+// events, the general ledger, the idempotency outcomes and the closes.
+// A rebuild from the log's first record into fresh state gives the live
+// hash; a restart on the same data directory gives it again; an altered
+// projection changes exactly that entity's digest.
+import 'reflect-metadata';
+
+import { digestLedger } from '@app/projections';
+
+import { LedgerService } from '../../apps/api/src/ledger/ledger.service';
+import { type Api, type InProcessServer, CommandIds, TOKENS, removeDir, startInProcess, tempDir, writeTokensFile } from './support';
+
+jest.setTimeout(60_000);
+
+const ids = new CommandIds(4242);
+
+/** Every command type of both verticals, some refused, some batched. */
+async function workload(api: Api): Promise<void> {
+  const post = async (path: string, body: Record<string, unknown>, token: string, expected: number) => {
+    const a = await api.post(path, { commandId: ids.next(), ...body }, token);
+    expect({ path, status: a.status, body: a.status === expected ? undefined : a.body }).toEqual({ path, status: expected, body: undefined });
+  };
+  await post('/v1/policies', { policyId: 'P-1', currency: 'EUR', holder: { name: 'Ada' }, term: { start: '2026-01-01', end: '2027-01-01' }, premium: '3000.00' }, TOKENS.underwriter, 201);
+  await post('/v1/policies/P-1/endorsements', { effectiveDate: '2026-04-01', annualPremiumChange: '365.00' }, TOKENS.underwriter, 201);
+  await post('/v1/policies/P-1/payments', { amount: '1000.00', receivedDate: '2026-01-15' }, TOKENS.underwriter, 201);
+  await post('/v1/claims', { claimId: 'C-1', policyId: 'P-1', lossDate: '2026-02-01', reportedDate: '2026-02-03', initialReserve: '500.00' }, TOKENS.claims, 201);
+  await post('/v1/claims/C-1/payments', { effectiveDate: '2026-02-10', amount: '600.00' }, TOKENS.claims, 422);
+  await post('/v1/claims/C-1/payments', { effectiveDate: '2026-02-10', amount: '200.00' }, TOKENS.claims, 201);
+  await post('/v1/periods/2026-01/close', {}, TOKENS.finance, 201);
+  await post('/v1/funds', { fundId: 'F-1', currency: 'EUR', launchNavPerUnit: '1.000000' }, TOKENS['fund-admin'], 201);
+  await post('/v1/funds', { fundId: 'F-2', currency: 'EUR', launchNavPerUnit: '2.000000' }, TOKENS['fund-admin'], 201);
+  await post('/v1/members', { memberId: 'M-1', name: 'Grace' }, TOKENS.pensions, 201);
+  await post('/v1/funds/F-1/valuations', { valuationDate: '2026-03-02', netAssets: '0.00' }, TOKENS['fund-admin'], 201);
+  await post('/v1/funds/F-2/valuations', { valuationDate: '2026-03-02', netAssets: '0.00' }, TOKENS['fund-admin'], 201);
+  await post('/v1/members/M-1/contributions', { fundId: 'F-1', amount: '1000.00', effectiveDate: '2026-03-02' }, TOKENS.pensions, 201);
+  await post('/v1/members/M-1/contributions', { fundId: 'F-1', amount: '10.00', effectiveDate: '2026-03-03' }, TOKENS.pensions, 422);
+  await post('/v1/members/M-1/switches', { fromFundId: 'F-1', toFundId: 'F-2', units: '250', effectiveDate: '2026-03-02' }, TOKENS.pensions, 201);
+  await post('/v1/funds/F-1/fees', { effectiveDate: '2026-03-02', rate: '0.001000' }, TOKENS['fund-admin'], 201);
+  const batch = await api.post(
+    '/v1/batch',
+    {
+      commands: [
+        { path: '/v1/members', body: { commandId: ids.next(), memberId: 'M-2', name: 'Alan' } },
+        { path: '/v1/members/M-2/contributions', body: { commandId: ids.next(), fundId: 'F-2', amount: '99.99', effectiveDate: '2026-03-02' } },
+        { path: '/v1/policies/P-1/cancellation', body: { commandId: ids.next(), effectiveDate: '2026-10-01', method: 'pro-rata' } },
+      ],
+    },
+    TOKENS.admin,
+  );
+  expect(batch.body.results.map((r: { status: number }) => r.status)).toEqual([201, 201, 201]);
+}
+
+function ledgerOf(server: InProcessServer): LedgerService {
+  return server.app.get(LedgerService);
+}
+
+describe('state hash', () => {
+  let dir: string;
+  let server: InProcessServer | undefined;
+
+  beforeAll(() => {
+    dir = tempDir('ledger-digest-');
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    removeDir(dir);
+  });
+
+  test('live = rebuilt from the log = after a restart; an altered projection shows in its entity only', async () => {
+    const tokensFile = writeTokensFile(dir);
+    server = await startInProcess({ dataDir: `${dir}/data`, tokensFile });
+    await workload(server.api);
+    const ledger = ledgerOf(server);
+    const live = digestLedger(ledger.live);
+    expect(live.stateHash).toMatch(/^[0-9a-f]{64}$/);
+    expect([...live.projections.entities.keys()]).toEqual(
+      expect.arrayContaining(['claim/C-1', 'fund/F-1', 'fund/F-2', 'member/M-1', 'member/M-2', 'policy/P-1']),
+    );
+
+    const rebuilt = digestLedger(await ledger.rebuild());
+    expect(rebuilt.stateHash).toBe(live.stateHash);
+    expect(rebuilt.projections.entities).toEqual(live.projections.entities);
+
+    // Alter one projection in place (a test hook: nothing in the API can): only that entity's digest moves.
+    const history = ledger.projections.funds.get('F-2')!;
+    const state = history.current()!;
+    const original = state.unitsOutstanding;
+    (state as { unitsOutstanding: unknown }).unitsOutstanding = original.plus('0.000001');
+    const altered = digestLedger(ledger.live);
+    expect(altered.stateHash).not.toBe(live.stateHash);
+    const moved = [...altered.projections.entities].filter(([key, d]) => live.projections.entities.get(key)?.hash !== d.hash).map(([key]) => key);
+    expect(moved).toEqual(['fund/F-2']);
+    (state as { unitsOutstanding: unknown }).unitsOutstanding = original;
+    expect(digestLedger(ledger.live).stateHash).toBe(live.stateHash);
+
+    await server.close();
+    server = await startInProcess({ dataDir: `${dir}/data`, tokensFile });
+    expect(digestLedger(ledgerOf(server).live).stateHash).toBe(live.stateHash);
+  });
+});
