@@ -156,21 +156,22 @@ export function fundPeriodFigures(state: FundState, opening: IsoDate, closing: I
 }
 
 /**
- * The lowest holding on `from` and on every later date it moves, from a
- * holding's movements: what a cancellation effective `from` may take at most
- * without leaving the holding negative on some date.
+ * The lowest end-of-day holding on `from` and on every later date it moves,
+ * from a holding's movements: what a cancellation effective `from` may take
+ * at most without leaving the holding negative at the end of some day.
+ * Movements of one date are netted first (their record order is not an
+ * intra-day order).
  */
 export function floorOf(movements: Iterable<{ effectiveDate: IsoDate; units: Decimal }>, from: IsoDate): Decimal {
   let holding = ZERO;
-  const later: { effectiveDate: IsoDate; units: Decimal }[] = [];
+  const later = new Map<IsoDate, Decimal>();
   for (const m of movements) {
     if (m.effectiveDate <= from) holding = holding.plus(m.units);
-    else later.push(m);
+    else later.set(m.effectiveDate, (later.get(m.effectiveDate) ?? ZERO).plus(m.units));
   }
-  later.sort((a, b) => (a.effectiveDate < b.effectiveDate ? -1 : a.effectiveDate > b.effectiveDate ? 1 : 0));
   let floor = holding;
-  for (const m of later) {
-    holding = holding.plus(m.units);
+  for (const date of [...later.keys()].sort()) {
+    holding = holding.plus(later.get(date) as Decimal);
     if (holding.lt(floor)) floor = holding;
   }
   return floor;

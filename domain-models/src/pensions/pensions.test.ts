@@ -153,6 +153,23 @@ describe('pensions, hand-checked', () => {
     expect(formatUnits(holdingsOn(w.fund('F-1'), '9999-12-31').get('M-1')!)).toBe('0.000000');
   });
 
+  it('the holding floor nets each later date: a switch out recorded before a same-day contribution does not lower it', () => {
+    const w = world();
+    w.apply(decideStrikeValuation(w.fund('F-2'), valuation('F-2', '2026-01-05', '0.00')));
+    for (const date of ['2026-01-06', '2026-01-07']) {
+      w.apply(decideStrikeValuation(w.fund('F-1'), valuation('F-1', date, '0.00')));
+      w.apply(decideStrikeValuation(w.fund('F-2'), valuation('F-2', date, '0.00')));
+    }
+    w.apply(decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '1000.00', '2026-01-05'))); // 800 units
+    w.apply(decideSwitch(w.member('M-1'), w.fund('F-1'), w.fund('F-2'), switchOf('M-1', 'F-1', 'F-2', '400', '2026-01-07')));
+    w.apply(decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '125.00', '2026-01-07'))); // +100 units
+    // End of 01-06: 800; end of 01-07: 800 - 400 + 100 = 500. So 500 may leave on 01-06, not 500.000001.
+    const over = switchOf('M-1', 'F-1', 'F-2', '500.000001', '2026-01-06');
+    expect(code(() => decideSwitch(w.member('M-1'), w.fund('F-1'), w.fund('F-2'), over))).toBe('insufficient_units');
+    w.apply(decideSwitch(w.member('M-1'), w.fund('F-1'), w.fund('F-2'), switchOf('M-1', 'F-1', 'F-2', '500', '2026-01-06')));
+    expect(formatUnits(holdingsOn(w.fund('F-1'), '2026-01-07').get('M-1')!)).toBe('0.000000');
+  });
+
   it('currency_mismatch: a switch between funds of different currencies', () => {
     const w = world();
     w.apply(decideStrikeValuation(w.fund('F-3'), valuation('F-3', '2026-01-05', '0.00')));
