@@ -94,6 +94,35 @@ describe('state hash', () => {
     (state as { unitsOutstanding: unknown }).unitsOutstanding = original;
     expect(digestLedger(ledger.live).stateHash).toBe(live.stateHash);
 
+    // Over HTTP: the replay audit (auditor or admin only).
+    const audit = await server.api.post('/v1/audits/replay', {}, TOKENS.auditor);
+    expect(audit.status).toBe(200);
+    expect(audit.body).toMatchObject({ match: true, stateHash: live.stateHash, liveStateHash: live.stateHash, partitions: 8 });
+    expect(audit.body.eventsReplayed).toBe([...live.projections.entities.values()].reduce((n, e) => n + e.events, 0));
+    expect(audit.body.firstDivergence).toBeUndefined();
+    expect((await server.api.post('/v1/audits/replay', {}, TOKENS.finance)).status).toBe(403);
+    expect((await server.api.post('/v1/audits/replay', { full: true }, TOKENS.auditor)).status).toBe(400);
+
+    // A state altered in place: the audit names the entity and its last event.
+    (state as { unitsOutstanding: unknown }).unitsOutstanding = original.plus('0.000001');
+    const trail = ledger.projections.auditTrail('fund', 'F-2')!;
+    const bad = (await server.api.post('/v1/audits/replay', {}, TOKENS.admin)).body;
+    expect(bad).toMatchObject({ match: false, stateHash: live.stateHash });
+    expect(bad.liveStateHash).not.toBe(live.stateHash);
+    const last = trail[trail.length - 1];
+    expect(bad.firstDivergence).toMatchObject({ entity: 'fund/F-2', reason: 'state', eventIndex: trail.length - 1, commandId: last.commandId, type: last.type });
+    (state as { unitsOutstanding: unknown }).unitsOutstanding = original;
+
+    // An event altered in the live trail: the audit names that event.
+    const memberTrail = ledger.projections.auditTrail('member', 'M-1')!;
+    const event = memberTrail[1] as { payload: Record<string, unknown> };
+    const payload = event.payload;
+    event.payload = { ...payload, units: '1.000000' };
+    const changed = (await server.api.post('/v1/audits/replay', {}, TOKENS.auditor)).body;
+    expect(changed.firstDivergence).toMatchObject({ entity: 'member/M-1', reason: 'events', eventIndex: 1, commandId: memberTrail[1].commandId, type: 'MemberContributed' });
+    event.payload = payload;
+    expect((await server.api.post('/v1/audits/replay', {}, TOKENS.auditor)).body.match).toBe(true);
+
     await server.close();
     server = await startInProcess({ dataDir: `${dir}/data`, tokensFile });
     expect(digestLedger(ledgerOf(server).live).stateHash).toBe(live.stateHash);

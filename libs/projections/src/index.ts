@@ -9,3 +9,5 @@ export { periodPoints, cumulativePoint } from './booked';
 export type { Basis, Calendar } from './booked';
 export { openLedger, rebuildLedger, digestLedger } from './rebuild';
 export type { Ledger, LedgerDigest } from './rebuild';
+export { replayAudit, firstDivergence } from './replay-audit';
+export type { ReplayAuditResult, Divergence } from './replay-audit';

@@ -1,0 +1,202 @@
+// The replay audit at scale: a seeded mixed workload of 100,000 commands over
+// every command type of both verticals (policies, endorsements, payments,
+// cancellations, claims and their movements, period closes, funds,
+// valuations, fees, members, contributions, switches), refusals included.
+// Then: the replay audit matches; two fresh servers on copies of the data
+// directory report the same state hash, and so does the offline CLI; an
+// altered projection is named by firstDivergence.
+import 'reflect-metadata';
+
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+import { LedgerService } from '../../apps/api/src/ledger/ledger.service';
+import { type Api, type InProcessServer, CommandIds, REPO_ROOT, Rng, TOKENS, addDays, money, removeDir, startInProcess, tempDir, writeTokensFile } from './support';
+
+jest.setTimeout(600_000);
+
+const COMMANDS = Number(process.env.REPLAY_AUDIT_COMMANDS ?? 100_000);
+const BATCH = 4000;
+const DAYS = 120; // dealing and valuation days from 2026-01-02
+const FUNDS = ['F-EQ', 'F-BOND', 'F-MIX', 'F-USD'];
+
+interface Item {
+  path: string;
+  body: Record<string, unknown>;
+}
+
+/** A seeded stream of commands; the model only keeps what makes most of them valid (refusals are welcome too). */
+function* workload(seed: number, total: number): Generator<Item> {
+  const rng = new Rng(seed);
+  const ids = new CommandIds(seed);
+  const day = (n: number) => addDays('2026-01-02', n);
+  const policies: string[] = [];
+  const claims: string[] = [];
+  const members: string[] = [];
+  let sent = 0;
+  let closes = 0;
+  const cmd = (p: string, body: Record<string, unknown>): Item => {
+    sent++;
+    return { path: p, body: { commandId: ids.next(), ...body } };
+  };
+  for (const [i, fundId] of FUNDS.entries()) yield cmd('/v1/funds', { fundId, currency: fundId === 'F-USD' ? 'USD' : 'EUR', launchNavPerUnit: `${i + 1}.000000` });
+  // Valuations for every dealing day, net assets drifting with the market (the NAV follows once there are units).
+  for (let d = 0; d < DAYS; d++) {
+    for (const fundId of FUNDS) yield cmd(`/v1/funds/${fundId}/valuations`, { valuationDate: day(d), netAssets: money(rng.int(0, 5_000_000_00)) });
+  }
+  let round = 0;
+  while (sent < total) {
+    round++;
+    const r = rng.next();
+    if (sent >= (closes + 1) * (total / 4) && closes < 3) {
+      // Close a month a few times over the run (every earlier open month with it).
+      closes++;
+      yield cmd(`/v1/periods/2026-0${closes}/close`, {});
+    } else if (r < 0.2 || policies.length < 10) {
+      const policyId = `P-${round}`;
+      policies.push(policyId);
+      yield cmd('/v1/policies', {
+        policyId,
+        currency: rng.chance(0.9) ? 'EUR' : 'USD',
+        holder: { name: `Holder ${round}` },
+        term: { start: '2026-01-01', end: '2027-01-01' },
+        premium: money(rng.int(10_000, 900_000)),
+      });
+    } else if (r < 0.33) {
+      yield cmd(`/v1/policies/${rng.pick(policies)}/endorsements`, { effectiveDate: day(rng.int(0, 300)), annualPremiumChange: money(rng.int(-20_000, 50_000)) });
+    } else if (r < 0.45) {
+      yield cmd(`/v1/policies/${rng.pick(policies)}/payments`, { amount: money(rng.int(100, 200_000)), receivedDate: day(rng.int(0, 200)) });
+    } else if (r < 0.46) {
+      yield cmd(`/v1/policies/${rng.pick(policies)}/cancellation`, { effectiveDate: day(rng.int(150, 300)), method: rng.chance(0.5) ? 'pro-rata' : 'short-rate' });
+    } else if (r < 0.53 || claims.length < 5) {
+      const claimId = `C-${round}`;
+      claims.push(claimId);
+      const loss = rng.int(0, 100);
+      yield cmd('/v1/claims', { claimId, policyId: rng.pick(policies), lossDate: day(loss), reportedDate: day(loss + rng.int(0, 10)), initialReserve: money(rng.int(10_000, 5_000_000)) });
+    } else if (r < 0.6) {
+      yield cmd(`/v1/claims/${rng.pick(claims)}/reserve`, { effectiveDate: day(rng.int(110, 200)), change: money(rng.int(-100_000, 300_000)) });
+    } else if (r < 0.67) {
+      yield cmd(`/v1/claims/${rng.pick(claims)}/payments`, { effectiveDate: day(rng.int(110, 200)), amount: money(rng.int(100, 400_000)) });
+    } else if (r < 0.69) {
+      yield cmd(`/v1/claims/${rng.pick(claims)}/close`, { effectiveDate: day(rng.int(201, 300)) });
+    } else if (r < 0.7 || members.length < 5) {
+      const memberId = `M-${round}`;
+      if (members.length < 600) members.push(memberId);
+      yield cmd('/v1/members', { memberId, name: `Member ${round}` });
+    } else if (r < 0.93) {
+      yield cmd(`/v1/members/${rng.pick(members)}/contributions`, { fundId: rng.pick(FUNDS), amount: money(rng.int(1_000, 500_000)), effectiveDate: day(rng.int(0, DAYS)) });
+    } else if (r < 0.9995) {
+      const from = rng.pick(FUNDS);
+      const to = rng.pick(FUNDS.filter((f) => f !== from));
+      yield cmd(`/v1/members/${rng.pick(members)}/switches`, { fromFundId: from, toFundId: to, units: `${rng.int(1, 200)}.${String(rng.int(0, 999_999)).padStart(6, '0')}`, effectiveDate: day(rng.int(0, DAYS - 1)) });
+    } else {
+      yield cmd(`/v1/funds/${rng.pick(FUNDS)}/fees`, { effectiveDate: day(rng.int(0, DAYS - 1)), rate: '0.000500' });
+    }
+  }
+}
+
+/** Command type of a path: `/v1/claims/C-1/payments` -> `claims/payments`. */
+function typeOf(p: string): string {
+  const parts = p.split('/').slice(2);
+  return parts.length === 1 ? parts[0] : `${parts[0]}/${parts[parts.length - 1]}`;
+}
+
+async function audit(api: Api) {
+  const a = await api.post('/v1/audits/replay', {}, TOKENS.auditor);
+  expect(a.status).toBe(200);
+  return a.body as { match: boolean; stateHash: string; liveStateHash: string; eventsReplayed: number; recordsReplayed: number; durationMs: number; firstDivergence?: Record<string, unknown> };
+}
+
+describe(`replay audit after ${COMMANDS.toLocaleString('en')} mixed commands`, () => {
+  let root: string;
+  const servers: InProcessServer[] = [];
+
+  beforeAll(() => {
+    root = tempDir('ledger-replay-audit-');
+  });
+
+  afterAll(async () => {
+    for (const s of servers) await s.close().catch(() => undefined);
+    if (process.env.REPLAY_AUDIT_KEEP) console.log(`kept ${root}`);
+    else removeDir(root);
+  });
+
+  test('match, same hash on two fresh servers and offline, divergence named', async () => {
+    const tokensFile = writeTokensFile(root);
+    const dataDir = path.join(root, 'data');
+    const first = await startInProcess({ dataDir, tokensFile });
+    servers.push(first);
+
+    const byType = new Map<string, Map<number, number>>();
+    let batch: Item[] = [];
+    const flush = async () => {
+      const a = await first.api.post('/v1/batch', { commands: batch }, TOKENS.admin);
+      expect(a.status).toBe(200);
+      a.body.results.forEach((r: { status: number }, i: number) => {
+        const t = typeOf(batch[i].path);
+        const counts = byType.get(t) ?? new Map<number, number>();
+        counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+        byType.set(t, counts);
+      });
+      batch = [];
+    };
+    const started = Date.now();
+    for (const item of workload(20261121, COMMANDS)) {
+      batch.push(item);
+      if (batch.length === BATCH) await flush();
+    }
+    if (batch.length) await flush();
+    const sentMs = Date.now() - started;
+
+    const table = [...byType].sort().map(([t, counts]) => `${t.padEnd(24)} ${[...counts].sort().map(([s, n]) => `${s}:${n}`).join(' ')}`);
+    const total = [...byType.values()].reduce((n, c) => n + [...c.values()].reduce((a, b) => a + b, 0), 0);
+    console.log(`${total} commands in ${sentMs} ms\n${table.join('\n')}`);
+    expect(total).toBeGreaterThanOrEqual(COMMANDS);
+    // Every command type ran, and most of each went through; none was a server fault.
+    for (const [t, counts] of byType) {
+      expect({ t, fault: [...counts.keys()].some((s) => s >= 500) }).toEqual({ t, fault: false });
+      expect({ t, accepted: (counts.get(201) ?? 0) > 0 }).toEqual({ t, accepted: true });
+    }
+    expect(byType.size).toBe(15);
+
+    const live = await audit(first.api);
+    console.log(`replay audit: ${live.recordsReplayed} records, ${live.eventsReplayed} events, ${live.durationMs} ms`);
+    expect(live).toMatchObject({ match: true });
+    expect(live.stateHash).toBe(live.liveStateHash);
+    expect(live.recordsReplayed).toBe(total + 0);
+    await first.close();
+    servers.pop();
+
+    // Two fresh servers on two copies of the data directory: the same hash.
+    const copies = ['copy-a', 'copy-b'].map((name) => path.join(root, name));
+    for (const copy of copies) fs.cpSync(dataDir, copy, { recursive: true });
+    const hashes: string[] = [];
+    for (const copy of copies) {
+      const s = await startInProcess({ dataDir: copy, tokensFile });
+      servers.push(s);
+      const a = await audit(s.api);
+      expect(a.match).toBe(true);
+      hashes.push(a.liveStateHash, a.stateHash);
+    }
+    expect(new Set(hashes)).toEqual(new Set([live.stateHash]));
+
+    // Offline, from the operator CLI on the original directory.
+    const cli = JSON.parse(execFileSync(process.execPath, [path.join(REPO_ROOT, 'dist', 'apps', 'ledger-cli', 'src', 'main.js'), 'audit', dataDir, '--json'], { encoding: 'utf8' }));
+    expect(cli).toMatchObject({ stateHash: live.stateHash, recordsReplayed: live.recordsReplayed, eventsReplayed: live.eventsReplayed });
+
+    // A deliberately altered projection on copy B (the test's hook into the live state): named by firstDivergence.
+    const ledger = servers[1].app.get(LedgerService) as LedgerService;
+    const policyId = ledger.projections.policies.ids()[7];
+    const history = ledger.projections.policies.get(policyId)!;
+    const state = history.current() as unknown as Record<string, unknown>;
+    const saved = state.currency;
+    state.currency = 'XXX';
+    const altered = await audit(servers[1].api);
+    const trail = ledger.projections.auditTrail('policy', policyId)!;
+    expect(altered).toMatchObject({ match: false, stateHash: live.stateHash });
+    expect(altered.firstDivergence).toMatchObject({ entity: `policy/${policyId}`, reason: 'state', eventIndex: trail.length - 1, commandId: trail[trail.length - 1].commandId });
+    state.currency = saved;
+    expect((await audit(servers[1].api)).match).toBe(true);
+  });
+});
