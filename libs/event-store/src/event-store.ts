@@ -19,6 +19,12 @@ export interface RecordSubscriber {
   apply(record: CommandRecord): void;
 }
 
+/** Watches the store's log appends (the API's metrics implement it); called on the hot path, so it must be cheap. */
+export interface StoreObserver {
+  /** One `persist` call is durable: `records` went to the log as one batch, `seconds` after the call. */
+  appended(records: number, seconds: number): void;
+}
+
 export interface Draft {
   commandId: string;
   requestHash: string;
@@ -79,6 +85,8 @@ export class EventStore {
   private failure: LogUnavailableError | null = null;
   private appliedThrough: Instant = '';
   private records = 0;
+  /** Optional watcher of appends (metrics); null costs nothing. */
+  observer: StoreObserver | null = null;
 
   private constructor(
     private readonly log: LogPort,
@@ -152,6 +160,18 @@ export class EventStore {
   /** Records stamped and appended but not yet durable and applied. */
   get pendingCount(): number {
     return this.pending.length;
+  }
+
+  /** Records appended but not yet durable and applied, and the stamp of the oldest of them (projection lag, for metrics). */
+  get backlog(): { records: number; oldestAt: Instant | undefined } {
+    let records = 0;
+    for (const entry of this.pending) records += entry.records.length;
+    return { records, oldestAt: this.pending[0]?.records[0]?.recordedAt };
+  }
+
+  /** The log under the store (its status, for metrics). */
+  get logPort(): LogPort {
+    return this.log;
   }
 
   /** Resolves once every record stamped so far is applied (or the log failed). */
@@ -256,9 +276,12 @@ export class EventStore {
     const entry: Pending = { records, durable: false, resolve, reject };
     this.pending.push(entry);
     for (const r of records) this.inFlight.set(r.commandId, done);
+    const observer = this.observer;
+    const started = observer ? performance.now() : 0;
     this.log.appendBatch(partition, payloads).then(
       () => {
         entry.durable = true;
+        observer?.appended(payloads.length, (performance.now() - started) / 1000);
         this.drain();
       },
       (e: unknown) => this.fail(e),

@@ -1,5 +1,5 @@
 export { EventStore, LogUnavailableError, PERIOD_CLOSED, RecordTooLargeError, partitionOf } from './event-store';
-export type { Draft, PriorOutcome, RecordSubscriber } from './event-store';
+export type { Draft, PriorOutcome, RecordSubscriber, StoreObserver } from './event-store';
 export { WalLog } from './log-port';
 export type { LogPort, LogRecord } from './log-port';
 export { canonicalJson, decodeRecord, encodeRecord, requestHash, RECORD_FORMAT } from './record';

@@ -7,7 +7,7 @@
 //      durable. A domain rejection is recorded too: it stays the answer.
 // Batches decide each command against the state left by the ones before it
 // (an overlay), then make all of them durable together.
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DomainError, NotFoundError, PeriodAlreadyClosedError } from '@app/domain';
 import type { ClaimState, Decision, EntityKind, FundState, Instant, MemberState, PolicyState, RecordedEvent } from '@app/domain';
 import { PERIOD_CLOSED, RecordTooLargeError, requestHash } from '@app/event-store';
@@ -137,6 +137,14 @@ class Overlay implements StateReader {
   }
 }
 
+/** Sees every command's answer (the API's metrics); optional, provided under COMMAND_OBSERVER. Called per command: keep it cheap. */
+export interface CommandObserver {
+  /** `path` as requested; `status` as answered (a thrown error's problem status); `replayed` for an idempotent replay. */
+  answered(path: string, status: number, replayed: boolean): void;
+}
+
+export const COMMAND_OBSERVER = Symbol('COMMAND_OBSERVER');
+
 /** A stamped record and the bytes the log will store for it (encoded once). */
 interface Stamped {
   record: CommandRecord;
@@ -148,7 +156,10 @@ export class CommandPipeline {
   /** Closed while a barrier command waits for the log to drain; commands wait at it before deciding. */
   private gate: Promise<void> | null = null;
 
-  constructor(@Inject(LedgerService) private readonly ledger: LedgerService) {}
+  constructor(
+    @Inject(LedgerService) private readonly ledger: LedgerService,
+    @Optional() @Inject(COMMAND_OBSERVER) private readonly observer: CommandObserver | null = null,
+  ) {}
 
   /**
    * Runs `decideAndStamp` (synchronous) once admitted: at once, unless a
@@ -171,7 +182,22 @@ export class CommandPipeline {
     }
   }
 
-  async execute(request: CommandRequest): Promise<CommandOutcome> {
+  execute(request: CommandRequest): Promise<CommandOutcome> {
+    const observer = this.observer;
+    if (!observer) return this.executeOne(request);
+    return this.executeOne(request).then(
+      (outcome) => {
+        observer.answered(request.path, outcome.status, outcome.replayed);
+        return outcome;
+      },
+      (e: unknown) => {
+        observer.answered(request.path, toProblem(e).status, false);
+        throw e;
+      },
+    );
+  }
+
+  private async executeOne(request: CommandRequest): Promise<CommandOutcome> {
     const hash = identityHash(request);
     const prior = this.replay(request.commandId, hash);
     if (prior) return prior;
@@ -187,7 +213,23 @@ export class CommandPipeline {
   }
 
   /** Runs commands in order, each as if alone, durable together; `null` entries were refused before deciding. */
-  async executeBatch(requests: CommandRequest[]): Promise<CommandOutcome[]> {
+  executeBatch(requests: CommandRequest[]): Promise<CommandOutcome[]> {
+    const observer = this.observer;
+    if (!observer) return this.runBatch(requests);
+    return this.runBatch(requests).then(
+      (outcomes) => {
+        for (let i = 0; i < outcomes.length; i++) observer.answered(requests[i].path, outcomes[i].status, outcomes[i].replayed);
+        return outcomes;
+      },
+      (e: unknown) => {
+        const status = toProblem(e).status;
+        for (const r of requests) observer.answered(r.path, status, false);
+        throw e;
+      },
+    );
+  }
+
+  private async runBatch(requests: CommandRequest[]): Promise<CommandOutcome[]> {
     const { store, projections } = this.ledger;
     const locks = requests.flatMap((r) => [...r.locks, `command/${r.commandId}`]);
     const barrier = requests.some((r) => r.barrier === true);
