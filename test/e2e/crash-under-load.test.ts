@@ -21,11 +21,9 @@
 //     report identities on every line, both bases.
 // Client 0 also closes months (2025-01, 2025-02, ... and repeats: recorded
 // 409 period_already_closed) while the others write. A last test runs the
-// replay audit (POST /v1/audits/replay) when the build has it.
+// replay audit (POST /v1/audits/replay).
 //
 // Needs `npm run build:ts` first. API_CRASH_ROUNDS (default 3), API_CRASH_SEED.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import {
   type Answer,
@@ -33,7 +31,6 @@ import {
   type ChildServer,
   type Mounted,
   CommandIds,
-  MAIN_JS,
   Rng,
   TOKENS,
   addDays,
@@ -485,29 +482,13 @@ describe('SIGKILL under load, restart on the same data dir', () => {
     acknowledged = ledger.acked.size;
   });
 
-  // Decided when the file loads, from the build the child runs.
-  const replayBuilt = distMentions('audits/replay');
-  (replayBuilt ? test : test.skip)(
-    `after the crashes, POST /v1/audits/replay rebuilds the same state from the log (match: true)${replayBuilt ? '' : ' [SKIPPED: /v1/audits/replay is not implemented in dist/ yet]'}`,
-    async () => {
-      if (!server) throw new Error('needs the kill/restart test to run first');
-      const audit = await server.api.post('/v1/audits/replay', {}, TOKENS.auditor);
-      expect(audit.status).toBe(200);
-      expect(audit.body).toMatchObject({ match: true, stateHash: audit.body.liveStateHash });
-      expect(audit.body.eventsReplayed).toBeGreaterThanOrEqual(acknowledged > 0 ? 1 : 0);
-      console.log(`audit replay after ${ROUNDS} crashes: ${audit.body.eventsReplayed} events, ${audit.body.durationMs} ms, match ${audit.body.match}`);
-    },
-  );
+  test('after the crashes, POST /v1/audits/replay rebuilds the same state from the log (match: true)', async () => {
+    if (!server) throw new Error('needs the kill/restart test to run first');
+    const audit = await server.api.post('/v1/audits/replay', {}, TOKENS.auditor);
+    expect(audit.status).toBe(200);
+    expect(audit.body).toMatchObject({ match: true, stateHash: audit.body.liveStateHash });
+    expect(audit.body.eventsReplayed).toBeGreaterThanOrEqual(acknowledged > 0 ? 1 : 0);
+    console.log(`audit replay after ${ROUNDS} crashes: ${audit.body.eventsReplayed} events, ${audit.body.durationMs} ms, match ${audit.body.match}`);
+  });
 });
 
-/** Whether the built API (dist/, what the child runs) contains `text`. */
-function distMentions(text: string): boolean {
-  const root = path.join(path.dirname(MAIN_JS));
-  const walk = (dir: string): boolean =>
-    fs.existsSync(dir) &&
-    fs.readdirSync(dir, { withFileTypes: true }).some((e) => {
-      const p = path.join(dir, e.name);
-      return e.isDirectory() ? walk(p) : e.name.endsWith('.js') && fs.readFileSync(p, 'utf8').includes(text);
-    });
-  return walk(root);
-}
