@@ -5,6 +5,15 @@ import type { LoggerService, LogLevel } from '@nestjs/common';
 
 export const MiB = 1024 * 1024;
 
+/** pino's levels; `silent` logs nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
+/** Where JSON log lines go: anything with `write(line)` (default: stdout). */
+export interface LogStream {
+  write(line: string): void;
+}
+
 export interface ApiConfig {
   port: number;
   host: string;
@@ -12,17 +21,27 @@ export interface ApiConfig {
   dataDir: string;
   /** JSON list of `{ token, actor, roles }`; absent: a generated admin token. */
   tokensFile?: string;
+  /** A file holding the bearer token Prometheus scrapes /metrics with (that route only). */
+  metricsTokenFile?: string;
   /** Body limit of every route but /v1/batch. */
   bodyLimit: number;
   /** /v1/batch carries up to 8,189 commands. */
   batchBodyLimit: number;
-  /** Nest logger: levels to print, a LoggerService (tests capture), or false. */
-  logger: LogLevel[] | LoggerService | false;
+  /**
+   * Nest's messages: undefined (default) writes JSON lines through pino at
+   * `logLevel`, with one line per request; a LoggerService or Nest levels
+   * take Nest's messages instead (no request lines); false logs nothing.
+   */
+  logger?: LogLevel[] | LoggerService | false;
+  /** pino level of the JSON logs; request lines are `info`. */
+  logLevel: LogLevelName;
+  /** Where the JSON lines go (tests capture them); default stdout. */
+  logStream?: LogStream;
+  /** SIGTERM: in-flight requests drain and the log closes within this, or the process exits 1. */
+  shutdownTimeoutMs: number;
 }
 
 export type ApiConfigInput = Partial<ApiConfig>;
-
-const DEFAULT_LEVELS: LogLevel[] = ['log', 'warn', 'error', 'fatal'];
 
 /** Fills the defaults; the data directory is made absolute once, here. */
 export function withDefaults(input: ApiConfigInput = {}): ApiConfig {
@@ -31,19 +50,29 @@ export function withDefaults(input: ApiConfigInput = {}): ApiConfig {
     host: input.host ?? '127.0.0.1',
     dataDir: path.resolve(input.dataDir ?? './data'),
     tokensFile: input.tokensFile ? path.resolve(input.tokensFile) : undefined,
+    metricsTokenFile: input.metricsTokenFile ? path.resolve(input.metricsTokenFile) : undefined,
     bodyLimit: input.bodyLimit ?? 1 * MiB,
     batchBodyLimit: input.batchBodyLimit ?? 8 * MiB,
-    logger: input.logger ?? (process.env.NODE_ENV === 'test' ? ['error', 'fatal'] : DEFAULT_LEVELS),
+    logger: input.logger,
+    logLevel: input.logLevel ?? (process.env.NODE_ENV === 'test' ? 'error' : 'info'),
+    logStream: input.logStream,
+    shutdownTimeoutMs: input.shutdownTimeoutMs ?? 10_000,
   };
 }
 
-/** PORT, HOST, LEDGER_DATA_DIR, LEDGER_TOKENS_FILE; a bad value stops startup. */
+/**
+ * PORT, HOST, LEDGER_DATA_DIR, LEDGER_TOKENS_FILE, LEDGER_METRICS_TOKEN_FILE,
+ * LOG_LEVEL, SHUTDOWN_TIMEOUT_MS; a bad value stops startup.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   return withDefaults({
     port: env.PORT === undefined || env.PORT === '' ? undefined : parsePort(env.PORT),
     host: env.HOST || undefined,
     dataDir: env.LEDGER_DATA_DIR || undefined,
     tokensFile: env.LEDGER_TOKENS_FILE || undefined,
+    metricsTokenFile: env.LEDGER_METRICS_TOKEN_FILE || undefined,
+    logLevel: env.LOG_LEVEL ? parseLogLevel(env.LOG_LEVEL) : undefined,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ? parseTimeout(env.SHUTDOWN_TIMEOUT_MS) : undefined,
   });
 }
 
@@ -51,4 +80,16 @@ function parsePort(text: string): number {
   const port = Number(text);
   if (!/^[0-9]{1,5}$/.test(text) || port > 65535) throw new Error(`PORT must be an integer 0-65535, got "${text}"`);
   return port;
+}
+
+function parseLogLevel(text: string): LogLevelName {
+  const level = text.trim().toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${text}"`);
+  return level as LogLevelName;
+}
+
+function parseTimeout(text: string): number {
+  const ms = Number(text);
+  if (!/^[0-9]{1,6}$/.test(text) || ms < 1000) throw new Error(`SHUTDOWN_TIMEOUT_MS must be an integer 1000-999999, got "${text}"`);
+  return ms;
 }

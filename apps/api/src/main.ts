@@ -1,5 +1,6 @@
 // Bootstrap of the ledger's HTTP API (NestJS on Fastify).
-//   PORT (3000), HOST (127.0.0.1), LEDGER_DATA_DIR (./data), LEDGER_TOKENS_FILE
+//   PORT (3000), HOST (127.0.0.1), LEDGER_DATA_DIR (./data), LEDGER_TOKENS_FILE,
+//   LEDGER_METRICS_TOKEN_FILE, LOG_LEVEL (info), SHUTDOWN_TIMEOUT_MS (10000)
 // Tests call startServer({ port: 0, dataDir, tokensFile }) and close() it.
 import 'reflect-metadata';
 
@@ -15,41 +16,57 @@ import { loadConfig, withDefaults } from './config';
 import type { ApiConfig, ApiConfigInput } from './config';
 import { Readiness } from './health/readiness';
 import { createFastifyAdapter } from './http/fastify';
+import { installHttpOps } from './ops/http';
+import { JsonNestLogger, createJsonLog, type JsonLog } from './ops/logging';
+import type { LedgerMetrics } from './ops/metrics';
+import { OpsModule, createOps } from './ops/ops.module';
+import { GracefulShutdown } from './ops/shutdown';
 
 export interface CreateAppOptions {
   /** Extra modules beside the slices (test fixtures). */
   imports?: ModuleImport[];
+  /** The JSON logger to use (main.ts makes it first, to log start-up failures); default: from the config. */
+  log?: JsonLog | null;
 }
 
 export interface RunningServer {
   app: NestFastifyApplication;
   url: string;
   config: ApiConfig;
+  /** The JSON logger (null when the config sends logs elsewhere or nowhere). */
+  log: JsonLog | null;
+  metrics: LedgerMetrics;
   close(): Promise<void>;
 }
 
 /** An initialised app, not yet listening. Throws (clear message) on a bad tokens file. */
 export async function createApp(input: ApiConfigInput | ApiConfig = {}, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
-  const config = withDefaults(input);
+  return (await buildApp(withDefaults(input), options)).app;
+}
+
+async function buildApp(config: ApiConfig, options: CreateAppOptions): Promise<{ app: NestFastifyApplication; ops: Awaited<ReturnType<typeof createOps>> }> {
   const auth = await loadTokens(config.tokensFile, config.dataDir);
+  const ops = await createOps(config, options.log === undefined ? createJsonLog(config) : options.log);
+  const adapter = createFastifyAdapter(config, auth.registry);
+  installHttpOps(adapter.getInstance(), ops.metrics, ops.log?.logger ?? null);
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, auth.registry, options.imports),
-    createFastifyAdapter(config, auth.registry),
+    AppModule.forRoot(config, auth.registry, [OpsModule.forRoot(ops), ...(options.imports ?? [])]),
+    adapter,
     // bodyParser false: keep Fastify's JSON parser only (no urlencoded bodies).
-    { logger: config.logger, abortOnError: false, bodyParser: false },
+    { logger: ops.log ? new JsonNestLogger(ops.log.logger) : (config.logger ?? false), abortOnError: false, bodyParser: false },
   );
   const log = new Logger('Auth');
   if (auth.adminTokenPath) log.log(`No LEDGER_TOKENS_FILE: the admin bearer token is in ${auth.adminTokenPath}`);
   else log.log(`${auth.registry.size} bearer token(s) loaded from ${config.tokensFile}`);
-  for (const warning of auth.warnings) log.warn(warning);
+  for (const warning of [...auth.warnings, ...ops.warnings]) log.warn(warning);
   await app.init();
   app.get(Readiness).markReady('http');
-  return app;
+  return { app, ops };
 }
 
 export async function startServer(input: ApiConfigInput | ApiConfig = {}, options: CreateAppOptions = {}): Promise<RunningServer> {
   const config = withDefaults(input);
-  const app = await createApp(config, options);
+  const { app, ops } = await buildApp(config, options);
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (e) {
@@ -59,19 +76,30 @@ export async function startServer(input: ApiConfigInput | ApiConfig = {}, option
   const address = app.getHttpServer().address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
-  return { app, url, config, close: () => app.close() };
+  return { app, url, config, log: ops.log, metrics: ops.metrics, close: () => app.close() };
 }
 
 async function main(): Promise<void> {
-  const server = await startServer(loadConfig(process.env));
-  server.app.enableShutdownHooks(['SIGINT', 'SIGTERM']);
-  new Logger('Api').log(`listening on ${server.url}`);
+  const config = loadConfig(process.env);
+  const log = createJsonLog(config);
+  const shutdown = new GracefulShutdown({ timeoutMs: config.shutdownTimeoutMs, log: log?.logger ?? null, flush: () => log?.flush() }).install();
+  try {
+    const server = await startServer(config, { log });
+    log?.logger.info({ url: server.url, dataDir: config.dataDir, node: process.version }, `listening on ${server.url}`);
+    shutdown.serve(server);
+  } catch (e) {
+    // Start-up errors are configuration errors: the message, not a stack.
+    log?.logger.fatal(`start-up failed: ${e instanceof Error ? e.message : String(e)}`);
+    log?.flush();
+    process.exit(1);
+  }
 }
 
 if (require.main === module) {
   main().catch((e: unknown) => {
-    // Startup errors are configuration errors: the message, not a stack.
-    process.stderr.write(`ledger api: ${e instanceof Error ? e.message : String(e)}\n`);
+    // Only a bad environment (before the logger exists) gets here: still one JSON line.
+    const line = { level: 'fatal', time: Date.now(), service: 'ledger-api', pid: process.pid, msg: `start-up failed: ${e instanceof Error ? e.message : String(e)}` };
+    process.stderr.write(`${JSON.stringify(line)}\n`);
     process.exit(1);
   });
 }
