@@ -23,6 +23,7 @@ import { BatchModule } from './batch/batch.module';
 import { ClaimsModule } from './claims/claims.module';
 import type { ApiConfig } from './config';
 import { CoreModule } from './core.module';
+import { DocsModule } from './docs/docs.module';
 import { ProblemFilter } from './errors/problem.filter';
 import { FundsModule } from './funds/funds.module';
 import { HealthModule } from './health/health.module';
@@ -45,6 +46,7 @@ export const SLICE_MODULES: ModuleImport[] = [
   ReportsModule,
   AuditModule,
   BatchModule,
+  DocsModule,
 ];
 
 @Module({})

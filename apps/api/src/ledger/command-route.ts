@@ -4,6 +4,7 @@
 // command in a batch is checked exactly as if sent alone.
 import { NotFoundError, type Decision, type IsoDate } from '@app/domain';
 import type { EntityStates } from '@app/projections';
+import type { z } from 'zod';
 
 import type { Actor, Role } from '../auth/roles';
 import { parseEntityId } from '../http/validation';
@@ -25,7 +26,16 @@ export interface CommandRoute<C> {
   parse(params: string[], meta: CommandMeta): C;
   /** The pipeline request of a parsed command (locks, partition, decider). */
   request(command: C): CommandRequest;
+  /** Documentation (/docs/openapi.json, built by walking the route tables): one line on what the command does. */
+  readonly summary: string;
+  /** The zod schema `parse` checks the request body with: the very object, so the document shows what is enforced. */
+  readonly body: z.ZodType;
+  /** A valid request body, shown in the docs (a test parses it). */
+  readonly example: Readonly<Record<string, unknown>>;
 }
+
+/** The documentation fields of a CommandRoute, as the route factories take them. */
+export type CommandDoc = Pick<CommandRoute<unknown>, 'summary' | 'body' | 'example'>;
 
 export function pathOf(url: string): string {
   const q = url.indexOf('?');
@@ -43,7 +53,7 @@ function oneEntityRequest(meta: CommandMeta, commandId: string, key: string, dec
  * entity orders and locks the command, and an unknown entity is decided
  * inside the lock, so its 404 is a recorded outcome of the commandId.
  */
-export function entityCommandRoute<K extends keyof EntityStates, T extends { commandId: string }, C extends { command: T; meta: CommandMeta }>(spec: {
+export function entityCommandRoute<K extends keyof EntityStates, T extends { commandId: string }, C extends { command: T; meta: CommandMeta }>(spec: CommandDoc & {
   pattern: RegExp;
   roles: Role[];
   kind: K;
@@ -56,6 +66,9 @@ export function entityCommandRoute<K extends keyof EntityStates, T extends { com
   return {
     pattern: spec.pattern,
     roles: spec.roles,
+    summary: spec.summary,
+    body: spec.body,
+    example: spec.example,
     parse: ([raw], meta) => spec.make(spec.parse(meta.body, parseEntityId(raw, spec.idField)), meta),
     request: ({ command, meta }) => {
       const id = String((command as Record<string, unknown>)[spec.idField]);
@@ -74,7 +87,7 @@ export function entityCommandRoute<K extends keyof EntityStates, T extends { com
  * decider gets what exists under that id already (entity_exists) and the UTC
  * date the command is recorded on.
  */
-export function newEntityCommandRoute<K extends keyof EntityStates, T extends { commandId: string }, C extends { command: T; meta: CommandMeta }>(spec: {
+export function newEntityCommandRoute<K extends keyof EntityStates, T extends { commandId: string }, C extends { command: T; meta: CommandMeta }>(spec: CommandDoc & {
   pattern: RegExp;
   roles: Role[];
   kind: K;
@@ -87,6 +100,9 @@ export function newEntityCommandRoute<K extends keyof EntityStates, T extends { 
   return {
     pattern: spec.pattern,
     roles: spec.roles,
+    summary: spec.summary,
+    body: spec.body,
+    example: spec.example,
     parse: (_params, meta) => spec.make(spec.parse(meta.body), meta),
     request: ({ command, meta }) => {
       const id = spec.id(command);

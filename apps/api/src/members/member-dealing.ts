@@ -8,9 +8,9 @@
 import { NotFoundError, type Decision, type FundState, type MemberState } from '@app/domain';
 
 import { parseEntityId } from '../http/validation';
-import type { CommandMeta, CommandRoute } from '../ledger/command-route';
+import type { CommandDoc, CommandMeta, CommandRoute } from '../ledger/command-route';
 
-export function memberDealingRoute<T extends { commandId: string; memberId: string }, C extends { command: T; meta: CommandMeta }>(spec: {
+export function memberDealingRoute<T extends { commandId: string; memberId: string }, C extends { command: T; meta: CommandMeta }>(spec: CommandDoc & {
   pattern: RegExp;
   parse: (body: unknown, memberId: string) => T;
   make: (command: T, meta: CommandMeta) => C;
@@ -21,6 +21,9 @@ export function memberDealingRoute<T extends { commandId: string; memberId: stri
   return {
     pattern: spec.pattern,
     roles: ['pensions'],
+    summary: spec.summary,
+    body: spec.body,
+    example: spec.example,
     parse: ([raw], meta) => spec.make(spec.parse(meta.body, parseEntityId(raw, 'memberId')), meta),
     request: ({ command, meta }) => {
       const key = `member/${command.memberId}`;

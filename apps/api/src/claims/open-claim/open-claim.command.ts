@@ -14,6 +14,16 @@ export class OpenClaimCommand {
 export const OPEN_CLAIM: CommandRoute<OpenClaimCommand> = {
   pattern: /^\/v1\/claims$/,
   roles: ['claims'],
+  summary: 'Open a claim on a policy, for a loss in its term while in force.',
+  body: OpenClaimSchema,
+  example: {
+    commandId: '1a2b3c4d5e6f708192a3b4c5d6e7f809',
+    claimId: 'C-1',
+    policyId: 'P-1',
+    lossDate: '2026-03-02',
+    reportedDate: '2026-03-05',
+    initialReserve: '1000.00',
+  },
   parse: (_params, meta) => new OpenClaimCommand(parseBody(OpenClaimSchema, meta.body), meta),
   request: ({ command, meta }) => {
     const key = `claim/${command.claimId}`;

@@ -31,10 +31,13 @@ export const PERIODS_KEY = 'ledger/periods';
 export class ClosePeriodRoute implements CommandRoute<ClosePeriodCommand> {
   readonly pattern = /^\/v1\/periods\/([^/]+)\/close$/;
   readonly roles = ['finance' as const];
+  readonly summary = 'Close a month and every earlier open one; posts the earned-premium true-up per currency.';
+  readonly body = ClosePeriodBodySchema;
+  readonly example = { commandId: '3c4d5e6f708192a3b4c5d6e7f8091a2b' };
 
   parse([period]: string[], meta: CommandMeta): ClosePeriodCommand {
     const month = parsePeriodParam(period, 'period');
-    return new ClosePeriodCommand(month, parseBody(ClosePeriodBodySchema, meta.body), meta);
+    return new ClosePeriodCommand(month, parseBody(this.body, meta.body), meta);
   }
 
   request({ period, command, meta }: ClosePeriodCommand): CommandRequest {

@@ -1,0 +1,522 @@
+// What the OpenAPI document says about each route beyond what the code
+// declares. The routes themselves (method, path, access) are read from the
+// mounted controllers; a command's body schema, summary and example from its
+// CommandRoute (COMMAND_ROUTES); everything else from the tables below,
+// keyed by "METHOD /path" as the controller declares it. A mounted route
+// missing here is still documented, marked `x-undocumented` (a test fails on it).
+import type { z } from 'zod';
+
+import { AUDIT_KINDS } from '../audit/get-audit-trail/get-audit-trail.query';
+import { ReplayAuditBodySchema } from '../audit/replay-audit/replay-audit.command';
+import { BatchBodySchema, MAX_BATCH_COMMANDS } from '../batch/run-batch/run-batch.command';
+import { CLAIM_COMMAND_ROUTES } from '../claims/routes';
+import { FUND_COMMAND_ROUTES } from '../funds/routes';
+import type { Access } from '../auth/roles';
+import { AS_OF_QUERY, PERIOD_RANGE_QUERY, REPORT_QUERY, type QuerySpec } from '../http/validation';
+import type { CommandRoute } from '../ledger/command-route';
+import { MEMBER_COMMAND_ROUTES } from '../members/routes';
+import { ClosePeriodRoute } from '../periods/close-period/close-period.command';
+import { METRICS_ACCESS } from '../ops/metrics.controller';
+import { POLICY_COMMAND_ROUTES } from '../policies/routes';
+import { OUT, PATTERNS, arrayOf, object, type JsonSchema } from './json-schema';
+
+/** Every command route of the API: the route tables of each area and the period close. */
+export function commandRoutes(): readonly CommandRoute<unknown>[] {
+  return [...POLICY_COMMAND_ROUTES, ...CLAIM_COMMAND_ROUTES, ...FUND_COMMAND_ROUTES, ...MEMBER_COMMAND_ROUTES, new ClosePeriodRoute() as CommandRoute<unknown>];
+}
+
+export const TAGS = [
+  { name: 'policies', description: 'Non-life policies: bind, endorse, cancel, premium payments (role underwriter).' },
+  { name: 'claims', description: 'Claims: open, reserve, pay, close (role claims).' },
+  { name: 'funds', description: 'Pension funds: launch, NAV valuations, fees by unit cancellation (role fund-admin).' },
+  { name: 'members', description: 'Pension scheme members: register, contributions, switches (role pensions).' },
+  { name: 'periods', description: 'Accounting months: close, status (role finance).' },
+  { name: 'reports', description: 'Premium, claims and fund reports; the trial balance (role finance).' },
+  { name: 'audit', description: 'Audit trail and replay audit (role auditor).' },
+  { name: 'batch', description: 'Many commands in one request, each checked as if sent alone.' },
+  { name: 'operations', description: 'Health and metrics for operators.' },
+  { name: 'docs', description: 'This document and its UI.' },
+] as const;
+export type Tag = (typeof TAGS)[number]['name'];
+
+/** The tag of a path: its area. */
+export function tagOf(path: string): Tag {
+  const [first, second] = path.split('/').filter(Boolean);
+  const area = first === 'v1' ? second : first;
+  switch (area) {
+    case 'policies':
+    case 'claims':
+    case 'funds':
+    case 'members':
+    case 'periods':
+    case 'reports':
+    case 'audit':
+    case 'batch':
+    case 'docs':
+      return area;
+    case 'audits':
+      return 'audit';
+    default:
+      return 'operations';
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Parameters
+
+export interface ParamDoc {
+  description: string;
+  schema: JsonSchema;
+  /** A value that is valid (and names the entity the examples create). */
+  example: string;
+}
+
+const entityId = (what: string, example: string): ParamDoc => ({ description: `The ${what}'s id.`, schema: { type: 'string', pattern: PATTERNS.entityId }, example });
+
+/** Path parameters, by the name the controllers give them. */
+export const PATH_PARAMS: Readonly<Record<string, ParamDoc>> = {
+  policyId: entityId('policy', 'P-1'),
+  claimId: entityId('claim', 'C-1'),
+  fundId: entityId('fund', 'F-1'),
+  memberId: entityId('member', 'M-1'),
+  id: entityId('entity', 'P-1'),
+  kind: { description: 'The kind of entity.', schema: { type: 'string', enum: [...AUDIT_KINDS] }, example: 'policy' },
+  period: { description: 'A calendar month, YYYY-MM.', schema: { type: 'string', pattern: PATTERNS.period }, example: '2026-03' },
+  file: { description: 'A file of the docs UI.', schema: { type: 'string' }, example: 'swagger-ui.css' },
+};
+
+/**
+ * Query parameters, by name, as http/validation.ts's parsers take them. An
+ * operation lists its parameters as the very QuerySpec its controller parses
+ * with; whether one is required is asked of its parser (undefined in: a
+ * ParamError out means required).
+ */
+export const QUERY_PARAMS: Readonly<Record<string, ParamDoc>> = {
+  asOf: {
+    description: 'Valid time: the state as it was valid on this date. Default: today (UTC).',
+    schema: { type: 'string', format: 'date', pattern: PATTERNS.date },
+    example: '2026-12-31',
+  },
+  knownAt: {
+    description: 'System time: the state as the ledger knew it at this instant (ISO-8601 UTC, up to 9 fraction digits). Default: now.',
+    schema: { type: 'string', pattern: PATTERNS.instant },
+    example: '2030-01-01T00:00:00Z',
+  },
+  from: { description: 'First month of the report, YYYY-MM.', schema: { type: 'string', pattern: PATTERNS.period }, example: '2026-01' },
+  to: { description: 'Last month of the report, YYYY-MM (not before from).', schema: { type: 'string', pattern: PATTERNS.period }, example: '2026-12' },
+  basis: {
+    description: "booked: a closed month's figures as known when it was closed (late changes land in the first open month); restated: by valid time, as known at knownAt.",
+    schema: { type: 'string', enum: ['booked', 'restated'], default: 'booked' },
+    example: 'restated',
+  },
+};
+
+// ---------------------------------------------------------------------------
+// Operations
+
+export interface SuccessDoc {
+  status: number;
+  description: string;
+  schema?: JsonSchema;
+  /** Default application/json. */
+  contentType?: string;
+}
+
+export interface OperationDoc {
+  summary: string;
+  description?: string;
+  /** The query string: the QuerySpec of http/validation.ts the controller parses with (unknown parameters are a 400). */
+  query?: QuerySpec;
+  /** The request body: the zod schema the controller parses with (commands: from their CommandRoute instead). */
+  body?: z.ZodType;
+  bodyRequired?: boolean;
+  example?: unknown;
+  ok: SuccessDoc;
+  /** Error statuses besides 401/403, which follow from the route's access. */
+  errors: number[];
+  /** Who may call it, where the controller checks that itself (a route declared @Public that is not). */
+  access?: Access;
+}
+
+/** Extra for a command (its body, summary and example come from its CommandRoute): the 201 answer's result fields. */
+export interface CommandResultDoc {
+  result: Record<string, JsonSchema>;
+  optional?: string[];
+  /** 409 besides exists_with_different_fields (period close). */
+  description?: string;
+}
+
+/** Errors of every command: bad input, unknown entity, idempotency conflict, domain rule, log down. */
+export const COMMAND_ERRORS = [400, 404, 409, 422, 503];
+
+const claimFigures = { status: { type: 'string', enum: ['open', 'closed'] }, reserve: OUT.money, paid: OUT.money, incurred: OUT.money };
+
+/** Result fields of each command's 201 answer (beyond commandId and recordedAt), keyed like the routes. */
+export const COMMAND_RESULTS: Readonly<Record<string, CommandResultDoc>> = {
+  'POST /v1/policies': {
+    result: {
+      policyId: OUT.entityId,
+      status: { type: 'string', const: 'active' },
+      currency: OUT.currency,
+      term: object({ start: OUT.date, end: OUT.date }),
+      premium: OUT.money,
+      writtenPremium: OUT.money,
+    },
+  },
+  'POST /v1/policies/:policyId/endorsements': {
+    result: {
+      policyId: OUT.entityId,
+      effectiveDate: OUT.date,
+      annualPremiumChange: OUT.money,
+      fullTermPremium: OUT.money,
+      writtenPremium: OUT.money,
+      writtenPremiumChange: OUT.money,
+      totalWrittenPremium: OUT.money,
+    },
+  },
+  'POST /v1/policies/:policyId/cancellation': {
+    result: {
+      policyId: OUT.entityId,
+      status: { type: 'string', const: 'cancelled' },
+      effectiveDate: OUT.date,
+      method: { type: 'string', enum: ['pro-rata', 'short-rate'] },
+      shortRateFactor: OUT.units,
+      returnPremium: OUT.money,
+      writtenPremium: OUT.money,
+      earnedPremium: OUT.money,
+    },
+    optional: ['shortRateFactor'],
+  },
+  'POST /v1/policies/:policyId/payments': { result: { policyId: OUT.entityId, amount: OUT.money, receivedDate: OUT.date, totalReceived: OUT.money } },
+  'POST /v1/claims': {
+    result: { claimId: OUT.entityId, policyId: OUT.entityId, currency: OUT.currency, lossDate: OUT.date, reportedDate: OUT.date, initialReserve: OUT.money, ...claimFigures },
+  },
+  'POST /v1/claims/:claimId/reserve': { result: { claimId: OUT.entityId, effectiveDate: OUT.date, change: OUT.money, ...claimFigures } },
+  'POST /v1/claims/:claimId/payments': { result: { claimId: OUT.entityId, effectiveDate: OUT.date, amount: OUT.money, ...claimFigures } },
+  'POST /v1/claims/:claimId/close': { result: { claimId: OUT.entityId, effectiveDate: OUT.date, release: OUT.money, ...claimFigures } },
+  'POST /v1/funds': { result: { fundId: OUT.entityId, currency: OUT.currency, launchNavPerUnit: OUT.units } },
+  'POST /v1/funds/:fundId/valuations': {
+    result: { fundId: OUT.entityId, valuationDate: OUT.date, netAssets: OUT.money, unitsOutstanding: OUT.units, navPerUnit: OUT.units },
+  },
+  'POST /v1/funds/:fundId/fees': {
+    result: {
+      fundId: OUT.entityId,
+      effectiveDate: OUT.date,
+      rate: OUT.units,
+      navPerUnit: OUT.units,
+      holdings: arrayOf(object({ memberId: OUT.entityId, units: OUT.units, value: OUT.money, fee: OUT.money, unitsCancelled: OUT.units })),
+      totalFee: OUT.money,
+      totalUnitsCancelled: OUT.units,
+    },
+  },
+  'POST /v1/members': { result: { memberId: OUT.entityId, name: { type: 'string' } } },
+  'POST /v1/members/:memberId/contributions': {
+    result: { memberId: OUT.entityId, fundId: OUT.entityId, effectiveDate: OUT.date, currency: OUT.currency, amount: OUT.money, units: OUT.units, navPerUnit: OUT.units },
+  },
+  'POST /v1/members/:memberId/switches': {
+    result: {
+      memberId: OUT.entityId,
+      fromFundId: OUT.entityId,
+      toFundId: OUT.entityId,
+      effectiveDate: OUT.date,
+      currency: OUT.currency,
+      amount: OUT.money,
+      unitsSold: OUT.units,
+      unitsBought: OUT.units,
+      fromNavPerUnit: OUT.units,
+      toNavPerUnit: OUT.units,
+    },
+  },
+  'POST /v1/periods/:period/close': {
+    result: {
+      period: OUT.period,
+      status: { type: 'string', const: 'closed' },
+      closedAt: OUT.instant,
+      previousThrough: { anyOf: [OUT.period, { type: 'null' }] },
+      periods: arrayOf(OUT.period, 'The months this close sealed, oldest first.'),
+      trueUps: arrayOf(object({ currency: OUT.currency, policies: { type: 'integer', minimum: 0 }, amount: OUT.money }), 'Earned-premium true-up posted per currency.'),
+    },
+    description: 'Closing a month already closed is 409 period_already_closed.',
+  },
+};
+
+const asOfKnownAt = { asOf: OUT.date, knownAt: OUT.instant };
+const entityErrors = [400, 404];
+
+const premiumTotals = { written: OUT.money, earned: OUT.money, openingUnearned: OUT.money, closingUnearned: OUT.money };
+const claimTotals = { openingReserve: OUT.money, newReserves: OUT.money, reserveChanges: OUT.money, paid: OUT.money, closingReserve: OUT.money, incurred: OUT.money };
+const reportHead = { from: OUT.period, to: OUT.period, basis: { type: 'string', enum: ['booked', 'restated'] }, knownAt: OUT.instant };
+
+/** Every route that is not a command, keyed "METHOD /path" as its controller declares it. */
+export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
+  'GET /v1/policies/:policyId': {
+    summary: 'A policy valid on asOf, as known at knownAt.',
+    query: AS_OF_QUERY,
+    ok: {
+      status: 200,
+      description: 'The policy: premium written, earned and unearned through asOf, cash received.',
+      schema: object({
+        policyId: OUT.entityId,
+        status: { type: 'string' },
+        currency: OUT.currency,
+        term: object({ start: OUT.date, end: OUT.date }),
+        written: OUT.money,
+        earned: OUT.money,
+        unearned: OUT.money,
+        received: OUT.money,
+        ...asOfKnownAt,
+      }),
+    },
+    errors: entityErrors,
+  },
+  'GET /v1/claims/:claimId': {
+    summary: 'A claim valid on asOf, as known at knownAt.',
+    query: AS_OF_QUERY,
+    ok: {
+      status: 200,
+      description: 'The claim: reserve, paid and incurred through asOf.',
+      schema: object({ claimId: OUT.entityId, policyId: OUT.entityId, ...claimFigures, ...asOfKnownAt }),
+    },
+    errors: entityErrors,
+  },
+  'GET /v1/funds/:fundId': {
+    summary: 'A fund valid on asOf, as known at knownAt.',
+    query: AS_OF_QUERY,
+    ok: {
+      status: 200,
+      description: 'The fund: NAV of the latest valuation on or before asOf (else the launch NAV), units outstanding, net assets.',
+      schema: object({
+        fundId: OUT.entityId,
+        currency: OUT.currency,
+        navPerUnit: OUT.units,
+        valuationDate: { anyOf: [OUT.date, { type: 'null' }] },
+        unitsOutstanding: OUT.units,
+        netAssets: OUT.money,
+        ...asOfKnownAt,
+      }),
+    },
+    errors: entityErrors,
+  },
+  'GET /v1/members/:memberId': {
+    summary: "A member's holdings valid on asOf, as known at knownAt.",
+    query: AS_OF_QUERY,
+    ok: {
+      status: 200,
+      description: 'Holdings by fund, valued at the NAV valid on asOf.',
+      schema: object({
+        memberId: OUT.entityId,
+        name: { type: 'string' },
+        holdings: arrayOf(object({ fundId: OUT.entityId, currency: OUT.currency, units: OUT.units, navPerUnit: OUT.units, value: OUT.money })),
+        totalValue: OUT.money,
+        totalValueByCurrency: arrayOf(object({ currency: OUT.currency, value: OUT.money })),
+        ...asOfKnownAt,
+      }),
+    },
+    errors: entityErrors,
+  },
+  'GET /v1/periods/:period': {
+    summary: "A month's status (open or closed) as known at knownAt.",
+    description: 'asOf is accepted like on every query and changes nothing: a month is closed in system time.',
+    query: AS_OF_QUERY,
+    ok: {
+      status: 200,
+      description: 'The month and, when closed, when and by whom.',
+      schema: object(
+        { period: OUT.period, status: { type: 'string', enum: ['open', 'closed'] }, closedAt: OUT.instant, closedBy: { type: 'string' }, knownAt: OUT.instant },
+        ['closedAt', 'closedBy'],
+      ),
+    },
+    errors: [400],
+  },
+  'GET /v1/reports/premiums': {
+    summary: 'Premium written and earned over the months [from, to], booked or restated.',
+    description: 'earned = written + openingUnearned - closingUnearned, exactly, in the totals and on every line.',
+    query: REPORT_QUERY,
+    ok: {
+      status: 200,
+      description: 'Totals, totals per currency and one line per policy.',
+      schema: object({
+        ...reportHead,
+        totals: object(premiumTotals),
+        totalsByCurrency: arrayOf(object({ currency: OUT.currency, ...premiumTotals })),
+        policies: arrayOf(object({ policyId: OUT.entityId, currency: OUT.currency, ...premiumTotals })),
+      }),
+    },
+    errors: [400],
+  },
+  'GET /v1/reports/claims': {
+    summary: 'Claims reserve movement over the months [from, to], booked or restated.',
+    description: 'closingReserve = openingReserve + newReserves + reserveChanges - paid and incurred = paid + closingReserve - openingReserve, exactly.',
+    query: REPORT_QUERY,
+    ok: {
+      status: 200,
+      description: 'Totals, totals per currency and one line per claim.',
+      schema: object({
+        ...reportHead,
+        totals: object(claimTotals),
+        totalsByCurrency: arrayOf(object({ currency: OUT.currency, ...claimTotals })),
+        claims: arrayOf(object({ claimId: OUT.entityId, policyId: OUT.entityId, currency: OUT.currency, ...claimTotals })),
+      }),
+    },
+    errors: [400],
+  },
+  'GET /v1/reports/funds': {
+    summary: 'Units and net assets of every fund rolled forward over the months [from, to].',
+    description: 'closingUnits = openingUnits + unitsIssued - unitsCancelled, exactly, on every line.',
+    query: PERIOD_RANGE_QUERY,
+    ok: {
+      status: 200,
+      description: 'One line per fund.',
+      schema: object({
+        from: OUT.period,
+        to: OUT.period,
+        knownAt: OUT.instant,
+        funds: arrayOf(
+          object({
+            fundId: OUT.entityId,
+            currency: OUT.currency,
+            openingUnits: OUT.units,
+            unitsIssued: OUT.units,
+            unitsCancelled: OUT.units,
+            closingUnits: OUT.units,
+            navPerUnit: OUT.units,
+            netAssets: OUT.money,
+          }),
+        ),
+      }),
+    },
+    errors: [400],
+  },
+  'GET /v1/reports/trial-balance': {
+    summary: 'The trial balance: every account effective on or before asOf, as known at knownAt.',
+    description: 'totals.debit equals totals.credit.',
+    query: AS_OF_QUERY,
+    ok: {
+      status: 200,
+      description: 'Net balance per account on its debit or credit side.',
+      schema: object({
+        ...asOfKnownAt,
+        accounts: arrayOf(object({ account: { type: 'string' }, debit: OUT.money, credit: OUT.money })),
+        totals: object({ debit: OUT.money, credit: OUT.money }),
+      }),
+    },
+    errors: [400],
+  },
+  'GET /v1/audit/entities/:kind/:id': {
+    summary: 'Every event of one entity in record order, as known at knownAt.',
+    description: 'Without asOf: every event whatever its effective date; with it, those effective on or before it.',
+    query: AS_OF_QUERY,
+    ok: {
+      status: 200,
+      description: 'The events with their command, actor, payload and journal.',
+      schema: object(
+        {
+          kind: { type: 'string', enum: [...AUDIT_KINDS] },
+          id: OUT.entityId,
+          knownAt: OUT.instant,
+          asOf: OUT.date,
+          events: arrayOf(
+            object({
+              commandId: OUT.commandId,
+              type: { type: 'string' },
+              v: { type: 'integer' },
+              effectiveDate: OUT.date,
+              recordedAt: OUT.instant,
+              bookingPeriod: OUT.period,
+              actor: { type: 'string' },
+              payload: { type: 'object' },
+              journal: object({ lines: arrayOf({ type: 'object' }) }),
+            }),
+          ),
+        },
+        ['asOf'],
+      ),
+    },
+    errors: entityErrors,
+  },
+  'POST /v1/audits/replay': {
+    summary: 'Replay audit: rebuild every projection from the first log record and compare with the live state.',
+    description: 'Verifies every checksum and the chain while reading. The body is {} (or none). Records nothing, changes nothing.',
+    body: ReplayAuditBodySchema,
+    example: {},
+    ok: {
+      status: 200,
+      description: 'Whether the replayed state hash matches the live one; the first divergence if not.',
+      schema: object(
+        {
+          eventsReplayed: { type: 'integer' },
+          partitions: { type: 'integer' },
+          stateHash: { type: 'string' },
+          liveStateHash: { type: 'string' },
+          match: { type: 'boolean' },
+          durationMs: { type: 'number' },
+          firstDivergence: { type: 'object' },
+        },
+        ['firstDivergence'],
+      ),
+    },
+    errors: [400, 503],
+  },
+  'POST /v1/batch': {
+    summary: `Up to ${MAX_BATCH_COMMANDS.toLocaleString('en')} commands, each checked and applied in order as if sent alone, made durable together.`,
+    description:
+      'Each command gets its own role check, idempotency and outcome. The batch answers 200 with one result per command, in order: the status and body the command would have got alone.',
+    body: BatchBodySchema,
+    bodyRequired: true,
+    example: {
+      commands: [
+        { path: '/v1/policies/P-1/payments', body: { commandId: '9a2b3c4d5e6f708192a3b4c5d6e7f801', amount: '500.00', receivedDate: '2026-02-01' } },
+        { path: '/v1/claims/C-1/payments', body: { commandId: '9b2b3c4d5e6f708192a3b4c5d6e7f801', effectiveDate: '2026-04-02', amount: '50.00' } },
+      ],
+    },
+    ok: {
+      status: 200,
+      description: 'One result per command, in order.',
+      schema: object({
+        results: arrayOf(
+          object(
+            {
+              status: { type: 'integer', description: 'The status the command would have got alone (201, or a 4xx).' },
+              body: { type: 'object', description: 'Its answer: the 201 body, or a problem.' },
+              replayed: { type: 'boolean', const: true, description: 'Present when this is the recorded outcome of an earlier request.' },
+            },
+            ['replayed'],
+          ),
+        ),
+      }),
+    },
+    errors: [400, 503],
+  },
+  'GET /health/live': {
+    summary: 'Liveness: the process answers.',
+    ok: { status: 200, description: 'Alive.', schema: object({ status: { type: 'string', const: 'ok' } }) },
+    errors: [],
+  },
+  'GET /health/ready': {
+    summary: 'Readiness: the log is recovered and the projections are caught up.',
+    ok: { status: 200, description: 'Ready for traffic.', schema: object({ status: { type: 'string', const: 'ready' } }) },
+    errors: [503],
+  },
+  'GET /metrics': {
+    summary: 'Prometheus metrics: append and fsync latency, batch sizes, commands by type and outcome, projection lag, WAL I/O mode.',
+    description: 'Also open to the scrape token of LEDGER_METRICS_TOKEN_FILE, which opens this route and nothing else.',
+    access: METRICS_ACCESS,
+    ok: { status: 200, description: 'Prometheus text exposition format.', contentType: 'text/plain', schema: { type: 'string' } },
+    errors: [],
+  },
+  'GET /docs': {
+    summary: 'This API reference (Swagger UI, served from this server).',
+    ok: { status: 200, description: 'An HTML page.', contentType: 'text/html', schema: { type: 'string' } },
+    errors: [],
+  },
+  'GET /docs/openapi.json': {
+    summary: 'This OpenAPI document.',
+    ok: { status: 200, description: 'OpenAPI 3.1, generated from the zod schemas that validate the requests.', schema: { type: 'object' } },
+    errors: [],
+  },
+  'GET /docs/assets/:file': {
+    summary: 'A static file of the docs UI.',
+    ok: { status: 200, description: 'JavaScript, CSS or an image.', schema: { type: 'string' }, contentType: '*/*' },
+    errors: [404],
+  },
+};
