@@ -16,6 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Wal as WalClass } from '@app/wal';
+import { UsageError, runCli } from './cli';
 import { fsBatched, fsPerRecord, sqliteBatched, sqlitePerRecord } from './peers';
 import {
   BATCH_RECORDS,
@@ -65,8 +66,6 @@ const QUICK_COUNTS = { records: 20_000, perRecordPeerRecords: 200, singleLatency
 
 const USAGE = 'usage: wal-bench [--json] [--dir <parent>] [--records <n>] [--quick] [--only <case,...>]';
 
-/** A bad command line: reported as a message plus usage, without a stack trace. */
-class UsageError extends Error {}
 
 function parseConfig(argv: string[]): Config {
   const { values } = parseCommandLine(argv);
@@ -349,12 +348,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof UsageError) {
-    progress(`${err.message}\n${USAGE}`);
-    process.exitCode = 2;
-  } else {
-    progress(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exitCode = 1;
-  }
-});
+runCli(main, USAGE, progress);
