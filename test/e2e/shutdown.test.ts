@@ -1,6 +1,8 @@
 // Graceful shutdown: the API as a child process (`node dist/...`), 16
-// concurrent clients binding policies and paying pension contributions, and
-// SIGTERM in the middle of it. The process must exit 0 within 10 s. After a
+// concurrent clients binding policies and paying pension contributions (12 on
+// keep-alive connections, 4 opening one per request), and SIGTERM in the
+// middle of it. Requests arriving while it drains get 503 not_ready
+// (problem+json, Connection: close); new connections are refused. The process must exit 0 within 10 s. After a
 // restart on the same data directory:
 //   - every command that got a 2xx is durable and visible: its idempotent
 //     replay returns the same status and body with Idempotent-Replayed: true,
@@ -109,7 +111,8 @@ describe('graceful shutdown on SIGTERM', () => {
               };
         sent.push(s);
         try {
-          s.answer = await first.api.request('POST', s.path, { token: s.token, body: s.body, timeoutMs: 15_000 });
+          // Every fourth client opens a connection per request: after SIGTERM it meets a closed port.
+          s.answer = await first.api.request('POST', s.path, { token: s.token, body: s.body, timeoutMs: 15_000, fresh: c % 4 === 3 });
           s.answeredAt = Date.now();
           if (s.answer.status < 300) acknowledged++;
         } catch (e) {
@@ -136,6 +139,7 @@ describe('graceful shutdown on SIGTERM', () => {
     expect(exitMs).toBeLessThan(10_000);
     const logs = logLines(first.output());
     expect(logs.some((l) => l.msg === 'shutting down: no new connections, draining requests in flight' && l.signal === 'SIGTERM')).toBe(true);
+    expect(logs.some((l) => l.msg === 'requests drained: closing the log')).toBe(true);
     expect(logs.some((l) => String(l.msg).startsWith('stopped:'))).toBe(true);
 
     // What the clients saw: 2xx before and while draining; afterwards only 503 or connection errors.
@@ -144,10 +148,18 @@ describe('graceful shutdown on SIGTERM', () => {
     for (const s of sent) {
       if (!s.answer) continue;
       expect([201, 503]).toContain(s.answer.status);
-      if (s.answer.status === 503) expect(s.answeredAt).toBeGreaterThanOrEqual(sigtermAt);
+      if (s.answer.status !== 503) continue;
+      // Refused while draining: problem+json like every error, and the connection closes.
+      expect(s.answeredAt).toBeGreaterThanOrEqual(sigtermAt);
+      expect({ type: s.answer.type?.split(';')[0], code: s.answer.body?.code, connection: s.answer.headers.connection }).toEqual({
+        type: 'application/problem+json',
+        code: 'not_ready',
+        connection: 'close',
+      });
     }
     expect(ok.length).toBeGreaterThanOrEqual(400);
     expect(ok.filter((s) => s.kind === 'contribute').length).toBeGreaterThan(100);
+    expect(unanswered.filter((s) => s.error !== undefined).length).toBeGreaterThan(0);
 
     // Restart on the same data directory.
     server = await startChild({ dataDir, tokensFile });

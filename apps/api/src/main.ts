@@ -16,10 +16,10 @@ import { loadConfig, withDefaults } from './config';
 import type { ApiConfig, ApiConfigInput } from './config';
 import { Readiness } from './health/readiness';
 import { createFastifyAdapter } from './http/fastify';
-import { installHttpOps } from './ops/http';
+import { installHttpOps, type HttpDrain } from './ops/http';
 import { JsonNestLogger, createJsonLog, type JsonLog } from './ops/logging';
 import type { LedgerMetrics } from './ops/metrics';
-import { OpsModule, createOps } from './ops/ops.module';
+import { OpsModule, createOps, type Ops } from './ops/ops.module';
 import { GracefulShutdown } from './ops/shutdown';
 
 export interface CreateAppOptions {
@@ -36,6 +36,8 @@ export interface RunningServer {
   /** The JSON logger (null when the config sends logs elsewhere or nowhere). */
   log: JsonLog | null;
   metrics: LedgerMetrics;
+  /** Graceful shutdown's HTTP side: refuse new requests, let those in flight finish. */
+  http: HttpDrain;
   close(): Promise<void>;
 }
 
@@ -44,11 +46,17 @@ export async function createApp(input: ApiConfigInput | ApiConfig = {}, options:
   return (await buildApp(withDefaults(input), options)).app;
 }
 
-async function buildApp(config: ApiConfig, options: CreateAppOptions): Promise<{ app: NestFastifyApplication; ops: Awaited<ReturnType<typeof createOps>> }> {
+interface BuiltApp {
+  app: NestFastifyApplication;
+  ops: Ops;
+  http: HttpDrain;
+}
+
+async function buildApp(config: ApiConfig, options: CreateAppOptions): Promise<BuiltApp> {
   const auth = await loadTokens(config.tokensFile, config.dataDir);
   const ops = await createOps(config, options.log === undefined ? createJsonLog(config) : options.log);
   const adapter = createFastifyAdapter(config, auth.registry);
-  installHttpOps(adapter.getInstance(), ops.metrics, ops.log?.logger ?? null);
+  const http = installHttpOps(adapter.getInstance(), ops.metrics, ops.log?.logger ?? null);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(config, auth.registry, [OpsModule.forRoot(ops), ...(options.imports ?? [])]),
     adapter,
@@ -61,12 +69,12 @@ async function buildApp(config: ApiConfig, options: CreateAppOptions): Promise<{
   for (const warning of [...auth.warnings, ...ops.warnings]) log.warn(warning);
   await app.init();
   app.get(Readiness).markReady('http');
-  return { app, ops };
+  return { app, ops, http };
 }
 
 export async function startServer(input: ApiConfigInput | ApiConfig = {}, options: CreateAppOptions = {}): Promise<RunningServer> {
   const config = withDefaults(input);
-  const { app, ops } = await buildApp(config, options);
+  const { app, ops, http } = await buildApp(config, options);
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (e) {
@@ -76,13 +84,21 @@ export async function startServer(input: ApiConfigInput | ApiConfig = {}, option
   const address = app.getHttpServer().address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
-  return { app, url, config, log: ops.log, metrics: ops.metrics, close: () => app.close() };
+  return { app, url, config, log: ops.log, metrics: ops.metrics, http, close: () => app.close() };
 }
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const log = createJsonLog(config);
   const shutdown = new GracefulShutdown({ timeoutMs: config.shutdownTimeoutMs, log: log?.logger ?? null, flush: () => log?.flush() }).install();
+  // A fault nobody caught still fail-stops the process (nothing unacknowledged is lost), as one JSON line.
+  for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
+    process.on(event, (e: unknown) => {
+      log?.logger.fatal({ err: e }, `${event}: exiting`);
+      log?.flush();
+      process.exit(1);
+    });
+  }
   try {
     const server = await startServer(config, { log });
     log?.logger.info({ url: server.url, dataDir: config.dataDir, node: process.version }, `listening on ${server.url}`);

@@ -1,6 +1,7 @@
 // Per-request operations on the Fastify instance, installed before any route
 // exists: the request id (X-Request-Id in, X-Request-Id out), the request
-// duration histogram and the one JSON line per request. Each route gets its
+// duration histogram, the one JSON line per request, and the drain of a
+// graceful shutdown. Each route gets its
 // own onResponse hook (onRoute) holding its pattern and its metric series, so
 // a request pays two Map lookups and an observe, never a label object;
 // requests no route matched (404) go through one root hook.
@@ -8,6 +9,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onResponseHookHandl
 import type { Logger } from 'pino';
 
 import type { Actor } from '../auth/roles';
+import { problem } from '../errors/problem';
+import { sendProblem } from '../errors/problem.filter';
 import { requestIdOf } from './logging';
 import type { LedgerMetrics, RouteSeries } from './metrics';
 
@@ -17,10 +20,31 @@ const OPS_HOOK = Symbol('ops.onResponse');
 /** A commandId as api.md spells it (32 hex digits or a hyphenated UUID). */
 const COMMAND_ID = /^[0-9a-fA-F-]{32,36}$/;
 
-export function installHttpOps(fastify: FastifyInstance, metrics: LedgerMetrics, log: Logger | null): void {
+const SHUTTING_DOWN = problem(503, 'not_ready', 'The server is shutting down; nothing of this request was done. Retry against another instance.');
+const IDLE_SWEEP_MS = 100;
+
+/** The HTTP side of a graceful shutdown. */
+export interface HttpDrain {
+  /**
+   * Stops accepting connections and refuses new requests (503 not_ready,
+   * Connection: close) while the ones in flight finish; keep-alive
+   * connections close as they fall idle. Resolves once no connection is left.
+   */
+  drain(): Promise<void>;
+  /** Closes every connection still open (requests in flight go unanswered). */
+  cut(): void;
+}
+
+export function installHttpOps(fastify: FastifyInstance, metrics: LedgerMetrics, log: Logger | null): HttpDrain {
+  let draining = false;
   fastify.setGenReqId(requestIdOf);
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header(REQUEST_ID_HEADER, request.id);
+    if (draining) {
+      void reply.header('connection', 'close');
+      sendProblem(reply, SHUTTING_DOWN);
+      return;
+    }
     done();
   });
 
@@ -49,6 +73,21 @@ export function installHttpOps(fastify: FastifyInstance, metrics: LedgerMetrics,
     if (request.is404) return unmatched.call(this, request, reply, done);
     done();
   });
+
+  return {
+    drain: () =>
+      new Promise<void>((resolve) => {
+        draining = true;
+        const server = fastify.server;
+        // server.close() closes the idle connections once; the sweep closes those that fall idle later.
+        const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+        server.close(() => {
+          clearInterval(sweep);
+          resolve();
+        });
+      }),
+    cut: () => fastify.server.closeAllConnections(),
+  };
 }
 
 /** The request line: ids, route, outcome, timing; never headers, bodies or the query string. */

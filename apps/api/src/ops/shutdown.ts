@@ -2,22 +2,24 @@
 //   1. /health/ready turns 503 (a load balancer stops sending);
 //   2. the listening socket closes (no new connections); requests in flight
 //      finish, and a command is still answered 2xx only once durable; new
-//      requests on open keep-alive connections get 503 + Connection: close;
-//      idle keep-alive connections are closed as they become idle;
-//   3. the log is flushed and closed (LedgerService.onApplicationShutdown);
+//      requests on open keep-alive connections get 503 not_ready +
+//      Connection: close; keep-alive connections close as they fall idle;
+//   3. once no connection is left, Nest closes: the log is flushed and closed
+//      (LedgerService.onApplicationShutdown);
 //   4. exit 0.
 // Hard deadline (SHUTDOWN_TIMEOUT_MS, 10 s): 2 s before it, connections still
 // open are cut (their commands are durable or not, atomically, but
 // unanswered); at it, the process exits 1. A second signal exits 1 at once.
 // Nothing unacknowledged is ever reported durable, so an early exit is safe.
-import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 
 import { Readiness } from '../health/readiness';
+import type { HttpDrain } from './http';
 
 /** What shutdown needs of a running server (main.ts's RunningServer). */
 export interface Stoppable {
-  app: { get<T>(type: new (...args: never[]) => T): T; getHttpServer(): unknown };
+  app: { get<T>(type: new (...args: never[]) => T): T };
+  http: HttpDrain;
   close(): Promise<void>;
 }
 
@@ -31,7 +33,6 @@ export interface ShutdownOptions {
 
 /** How long before the deadline connections still open are cut, leaving time to close the log. */
 const CLOSE_LOG_RESERVE_MS = 2000;
-const IDLE_SWEEP_MS = 100;
 
 export class GracefulShutdown {
   private server: Stoppable | null = null;
@@ -78,25 +79,24 @@ export class GracefulShutdown {
       this.finish(1);
     }, timeoutMs);
     server.app.get(Readiness).markUnready('shutdown', 'shutting down');
-    const http = server.app.getHttpServer() as Server;
-    // server.close() closes idle keep-alive connections once; these become idle later.
-    const sweep = setInterval(() => http.closeIdleConnections(), IDLE_SWEEP_MS);
     const cut = setTimeout(
       () => {
         log?.warn({ ms: Date.now() - started }, 'requests still in flight near the deadline: closing their connections');
-        http.closeAllConnections();
+        server.http.cut();
       },
       Math.max(0, timeoutMs - CLOSE_LOG_RESERVE_MS),
     );
     let code = 0;
     try {
+      await server.http.drain();
+      clearTimeout(cut);
+      log?.info({ ms: Date.now() - started }, 'requests drained: closing the log');
       await server.close();
       log?.info({ ms: Date.now() - started }, 'stopped: requests drained, log flushed and closed');
     } catch (e) {
       code = 1;
       log?.error({ err: e, ms: Date.now() - started }, 'shutdown failed');
     } finally {
-      clearInterval(sweep);
       clearTimeout(cut);
       clearTimeout(deadline);
     }
