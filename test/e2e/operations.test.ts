@@ -191,7 +191,8 @@ describe('operations: health, metrics, request ids, logs', () => {
     expect(a.status).toBe(201);
     await api.request('GET', '/metrics', { token: SCRAPE_TOKEN, headers: { 'x-request-id': 'log-line-2' } });
     await api.request('GET', '/v1/policies/P-OPS-LOG', { token: `${TOKENS.admin}-wrong`, headers: { 'x-request-id': 'log-line-3' } });
-    await new Promise((r) => setImmediate(r)); // onResponse runs after the answer is written
+    // The line is written once the answer is sent: wait for the last one.
+    for (let i = 0; i < 100 && !lines.some((l) => l.includes('"log-line-3"')); i++) await new Promise((r) => setTimeout(r, 10));
 
     const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     for (const entry of parsed) {
