@@ -99,9 +99,9 @@ export function bodyJsonSchema(schema: z.ZodType): JsonSchema {
 
 export const OUT = {
   commandId: { type: 'string', pattern: PATTERNS.commandIdOut, examples: ['7f3c2a9e8b1d4c6fa0e5b2d9c8a7f6e1'] },
-  entityId: { type: 'string', pattern: PATTERNS.entityId },
-  currency: { type: 'string', pattern: PATTERNS.currency },
-  date: { type: 'string', format: 'date', pattern: PATTERNS.date },
+  entityId: { type: 'string', pattern: PATTERNS.entityId, examples: ['P-1'] },
+  currency: { type: 'string', pattern: PATTERNS.currency, examples: ['EUR'] },
+  date: { type: 'string', format: 'date', pattern: PATTERNS.date, examples: ['2026-03-31'] },
   period: { type: 'string', pattern: PATTERNS.period, examples: ['2026-03'] },
   instant: { type: 'string', pattern: PATTERNS.instant, description: 'System time, ISO-8601 UTC with nanoseconds.', examples: ['2026-04-10T12:00:00.123456789Z'] },
   money: { type: 'string', pattern: PATTERNS.moneyOut, examples: ['1200.00'] },
