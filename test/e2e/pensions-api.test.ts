@@ -302,4 +302,14 @@ describe('pensions API', () => {
       expect(replay.body.results).toEqual([{ status: 201, body: results[3].body, replayed: true }]);
     });
   });
+
+  test('a percent-encoded spelling of a path is the same request: retries replay, in a batch too', async () => {
+    const body = { commandId: ids.next(), memberId: 'M-ENC', name: 'Encoded' };
+    const first = await api.post('/%76%31/m%65mbers', body, TOKENS.pensions);
+    expect(first.status).toBe(201);
+    const again = await api.post('/v1/members', body, TOKENS.pensions);
+    expect({ status: again.status, body: again.body, replayed: again.headers['idempotent-replayed'] }).toEqual({ status: 201, body: first.body, replayed: 'true' });
+    const batch = await api.post('/v1/batch', { commands: [{ path: '/v1/%6Dembers', body }] }, TOKENS.admin);
+    expect(batch.body.results).toEqual([{ status: 201, body: first.body, replayed: true }]);
+  });
 });

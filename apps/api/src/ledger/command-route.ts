@@ -37,9 +37,20 @@ export interface CommandRoute<C> {
 /** The documentation fields of a CommandRoute, as the route factories take them. */
 export type CommandDoc = Pick<CommandRoute<unknown>, 'summary' | 'body' | 'example'>;
 
+/**
+ * The path of a request URL in normal form (RFC 3986 6.2.2): no query string,
+ * percent-encoded unreserved characters decoded, other escapes upper-cased.
+ * The router treats `/%76%31/policies` as `/v1/policies`; so must the
+ * idempotency identity and the batch's route match.
+ */
 export function pathOf(url: string): string {
   const q = url.indexOf('?');
-  return q < 0 ? url : url.slice(0, q);
+  const path = q < 0 ? url : url.slice(0, q);
+  if (!path.includes('%')) return path;
+  return path.replace(/%([0-9A-Fa-f]{2})/g, (escape, hex: string) => {
+    const char = String.fromCharCode(parseInt(hex, 16));
+    return /[A-Za-z0-9\-._~]/.test(char) ? char : escape.toUpperCase();
+  });
 }
 
 /** A request that locks and is ordered by one entity ("kind/id"). */
