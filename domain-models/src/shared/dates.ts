@@ -10,14 +10,22 @@ export type Instant = string;
 const DATE_TEXT = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
 const PERIOD_TEXT = /^[0-9]{4}-(0[1-9]|1[0-2])$/;
 
-/** True for a real calendar date in canonical form (2026-02-30 is refused). */
+/**
+ * True for a real calendar date in canonical form (2026-02-30 is refused).
+ * Plain arithmetic (proleptic Gregorian, years 0000-9999): the same answer as
+ * Temporal.PlainDate.from(text, { overflow: 'reject' }) round-tripping to
+ * `text`, at a fraction of its cost (every command body has dates).
+ */
 export function isIsoDate(text: unknown): text is IsoDate {
   if (typeof text !== 'string' || !DATE_TEXT.test(text)) return false;
-  try {
-    return Temporal.PlainDate.from(text, { overflow: 'reject' }).toString() === text;
-  } catch {
-    return false;
-  }
+  const month = Number(text.slice(5, 7));
+  const day = Number(text.slice(8, 10));
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(Number(text.slice(0, 4)), month);
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
 }
 
 export function isPeriod(text: unknown): text is Period {
