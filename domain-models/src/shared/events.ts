@@ -40,13 +40,23 @@ interface PayloadSchema {
  * Reads stored events of one family (policy, claim, ...): checks the type is
  * one of `payloads`, the version is the current one (older versions must be
  * upcast through migrations/ first) and the payload's schema.
+ *
+ * Payload schemas only check (no transforms, no defaults), so a valid event
+ * is returned as it is. Events are immutable once recorded, so each one is
+ * checked once: a fold that meets it again (a batch's overlay then the
+ * projection, an as-of query folding a prefix of a history) takes it as
+ * checked.
  */
 export function eventFamily<P extends Record<string, PayloadSchema>>(family: string, version: number, payloads: P) {
   const isType = (type: string): type is Extract<keyof P, string> => Object.prototype.hasOwnProperty.call(payloads, type);
+  const checked = new WeakSet<DomainEvent>();
   const parse = (event: DomainEvent | RecordedEvent): DomainEvent => {
+    if (checked.has(event)) return event;
     if (!isType(event.type)) throw new Error(`not a ${family} event: ${event.type}`);
     if (event.v !== version) throw new Error(`${event.type} v${event.v} is not v${version}: upcast it first (migrations/)`);
-    return { ...event, payload: payloads[event.type].parse(event.payload) as Record<string, unknown> };
+    payloads[event.type].parse(event.payload);
+    checked.add(event);
+    return event;
   };
   return { isType, parse };
 }
