@@ -21,7 +21,8 @@ export interface CommandRecord {
 }
 
 export function encodeRecord(record: CommandRecord): Buffer {
-  return Buffer.from(JSON.stringify({ f: RECORD_FORMAT, ...record }), 'utf8');
+  // The text of { f: RECORD_FORMAT, ...record }, without copying the record first.
+  return Buffer.from(`{"f":${RECORD_FORMAT},${JSON.stringify(record).slice(1)}`, 'utf8');
 }
 
 export class RecordFormatError extends Error {}
@@ -39,9 +40,17 @@ export function decodeRecord(payload: Buffer): CommandRecord {
 /** JSON with object keys sorted: equal values give equal text, whatever the key order sent. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const keys = Object.keys(value as Record<string, unknown>).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  // Built by concatenation (no intermediate arrays): it runs on every command's body.
+  if (Array.isArray(value)) {
+    let text = '[';
+    for (let i = 0; i < value.length; i++) text += (i === 0 ? '' : ',') + canonicalJson(value[i]);
+    return `${text}]`;
+  }
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object).sort();
+  let text = '{';
+  for (let i = 0; i < keys.length; i++) text += `${i === 0 ? '' : ','}${JSON.stringify(keys[i])}:${canonicalJson(object[keys[i]])}`;
+  return `${text}}`;
 }
 
 export function requestHash(path: string, body: unknown): string {

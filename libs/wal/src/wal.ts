@@ -132,12 +132,13 @@ export class Wal {
   }
 
   /** Appends records atomically (all or none after a crash); resolves with their LSNs once durable. */
-  async appendBatch(partition: number, records: Uint8Array[]): Promise<number[]> {
-    if (!Array.isArray(records)) throw new WalError('WAL_INVALID_ARGUMENT', 'records must be an array');
-    const first = await this.submit(partition, records, false);
-    const lsns = new Array<number>(records.length);
-    for (let i = 0; i < records.length; i++) lsns[i] = first + i;
-    return lsns;
+  appendBatch(partition: number, records: Uint8Array[]): Promise<number[]> {
+    if (!Array.isArray(records)) return Promise.reject(new WalError('WAL_INVALID_ARGUMENT', 'records must be an array'));
+    return this.submit(partition, records, false).then((first) => {
+      const lsns = new Array<number>(records.length);
+      for (let i = 0; i < records.length; i++) lsns[i] = first + i;
+      return lsns;
+    });
   }
 
   private submit(partition: number, records: Uint8Array[], single: boolean): Promise<number> {

@@ -88,8 +88,10 @@ class Overlay implements StateReader {
   ) {}
 
   entity<K extends FoldedKind>(kind: K, id: string): EntityStates[K] | undefined {
-    const key = `${kind}/${id}`;
-    if (this.changed.has(key)) return this.changed.get(key) as EntityStates[K];
+    if (this.changed.size > 0) {
+      const key = `${kind}/${id}`;
+      if (this.changed.has(key)) return this.changed.get(key) as EntityStates[K];
+    }
     return this.projections.history(kind).get(id)?.current();
   }
 
@@ -206,7 +208,9 @@ export class CommandPipeline {
       const again = this.replay(request.commandId, hash);
       if (again) return again;
       const overlay = new Overlay(projections, store);
-      const { record, bytes } = await this.admitted(request.barrier === true, () => this.decideAndStamp(request, hash, overlay));
+      const decide = (): Stamped => this.decideAndStamp(request, hash, overlay);
+      // No gate and no barrier: decide in this very turn (what `admitted` would do, minus its promise).
+      const { record, bytes } = this.gate === null && request.barrier !== true ? decide() : await this.admitted(request.barrier === true, decide);
       await store.persist([record], request.partitionKey, [bytes]);
       return { status: record.status, body: record.body, replayed: false };
     });
