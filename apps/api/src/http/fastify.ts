@@ -8,10 +8,12 @@ import { installAuthHook } from '../auth/auth.hook';
 import type { TokenRegistry } from '../auth/tokens';
 import type { ApiConfig } from '../config';
 import { PROBLEM_CONTENT_TYPE, problem } from '../errors/problem';
+import { installLeanAsyncResourceBind } from './async-resource-bind';
 
 export const BATCH_PATH = '/v1/batch';
 
 export function createFastifyAdapter(config: ApiConfig, tokens: TokenRegistry): FastifyAdapter {
+  installLeanAsyncResourceBind();
   const adapter = new FastifyAdapter({
     logger: false, // Nest's logger reports; Fastify's per-request logging costs throughput
     bodyLimit: config.bodyLimit,
