@@ -27,6 +27,7 @@ import {
   premiumFigures,
   returnPremium,
   totalWrittenPremium,
+  writtenPremiumOn,
 } from './premium';
 
 export type PolicyCancellation = CancellationMethod & { effectiveDate: IsoDate; returnPremium: Decimal };
@@ -106,7 +107,7 @@ export function writtenPremiumChanges(before: PolicyState | undefined, after: Po
     if (c !== undefined && c > from) dates.add(c);
   }
   const written = (state: PolicyState | undefined, date: IsoDate): Decimal =>
-    state ? premiumFigures(state.layers, state.term, state.cancellation, date).written : ZERO;
+    state ? writtenPremiumOn(state.layers, state.term, state.cancellation, date) : ZERO;
   const changes: DatedChange[] = [];
   let posted = ZERO;
   for (const date of [...dates].sort()) {

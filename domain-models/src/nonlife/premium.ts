@@ -86,9 +86,62 @@ function prorate(layers: readonly PremiumLayer[], term: PolicyTerm, days: (layer
   return weighted.div(termDays(term));
 }
 
+// The rounded figures, round(sum(A_k * days_k) / termDays), are computed in
+// integer cents: A_k is money (whole cents), days are integers, so the sum is
+// an exact integer and one integer division with half-up rounding (away from
+// zero) gives the cent. That is the figure `round2(prorate(...))` gives: the
+// quotient W/T is a half-cent tie exactly when it is one here, and otherwise
+// lies at least 1/(200 T) from one, far beyond what rounding it to 60
+// significant digits could move (money has at most 18 integer digits). It is
+// what every command and as-of query computes, many times per policy, so it
+// runs without a 60-digit division. A premium that is not whole cents (never
+// stored, but a caller could build one) takes the Decimal route.
+
+/** Each layer's premium in cents, or null when it is not whole cents; layers are immutable, so per layer object. */
+const layerCents = new WeakMap<PremiumLayer, bigint | null>();
+
+function centsOf(layer: PremiumLayer): bigint | null {
+  let cents = layerCents.get(layer);
+  if (cents === undefined) {
+    const scaled = layer.premium.times(100);
+    cents = scaled.isInteger() ? BigInt(scaled.toFixed(0)) : null;
+    layerCents.set(layer, cents);
+  }
+  return cents;
+}
+
+const NEGATIVE_ZERO = new Decimal('-0');
+
+/** round2(prorate(layers, term, days)), exactly, in integer cents (see above). */
+function prorateRounded(layers: readonly PremiumLayer[], term: PolicyTerm, days: (layer: PremiumLayer) => number): Decimal {
+  const total = termDays(term);
+  if (!(total > 0)) return round2(prorate(layers, term, days));
+  let weighted = 0n;
+  for (const layer of layers) {
+    const cents = centsOf(layer);
+    if (cents === null) return round2(prorate(layers, term, days));
+    const d = days(layer);
+    if (d !== 0) weighted += cents * BigInt(d);
+  }
+  const divisor = BigInt(total);
+  const negative = weighted < 0n;
+  const magnitude = negative ? -weighted : weighted;
+  let quotient = magnitude / divisor;
+  if ((magnitude % divisor) * 2n >= divisor) quotient += 1n;
+  // Decimal keeps the sign of a negative amount that rounds to zero: so does this.
+  if (quotient === 0n) return negative ? NEGATIVE_ZERO : ZERO;
+  const units = quotient / 100n;
+  const fraction = (quotient % 100n).toString().padStart(2, '0');
+  return new Decimal(`${negative ? '-' : ''}${units}.${fraction}`);
+}
+
 /** Written on V: round(sum of W_k over layers with s_k <= V); a layer is written on its effective date. */
 export function writtenPremium(layers: readonly PremiumLayer[], term: PolicyTerm, asOf: IsoDate): Decimal {
-  return round2(prorate(layers.filter((layer) => layer.start <= asOf), term, layerDays));
+  return prorateRounded(
+    layers.filter((layer) => layer.start <= asOf),
+    term,
+    layerDays,
+  );
 }
 
 /**
@@ -96,7 +149,7 @@ export function writtenPremium(layers: readonly PremiumLayer[], term: PolicyTerm
  * journal posts deltas of (a layer's posting is effective on its start date).
  */
 export function totalWrittenPremium(layers: readonly PremiumLayer[], term: PolicyTerm): Decimal {
-  return round2(prorate(layers, term, layerDays));
+  return prorateRounded(layers, term, layerDays);
 }
 
 /** Written premium of one layer, W_k rounded: what an endorsement response reports. */
@@ -106,7 +159,7 @@ export function layerWrittenPremium(layer: PremiumLayer, term: PolicyTerm): Deci
 
 /** Cumulative earned through V inclusive: round(sum of E_k(V)). */
 export function earnedPremium(layers: readonly PremiumLayer[], term: PolicyTerm, through: IsoDate): Decimal {
-  return round2(prorate(layers, term, (layer) => earnedDays(layer, through)));
+  return prorateRounded(layers, term, (layer) => earnedDays(layer, through));
 }
 
 /** Unrounded pro-rata premium of the layers still running on `date`, for days `date`..end. */
@@ -142,6 +195,17 @@ export function premiumFigures(
   }
   const earned = earnedPremium(layers, term, asOf);
   return { written: writtenBefore, earned, unearned: writtenBefore.minus(earned) };
+}
+
+/** premiumFigures(...).written alone (no earned figure computed). */
+export function writtenPremiumOn(
+  layers: readonly PremiumLayer[],
+  term: PolicyTerm,
+  cancellation: PremiumCancellation | undefined,
+  asOf: IsoDate,
+): Decimal {
+  const writtenBefore = writtenPremium(layers, term, asOf);
+  return cancellation && asOf >= cancellation.effectiveDate ? writtenBefore.minus(cancellation.returnPremium) : writtenBefore;
 }
 
 /** The full-term premium in force on `date`: sum of A_k over layers with s_k <= date < e_k. */
