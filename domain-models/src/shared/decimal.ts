@@ -23,14 +23,21 @@ export function round6(value: Decimal): Decimal {
   return value.toDecimalPlaces(6, Decimal.ROUND_HALF_UP);
 }
 
+// toFixed rounds with the clone's mode (half-up), so it gives the text of
+// round2/round6 without building the rounded Decimal first; only an amount
+// that is negative and rounds to zero would read "-0.00", where the rounded
+// Decimal prints "0.00".
+
 /** "1200.00": the wire and storage form of money. */
 export function formatMoney(value: Decimal): string {
-  return round2(value).toFixed(2);
+  const text = value.toFixed(2);
+  return text === '-0.00' ? '0.00' : text;
 }
 
 /** "800.000000": units, NAV per unit and rates. */
 export function formatUnits(value: Decimal): string {
-  return round6(value).toFixed(6);
+  const text = value.toFixed(6);
+  return text === '-0.000000' ? '0.000000' : text;
 }
 
 const DECIMAL_TEXT = /^-?(0|[1-9][0-9]{0,17})(\.[0-9]+)?$/;

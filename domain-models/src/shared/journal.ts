@@ -57,6 +57,37 @@ export function lineEffectiveDate(line: JournalLine, eventDate: IsoDate): IsoDat
  * date is on `eventDate`, and a line dated before it is refused.
  */
 export function assertBalanced(entry: JournalEntry, eventDate?: IsoDate): void {
+  if (balancedInCents(entry, eventDate)) return;
+  assertBalancedDecimal(entry, eventDate); // the refusal, with its message (or the check of amounts not written in cents)
+}
+
+/** Money as its stores writes it ("1200.00"): whole cents. */
+const CENTS_TEXT = /^(0|[1-9][0-9]*)\.[0-9]{2}$/;
+
+/**
+ * The check of assertBalanced in integer cents, for an entry whose amounts
+ * are all written as money is ("12.34", what formatMoney gives): true when it
+ * passes; false when it does not, or when an amount is written otherwise.
+ */
+function balancedInCents(entry: JournalEntry, eventDate: IsoDate | undefined): boolean {
+  const net = new Map<string, bigint>();
+  const netByDate = new Map<string, bigint>();
+  for (const line of entry.lines) {
+    if (!CENTS_TEXT.test(line.debit) || !CENTS_TEXT.test(line.credit)) return false;
+    const d = BigInt(line.debit.slice(0, -3) + line.debit.slice(-2));
+    const c = BigInt(line.credit.slice(0, -3) + line.credit.slice(-2));
+    if (d !== 0n && c !== 0n) return false;
+    if (eventDate !== undefined && line.effectiveDate !== undefined && line.effectiveDate < eventDate) return false;
+    net.set(line.currency, (net.get(line.currency) ?? 0n) + d - c);
+    const key = `${line.effectiveDate ?? eventDate ?? ''} ${line.currency}`;
+    netByDate.set(key, (netByDate.get(key) ?? 0n) + d - c);
+  }
+  for (const value of net.values()) if (value !== 0n) return false;
+  for (const value of netByDate.values()) if (value !== 0n) return false;
+  return true;
+}
+
+function assertBalancedDecimal(entry: JournalEntry, eventDate?: IsoDate): void {
   const net = new Map<string, Decimal>();
   const netByDate = new Map<string, Decimal>();
   for (const line of entry.lines) {
