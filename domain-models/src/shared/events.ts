@@ -42,20 +42,22 @@ interface PayloadSchema {
  * upcast through migrations/ first) and the payload's schema.
  *
  * Payload schemas only check (no transforms, no defaults), so a valid event
- * is returned as it is. Events are immutable once recorded, so each one is
- * checked once: a fold that meets it again (a batch's overlay then the
- * projection, an as-of query folding a prefix of a history) takes it as
- * checked.
+ * is returned as it is. Payloads are immutable once decided, so each payload
+ * object is checked once as the type it was checked for: a fold that meets it
+ * again (the decided event, then the stamped one sharing its payload; a
+ * batch's overlay then the projection; an as-of query folding a prefix of a
+ * history) takes it as checked.
  */
 export function eventFamily<P extends Record<string, PayloadSchema>>(family: string, version: number, payloads: P) {
   const isType = (type: string): type is Extract<keyof P, string> => Object.prototype.hasOwnProperty.call(payloads, type);
-  const checked = new WeakSet<DomainEvent>();
+  const checkedAs = new WeakMap<object, string>();
   const parse = (event: DomainEvent | RecordedEvent): DomainEvent => {
-    if (checked.has(event)) return event;
     if (!isType(event.type)) throw new Error(`not a ${family} event: ${event.type}`);
     if (event.v !== version) throw new Error(`${event.type} v${event.v} is not v${version}: upcast it first (migrations/)`);
-    payloads[event.type].parse(event.payload);
-    checked.add(event);
+    const payload = event.payload as object;
+    if (typeof payload === 'object' && payload !== null && checkedAs.get(payload) === event.type) return event;
+    payloads[event.type].parse(payload);
+    if (typeof payload === 'object' && payload !== null) checkedAs.set(payload, event.type);
     return event;
   };
   return { isType, parse };
