@@ -61,10 +61,29 @@ export function claimFigures(state: ClaimState, asOf: IsoDate): ClaimFigures {
   return { status, newReserve, reserveChanges, paid, reserve, incurred: paid.plus(reserve) };
 }
 
-/** The lowest reserve on `date` or any later date: how much a movement effective `date` may take out. */
+/**
+ * The lowest reserve on `date` or any later date: how much a movement
+ * effective `date` may take out. The reserve only moves on movement dates, so
+ * it is the reserve on `date` and then on each later movement date, walked in
+ * date order in one pass (claimFigures on each date would be quadratic in the
+ * claim's movements; the sums are exact, so the order of adding is free).
+ */
 export function outstandingReserveFrom(state: ClaimState, date: IsoDate): Decimal {
-  const dates = [date, ...state.movements.map((m) => m.effectiveDate).filter((d) => d > date)];
-  return dates.map((d) => claimFigures(state, d).reserve).reduce((low, r) => Decimal.min(low, r));
+  let reserve = claimFigures(state, date).reserve;
+  let low = reserve;
+  const later = state.movements.filter((m) => m.effectiveDate > date).sort((a, b) => (a.effectiveDate < b.effectiveDate ? -1 : a.effectiveDate > b.effectiveDate ? 1 : 0));
+  let reported = state.reportedDate <= date;
+  for (let i = 0; i < later.length; i++) {
+    const m = later[i];
+    if (!reported && state.reportedDate <= m.effectiveDate) {
+      reported = true;
+      reserve = reserve.plus(state.initialReserve);
+    }
+    reserve = m.kind === 'reserve-change' ? reserve.plus(m.amount) : reserve.minus(m.amount);
+    // The reserve on a date counts every movement of that date.
+    if (i + 1 === later.length || later[i + 1].effectiveDate !== m.effectiveDate) low = Decimal.min(low, reserve);
+  }
+  return low;
 }
 
 // ---------------------------------------------------------------- rules
