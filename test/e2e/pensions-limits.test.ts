@@ -74,4 +74,25 @@ describe('pension fee over many holdings', () => {
     expect(next.status).toBe(201);
     expect((await api.get('/health/ready')).status).toBe(200);
   });
+
+  test('a fee whose total would pass 18 integer digits is refused (recorded 422 amount_out_of_range); the log stays readable', async () => {
+    const fa = TOKENS['fund-admin'];
+    await api.post('/v1/funds', { commandId: ids.next(), fundId: 'F-BIG', currency: 'EUR', launchNavPerUnit: '1' }, fa);
+    await api.post('/v1/funds/F-BIG/valuations', { commandId: ids.next(), valuationDate: '2025-01-01', netAssets: '0' }, fa);
+    for (const m of ['BIG-M', 'BIG-N']) {
+      expect((await api.post('/v1/members', { commandId: ids.next(), memberId: m, name: m }, TOKENS.pensions)).status).toBe(201);
+      const c = await api.post(`/v1/members/${m}/contributions`, { commandId: ids.next(), fundId: 'F-BIG', amount: '999999999999999999.99', effectiveDate: '2025-01-01' }, TOKENS.pensions);
+      expect(c.status).toBe(201);
+    }
+    // Each fee is 0.9 * 999999999999999999.99 (18 digits); their total has 19.
+    const fee = await api.post('/v1/funds/F-BIG/fees', { commandId: ids.next(), effectiveDate: '2025-01-01', rate: '0.9' }, fa);
+    expect({ status: fee.status, code: fee.body.code }).toEqual({ status: 422, code: 'amount_out_of_range' });
+    expect(fee.body.detail).toMatch(/totalFee/);
+    // The server is up and a restart replays the log.
+    await server.close();
+    server = await startInProcess({ dataDir: `${dir}/data`, tokensFile: `${dir}/tokens.json` });
+    api = server.api;
+    const fund = await api.get('/v1/funds/F-BIG?asOf=2025-01-01', fa);
+    expect(fund.body.unitsOutstanding).toBe('1999999999999999999.980000');
+  });
 });

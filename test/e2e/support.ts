@@ -68,7 +68,7 @@ export const API_ERROR_CODES: ReadonlySet<string> = new Set([
  * command_too_large (a command whose events would not fit one log record).
  * Accepted, and reported by the suites that see them.
  */
-export const EXTRA_ERROR_CODES: ReadonlySet<string> = new Set(['method_not_allowed', 'command_too_large']);
+export const EXTRA_ERROR_CODES: ReadonlySet<string> = new Set(['method_not_allowed', 'command_too_large', 'amount_out_of_range']);
 
 /** Why `a` breaks the error contract, or null: no 5xx, problem+json, a known code, no stack trace. */
 export function problemViolation(a: Answer, allowExtra = true): string | null {

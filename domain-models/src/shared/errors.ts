@@ -13,7 +13,9 @@ export type InvariantCode =
   | 'currency_mismatch'
   | 'premium_negative'
   /** Not a business rule but a limit of the ledger: the command's events do not fit one log record. */
-  | 'command_too_large';
+  | 'command_too_large'
+  /** A computed figure (a fee, a switch amount, a value) past what the ledger stores: money, units and NAVs up to 18 integer digits. */
+  | 'amount_out_of_range';
 
 export class DomainError extends Error {
   constructor(

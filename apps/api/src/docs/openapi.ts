@@ -41,6 +41,7 @@ const INVARIANT_CODES: Record<InvariantCode, string> = {
   currency_mismatch: 'The funds or entities are in different currencies.',
   premium_negative: 'The change would take the full-term premium below zero.',
   command_too_large: "Not a business rule: the command's events do not fit one log record.",
+  amount_out_of_range: 'A computed figure (a fee, a switch amount, a value) past what the ledger stores: money, units and NAVs up to 18 integer digits.',
 };
 
 interface ErrorStatus {

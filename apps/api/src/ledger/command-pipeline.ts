@@ -9,7 +9,8 @@
 // (an overlay), then make all of them durable together.
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DomainError, NotFoundError, PeriodAlreadyClosedError } from '@app/domain';
-import type { ClaimState, Decision, EntityKind, FundState, Instant, MemberState, PolicyState, RecordedEvent } from '@app/domain';
+import type { ClaimState, Decision, DomainEvent, EntityKind, FundState, Instant, MemberState, PolicyState, RecordedEvent } from '@app/domain';
+import { ZodError } from 'zod';
 import { PERIOD_CLOSED, RecordTooLargeError, requestHash } from '@app/event-store';
 import type { CommandRecord, Draft, EventStore } from '@app/event-store';
 import type { EntityStates, FoldedKind, HistoryMap, Projections } from '@app/projections';
@@ -69,6 +70,22 @@ function identityHash(request: CommandRequest): string {
   return requestHash(request.path, normalized);
 }
 
+/**
+ * A decision whose events the folds refuse as stored: a figure the stored
+ * schema does not take (amounts are bounded there) is a refusal of the
+ * command (422 amount_out_of_range, recorded); any other fold error is a
+ * server fault. Either way nothing of it is written.
+ */
+function checkFoldable(state: Overlay, events: readonly DomainEvent[]): void {
+  try {
+    state.tryFold(events);
+  } catch (e) {
+    if (!(e instanceof ZodError)) throw e;
+    const fields = e.issues.map((i) => i.path.join('.')).join(', ');
+    throw new DomainError('amount_out_of_range', `the command's figures fall outside what the ledger stores (money and units up to 18 integer digits): ${fields}`);
+  }
+}
+
 /** Domain refusals are final outcomes and recorded; anything else is a server fault. */
 function isRecordedRejection(e: unknown): boolean {
   return e instanceof DomainError || e instanceof NotFoundError || e instanceof PeriodAlreadyClosedError;
@@ -121,6 +138,25 @@ class Overlay implements StateReader {
     const known = this.projections.auditTrail(kind, id) ?? [];
     const added = this.trails.get(`${kind}/${id}`);
     return added ? [...known, ...added] : known;
+  }
+
+  /**
+   * Folds a decision's events onto the states they touch, without keeping
+   * the result (payloads are plain JSON values already, as stored): replay
+   * will run exactly these folds, so an event they refuse (a figure outside
+   * the stored schema, e.g. money past 18 integer digits) must never be
+   * written. Throws the fold's error.
+   */
+  tryFold(events: readonly DomainEvent[]): void {
+    const folded = new Map<string, unknown>();
+    for (const e of events) {
+      const { kind, id } = e.entity;
+      if (kind === 'ledger') continue;
+      const key = `${kind}/${id}`;
+      const history = this.projections.history(kind) as HistoryMap<unknown>;
+      const before = folded.has(key) ? folded.get(key) : this.entity(kind, id);
+      folded.set(key, history.evolve(before, e as RecordedEvent));
+    }
   }
 
   /** Folds a batch command's events so the next command of the batch sees them (folds never mutate a state). */
@@ -320,6 +356,7 @@ export class CommandPipeline {
     };
     try {
       const decision = request.decide(state);
+      checkFoldable(state, decision.events);
       draft.events = decision.events;
       const { stampFields } = request;
       draft.body = (recordedAt: Instant) => ({ commandId: request.commandId, recordedAt, ...decision.result, ...stampFields?.(recordedAt) });
