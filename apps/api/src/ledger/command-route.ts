@@ -38,19 +38,26 @@ export interface CommandRoute<C> {
 export type CommandDoc = Pick<CommandRoute<unknown>, 'summary' | 'body' | 'example'>;
 
 /**
- * The path of a request URL in normal form (RFC 3986 6.2.2): no query string,
- * percent-encoded unreserved characters decoded, other escapes upper-cased.
- * The router treats `/%76%31/policies` as `/v1/policies`; so must the
- * idempotency identity and the batch's route match.
+ * The path of a request URL in one canonical spelling: no query string, each
+ * segment decoded once and re-encoded (encodeURIComponent), so `/%76%31/policies`
+ * is `/v1/policies` as the router sees it, and the idempotency identity and
+ * the batch's route match agree with it. A segment that does not decode is
+ * kept as sent (it is refused later, when its parameter is decoded).
  */
 export function pathOf(url: string): string {
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   if (!path.includes('%')) return path;
-  return path.replace(/%([0-9A-Fa-f]{2})/g, (escape, hex: string) => {
-    const char = String.fromCharCode(parseInt(hex, 16));
-    return /[A-Za-z0-9\-._~]/.test(char) ? char : escape.toUpperCase();
-  });
+  return path
+    .split('/')
+    .map((segment) => {
+      try {
+        return encodeURIComponent(decodeURIComponent(segment));
+      } catch {
+        return segment;
+      }
+    })
+    .join('/');
 }
 
 /** A request that locks and is ordered by one entity ("kind/id"). */
