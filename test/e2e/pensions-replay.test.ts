@@ -448,7 +448,9 @@ describe('pension state rebuilt from the log', () => {
     stop.stopped = true;
     const killed = child.kill('SIGKILL');
     await Promise.all([...clients, killed]);
-    expect((await child.exited).signal).toBe('SIGKILL');
+    const exit = await child.exited;
+    // If it died on its own, show why.
+    expect({ ...exit, output: exit.signal === 'SIGKILL' ? '' : child.output().slice(-3000) }).toEqual({ code: null, signal: 'SIGKILL', output: '' });
     const inFlight = p.unknown.reduce((n, s) => n + s.commands.length, 0);
 
     child = await startChild({ dataDir, tokensFile });
