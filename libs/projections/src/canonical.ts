@@ -38,9 +38,20 @@ function writeObject(value: object, depth: number): string {
     return `M{${entries.map(([k, v]) => `${k}:${v}`).join(',')}}`;
   }
   if (value instanceof Set) return `S[${[...value].map((v) => write(v, depth + 1)).sort().join(',')}]`;
-  if (Array.isArray(value) || Symbol.iterator in value) return `[${[...(value as Iterable<unknown>)].map((v) => write(v, depth + 1)).join(',')}]`;
-  const keys = Object.keys(value)
-    .filter((k) => (value as Record<string, unknown>)[k] !== undefined && typeof (value as Record<string, unknown>)[k] !== 'function')
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${write((value as Record<string, unknown>)[k], depth + 1)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + write(value[i], depth + 1);
+    return `${out}]`;
+  }
+  if (Symbol.iterator in value) return `[${[...(value as Iterable<unknown>)].map((v) => write(v, depth + 1)).join(',')}]`;
+  const record = value as Record<string, unknown>;
+  let out = '{';
+  let first = true;
+  for (const k of Object.keys(record).sort()) {
+    const v = record[k];
+    if (v === undefined || typeof v === 'function') continue;
+    out += `${first ? '' : ','}${JSON.stringify(k)}:${write(v, depth + 1)}`;
+    first = false;
+  }
+  return `${out}}`;
 }
