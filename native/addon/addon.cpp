@@ -46,6 +46,7 @@ class WalHandle : public Napi::ObjectWrap<WalHandle> {
     return DefineClass(env, "WalHandle",
                        {InstanceMethod("append", &WalHandle::Append),
                         InstanceMethod("appendBatch", &WalHandle::AppendBatch),
+                        InstanceMethod("kick", &WalHandle::Kick),
                         InstanceMethod("durable", &WalHandle::Durable),
                         InstanceMethod("failure", &WalHandle::Failure),
                         InstanceMethod("status", &WalHandle::StatusJs),
@@ -95,9 +96,12 @@ class WalHandle : public Napi::ObjectWrap<WalHandle> {
     *p = static_cast<uint32_t>(v);
     return true;
   }
-  Napi::Value finish_append(Napi::Env env, uint32_t p) {
+  // info[2] true: defer waking the I/O thread to the next kick().
+  Napi::Value finish_append(const Napi::CallbackInfo& info, uint32_t p) {
+    Napi::Env env = info.Env();
+    bool defer_wake = info.Length() > 2 && info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
     uint64_t first = 0;
-    Status s = wal_->append(p, pointers_.data(), sizes_.data(), static_cast<uint32_t>(pointers_.size()), &first);
+    Status s = wal_->append(p, pointers_.data(), sizes_.data(), static_cast<uint32_t>(pointers_.size()), &first, defer_wake);
     if (!s.ok()) {
       make_error(env, s).ThrowAsJavaScriptException();
       return env.Undefined();
@@ -131,7 +135,7 @@ class WalHandle : public Napi::ObjectWrap<WalHandle> {
     pointers_.clear();
     sizes_.clear();
     if (!push_record(env, info[1])) return env.Undefined();
-    return finish_append(env, p);
+    return finish_append(info, p);
   }
   Napi::Value AppendBatch(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -152,7 +156,11 @@ class WalHandle : public Napi::ObjectWrap<WalHandle> {
     for (uint32_t i = 0; i < n; i++) {
       if (!push_record(env, records.Get(i))) return env.Undefined();
     }
-    return finish_append(env, p);
+    return finish_append(info, p);
+  }
+  Napi::Value Kick(const Napi::CallbackInfo& info) {
+    if (wal_) wal_->kick();  // a kick after close has nothing to wake
+    return info.Env().Undefined();
   }
   Napi::Value Durable(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();

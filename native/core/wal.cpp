@@ -350,7 +350,7 @@ Wal::~Wal() {
 }
 
 Status Wal::append(uint32_t partition, const uint8_t* const* payloads, const uint32_t* sizes, uint32_t count,
-                   uint64_t* first_lsn) {
+                   uint64_t* first_lsn, bool defer_wake) {
   WAL_ASSERT(payloads != nullptr && sizes != nullptr && first_lsn != nullptr);
   if (partition >= parts_.size()) {
     return Status::Make(Code::unknown_partition, "partition " + std::to_string(partition) + " does not exist");
@@ -392,8 +392,15 @@ Status Wal::append(uint32_t partition, const uint8_t* const* payloads, const uin
     b.last_crc = part.last_crc;
     WAL_ASSERT(b.bytes <= limit && b.first_lsn + b.records == part.next_lsn);
   }
-  if (wake_io) wake();
+  if (wake_io) {
+    if (defer_wake) wake_deferred_.store(true, std::memory_order_release);
+    else wake();
+  }
   return Status::Ok();
+}
+
+void Wal::kick() {
+  if (wake_deferred_.exchange(false, std::memory_order_acq_rel)) wake();
 }
 
 int64_t Wal::durable_lsn(uint32_t partition) const {

@@ -77,9 +77,13 @@ class Wal {
   Wal& operator=(const Wal&) = delete;
 
   // Frames `count` records into partition `partition`; returns the first LSN.
-  // The records become durable together (an atomic batch).
+  // The records become durable together (an atomic batch). With `defer_wake`
+  // an idle I/O thread is not woken now but by the next kick(): appends made
+  // until then (a caller's whole event-loop turn) go out in one flush.
   Status append(uint32_t partition, const uint8_t* const* payloads, const uint32_t* sizes,
-                uint32_t count, uint64_t* first_lsn);
+                uint32_t count, uint64_t* first_lsn, bool defer_wake = false);
+  // Wakes the I/O thread if an append deferred its wake since the last kick.
+  void kick();
   int64_t durable_lsn(uint32_t partition) const;
   // The fault that fail-stopped the log, or ok.
   Status failure() const;
@@ -124,6 +128,7 @@ class Wal {
   uint8_t* zeros_ = nullptr;  // kZeroAheadBytes of zeros, block-aligned for O_DIRECT  // an eventfd read is in the kernel (I/O thread only)
   std::thread thread_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> wake_deferred_{false};  // an append left the I/O thread asleep for kick()
   std::atomic<bool> failed_{false};
   mutable std::mutex failure_mu_;
   Status failure_;

@@ -26,8 +26,9 @@ export interface LogPort {
 export class WalLog implements LogPort {
   private constructor(readonly wal: Wal) {}
 
+  /** The ledger's appends come from request handlers: the appends of one event-loop turn share a flush (coalesceWakes). */
   static async open(dir: string, options: WalOpenOptions = {}): Promise<WalLog> {
-    return new WalLog(await Wal.open(dir, options));
+    return new WalLog(await Wal.open(dir, { coalesceWakes: true, ...options }));
   }
 
   get partitions(): number {

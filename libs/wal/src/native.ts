@@ -43,8 +43,11 @@ export interface NativePartitionStatus {
 }
 
 export interface NativeWalHandle {
-  append(partition: number, record: Uint8Array): number;
-  appendBatch(partition: number, records: Uint8Array[]): number;
+  /** `deferWake`: leave an idle I/O thread asleep until `kick()`. */
+  append(partition: number, record: Uint8Array, deferWake?: boolean): number;
+  appendBatch(partition: number, records: Uint8Array[], deferWake?: boolean): number;
+  /** Wakes the I/O thread if an append deferred its wake. */
+  kick(): void;
   durable(): number[];
   failure(): NativeError | null;
   status(): { ioMode: 'io_uring' | 'sync'; failed: boolean; partitions: NativePartitionStatus[] };

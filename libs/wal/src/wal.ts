@@ -30,6 +30,15 @@ export interface WalOpenOptions {
   lockWaitMs?: number;
   /** Test-only fault injection: the Nth write/fsync/flush (from 0) misbehaves. */
   faults?: WalFaults;
+  /**
+   * Group commit across the callers of one event-loop turn (default false):
+   * an append leaves an idle I/O thread asleep until the turn's I/O callbacks
+   * are done (setImmediate), so the appends of every request read in that
+   * turn share one flush per partition, instead of the first taking a flush
+   * of its own while the rest wait for the next. Nothing is written while the
+   * JS thread is busy in between (the default wakes the I/O thread at once).
+   */
+  coalesceWakes?: boolean;
 }
 
 export interface WalRecord {
@@ -95,6 +104,14 @@ export class Wal {
   private readonly blocked: Blocked[][];
   private pendingTotal = 0;
   private closed = false;
+  /** coalesceWakes: appends leave waking the I/O thread to one kick per event-loop turn. */
+  private readonly deferWake: boolean;
+  /** A kick of the I/O thread is scheduled for the end of this event-loop turn. */
+  private kickScheduled = false;
+  private readonly kick = (): void => {
+    this.kickScheduled = false;
+    if (!this.closed) this.handle.kick();
+  };
   private failure: WalError | null = null;
 
   private constructor(
@@ -107,6 +124,7 @@ export class Wal {
     this.pending = Array.from({ length: n }, () => []);
     this.pendingHead = new Array<number>(n).fill(0);
     this.blocked = Array.from({ length: n }, () => []);
+    this.deferWake = options.coalesceWakes === true;
   }
 
   static async open(dir: string, options: WalOpenOptions = {}): Promise<Wal> {
@@ -114,7 +132,8 @@ export class Wal {
     let self: Wal | null = null;
     const onDurable = (): void => self?.settle();
     try {
-      const { handle, report } = await addon.open({ ...options, faults: options.faults as Record<string, number>, dir }, onDurable);
+      const { coalesceWakes: _jsOnly, ...native } = options;
+      const { handle, report } = await addon.open({ ...native, faults: options.faults as Record<string, number>, dir }, onDurable);
       self = new Wal(dir, options, handle, report);
       return self;
     } catch (e) {
@@ -150,13 +169,22 @@ export class Wal {
     if (this.blocked[partition].length > 0) return this.block(partition, records);
     let first: number;
     try {
-      first = single ? this.handle.append(partition, records[0]) : this.handle.appendBatch(partition, records);
+      const defer = this.deferWake;
+      first = single ? this.handle.append(partition, records[0], defer) : this.handle.appendBatch(partition, records, defer);
     } catch (e) {
       const error = WalError.from(e);
       if (error.code === 'WAL_BUSY') return this.block(partition, records);
       return Promise.reject(error);
     }
+    this.scheduleKick();
     return this.track(partition, first, records.length);
+  }
+
+  /** coalesceWakes: one kick of the I/O thread per event-loop turn, after its I/O callbacks. */
+  private scheduleKick(): void {
+    if (!this.deferWake || this.kickScheduled) return;
+    this.kickScheduled = true;
+    setImmediate(this.kick);
   }
 
   private track(partition: number, first: number, count: number): Promise<number> {
@@ -210,7 +238,8 @@ export class Wal {
       const entry = queue[taken];
       let first: number;
       try {
-        first = this.handle.appendBatch(partition, entry.records);
+        first = this.handle.appendBatch(partition, entry.records, this.deferWake);
+        this.scheduleKick();
       } catch (e) {
         const error = WalError.from(e);
         if (error.code === 'WAL_BUSY') break;
