@@ -309,6 +309,64 @@ export interface ApiCaseResult {
   client_cpu_pct: number;
   /** CPU used by every other process of the machine meanwhile, % of one core: a busy machine skews the numbers. */
   other_cpu_pct: number;
+  /** From the server's /metrics over the run: log appends made durable, their mean append-to-durable time, WAL flushes. */
+  wal: WalFigures | null;
+}
+
+export interface WalFigures {
+  appends: number;
+  /** Mean time from append to durable (the group commit's write + fdatasync, and the wait for the flush before it). */
+  append_mean_ms: number | null;
+  flushes: number;
+  /** Log records (commands) per flush: the group commit's size. */
+  records_per_flush: number | null;
+}
+
+/** The sums over every series of the metrics the bench reads. */
+interface MetricsSnapshot {
+  appendCount: number;
+  appendSeconds: number;
+  appendRecords: number;
+  flushes: number;
+}
+
+async function scrapeMetrics(url: string): Promise<MetricsSnapshot | null> {
+  try {
+    const res = await fetch(`${url}/metrics`, { headers: { authorization: HEADERS.authorization } });
+    if (res.status !== 200) return null;
+    const text = await res.text();
+    const total = (name: string): number => {
+      let sum = 0;
+      for (const line of text.split('\n')) {
+        if (!line.startsWith(name)) continue;
+        const rest = line.slice(name.length);
+        if (rest[0] !== ' ' && rest[0] !== '{') continue;
+        sum += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
+      }
+      return sum;
+    };
+    return {
+      appendCount: total('ledger_append_duration_seconds_count'),
+      appendSeconds: total('ledger_append_duration_seconds_sum'),
+      appendRecords: total('ledger_append_batch_records_sum'),
+      flushes: total('wal_flushes_total'),
+    };
+  } catch {
+    return null;
+  }
+}
+
+function walFigures(before: MetricsSnapshot | null, after: MetricsSnapshot | null): WalFigures | null {
+  if (!before || !after) return null;
+  const appends = after.appendCount - before.appendCount;
+  const flushes = after.flushes - before.flushes;
+  const records = after.appendRecords - before.appendRecords;
+  return {
+    appends,
+    append_mean_ms: appends > 0 ? round(((after.appendSeconds - before.appendSeconds) * 1e3) / appends, 2) : null,
+    flushes,
+    records_per_flush: flushes > 0 ? round(records / flushes, 1) : null,
+  };
 }
 
 /** Response times in ms of one run, kept whole (autocannon's own histogram rounds to whole ms). */
@@ -355,6 +413,7 @@ async function fire(url: string, load: Load, seconds: number, record: boolean, s
         }
       : undefined,
   };
+  const metrics0 = record ? await scrapeMetrics(url) : null;
   const cpu0 = process.cpuUsage();
   const srv0 = server.cpuSeconds();
   const machine0 = machineBusySeconds();
@@ -373,6 +432,7 @@ async function fire(url: string, load: Load, seconds: number, record: boolean, s
   const srvCpu = server.cpuSeconds() - srv0;
   const machineCpu = machineBusySeconds() - machine0;
   const clientCpu = (cpu.user + cpu.system) / 1e6;
+  const wal = walFigures(metrics0, await scrapeMetrics(url));
   const elapsed = result.duration;
   const codes: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) codes[code] = Number((stat as { count: number }).count);
@@ -397,6 +457,7 @@ async function fire(url: string, load: Load, seconds: number, record: boolean, s
     server_cpu_us_per_op: ok > 0 ? Math.round((srvCpu * 1e6) / (ok)) : null,
     client_cpu_pct: Math.round((100 * clientCpu) / elapsed),
     other_cpu_pct: Math.max(0, Math.round((100 * (machineCpu - srvCpu - clientCpu)) / elapsed)),
+    wal,
   };
 }
 
@@ -506,7 +567,23 @@ function evaluateTargets(results: ApiCaseResult[]): TargetResult[] {
 }
 
 function renderTable(results: ApiCaseResult[]): string {
-  const header = ['case', 'connections', 'ops/s', 'unit', 'requests/s', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'server cpu', 'us/op', 'client cpu', 'other cpu'];
+  const header = [
+    'case',
+    'connections',
+    'ops/s',
+    'unit',
+    'requests/s',
+    'p50 ms',
+    'p99 ms',
+    'errors',
+    'non-2xx',
+    'server cpu',
+    'us/op',
+    'client cpu',
+    'other cpu',
+    'durable ms',
+    'recs/flush',
+  ];
   const rows = results.map((r) => [
     r.name,
     String(r.connections),
@@ -521,6 +598,8 @@ function renderTable(results: ApiCaseResult[]): string {
     r.server_cpu_us_per_op?.toLocaleString('en-US') ?? '-',
     `${r.client_cpu_pct}%`,
     `${r.other_cpu_pct}%`,
+    r.wal?.append_mean_ms?.toFixed(2) ?? '-',
+    r.wal?.records_per_flush?.toFixed(1) ?? '-',
   ]);
   const widths = header.map((h, col) => Math.max(h.length, ...rows.map((row) => row[col].length)));
   const left = new Set([0, 3]);
@@ -542,7 +621,8 @@ function report(config: Config, results: ApiCaseResult[], targets: TargetResult[
   const cpus = os.cpus().length;
   const note =
     `${cpus} CPU(s), shared by the load generator (this process) and the server. cpu columns: % of one core, for the server ` +
-    '(all threads), this client, and every other process; us/op: server CPU microseconds per command or query.';
+    '(all threads), this client, and every other process; us/op: server CPU microseconds per command or query; ' +
+    'durable ms: mean append-to-durable time of the log (write + fdatasync, group commit); recs/flush: commands per WAL flush.';
   const output = config.json
     ? JSON.stringify({ results, targets, machine: { cpus, note } }, null, 2)
     : `${renderTable(results)}\n\n${renderTargets(targets)}\n\n${note}`;
