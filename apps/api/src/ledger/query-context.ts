@@ -8,7 +8,15 @@ import type { QueryContext } from '../http/validation';
 import type { LedgerService } from '../ledger/ledger.service';
 
 export function ledgerQueryContext(ledger: LedgerService): QueryContext {
-  const now = parseInstant(ledger.store.clock.now());
-  if (now === null) throw new Error('the ledger clock gave a malformed instant');
-  return { nowNanos: now };
+  // Read on first use and kept: one reading per request, and none when asOf and knownAt are both given.
+  let now: bigint | null = null;
+  return {
+    get nowNanos(): bigint {
+      if (now === null) {
+        now = parseInstant(ledger.store.clock.now());
+        if (now === null) throw new Error('the ledger clock gave a malformed instant');
+      }
+      return now;
+    },
+  };
 }
