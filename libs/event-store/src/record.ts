@@ -1,7 +1,7 @@
 // One log record = the final outcome of one command: its response and every
 // event it caused. Accepted and rejected commands alike, so a retry gets the
 // same answer forever (idempotency survives restarts).
-import { createHash } from 'crypto';
+import { createHash, hash as oneShotHash } from 'crypto';
 import type { Instant, RecordedEvent } from '@app/domain';
 import { upcast } from '@app/migrations';
 
@@ -54,5 +54,9 @@ export function canonicalJson(value: unknown): string {
 }
 
 export function requestHash(path: string, body: unknown): string {
-  return createHash('sha256').update(path).update('\n').update(canonicalJson(body)).digest('hex');
+  return sha256Hex(`${path}\n${canonicalJson(body)}`);
 }
+
+/** Node's one-shot crypto.hash (20.12+; a third of createHash's cost on short input), else createHash. */
+const sha256Hex: (text: string) => string =
+  typeof oneShotHash === 'function' ? (text) => oneShotHash('sha256', text, 'hex') : (text) => createHash('sha256').update(text).digest('hex');
