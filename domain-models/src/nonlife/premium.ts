@@ -103,8 +103,8 @@ const layerCents = new WeakMap<PremiumLayer, bigint | null>();
 function centsOf(layer: PremiumLayer): bigint | null {
   let cents = layerCents.get(layer);
   if (cents === undefined) {
-    const scaled = layer.premium.times(100);
-    cents = scaled.isInteger() ? BigInt(scaled.toFixed(0)) : null;
+    // Whole cents: at most 2 decimal places, then its 2-place text without the point is the integer.
+    cents = layer.premium.decimalPlaces() <= 2 ? BigInt(layer.premium.toFixed(2).replace('.', '')) : null;
     layerCents.set(layer, cents);
   }
   return cents;
