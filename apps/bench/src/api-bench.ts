@@ -21,6 +21,7 @@
  *   --dir <parent>         create the scratch directory there (default: os.tmpdir())
  *   --node-arg <arg>       an extra node option for the server (repeatable), e.g. --max-semi-space-size=64
  *   --profile <dir>        write a V8 CPU profile of the server per measured case, <dir>/<case>.cpuprofile
+ *   --server <main.js>     the server to start (default: this checkout's dist/apps/api/src/main.js), e.g. an older build
  *   --keep                 keep the scratch directory (server log, WAL, profiles)
  *
  * Progress goes to stderr; stdout carries the report. Run `npm run build:ts` first.
@@ -60,12 +61,13 @@ interface Config {
   parentDir: string;
   nodeArgs: string[];
   profileDir?: string;
+  serverMain: string;
   keep: boolean;
 }
 
 const USAGE =
   'usage: api-bench [--json] [--duration <s>] [--warmup <s>] [--connections <n>] [--batch-size <n>] [--batch-connections <n>] ' +
-  '[--only <case,...>] [--quick] [--dir <parent>] [--node-arg <arg>]... [--profile <dir>] [--keep]';
+  '[--only <case,...>] [--quick] [--dir <parent>] [--node-arg <arg>]... [--profile <dir>] [--server <main.js>] [--keep]';
 
 
 function parseConfig(argv: string[]): Config {
@@ -86,6 +88,7 @@ function parseConfig(argv: string[]): Config {
         dir: { type: 'string', default: os.tmpdir() },
         'node-arg': { type: 'string', multiple: true, default: [] },
         profile: { type: 'string' },
+        server: { type: 'string' },
         keep: { type: 'boolean', default: false },
       },
     }));
@@ -115,6 +118,7 @@ function parseConfig(argv: string[]): Config {
     parentDir: path.resolve(values.dir),
     nodeArgs: values['node-arg'],
     profileDir: values.profile === undefined ? undefined : path.resolve(values.profile),
+    serverMain: values.server === undefined ? MAIN_JS : path.resolve(values.server),
     keep: values.keep,
   };
 }
@@ -146,8 +150,8 @@ class ServerProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
-  static async start(workDir: string, nodeArgs: string[], profileDir?: string): Promise<ServerProcess> {
-    if (!fs.existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: run npm run build:ts first`);
+  static async start(workDir: string, mainJs: string, nodeArgs: string[], profileDir?: string): Promise<ServerProcess> {
+    if (!fs.existsSync(mainJs)) throw new Error(`${mainJs} is missing: run npm run build:ts first`);
     const tokensFile = path.join(workDir, 'tokens.json');
     fs.writeFileSync(tokensFile, JSON.stringify([{ token: TOKEN, actor: 'bench', roles: ROLES }]), { mode: 0o600 });
     const port = await freePort();
@@ -155,7 +159,7 @@ class ServerProcess {
     const log = fs.openSync(logFile, 'a');
     if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
     const preload = profileDir ? ['-r', PROFILER_JS] : [];
-    const child = spawn(process.execPath, [...nodeArgs, ...preload, MAIN_JS], {
+    const child = spawn(process.execPath, [...nodeArgs, ...preload, mainJs], {
       cwd: workDir,
       env: {
         ...process.env,
@@ -637,7 +641,7 @@ async function main(): Promise<void> {
   progress(`scratch directory ${workDir}`);
   let server: ServerProcess | null = null;
   try {
-    server = await ServerProcess.start(workDir, config.nodeArgs, config.profileDir);
+    server = await ServerProcess.start(workDir, config.serverMain, config.nodeArgs, config.profileDir);
     progress(`server ${server.url} (pid ${server.child.pid}) ready`);
     const seed32 = (Date.now() ^ process.pid) >>> 0;
     const workload = new Workload(config.book, seed32.toString(36), seed32);
