@@ -3,7 +3,9 @@
 // 1. In process: a pension workload (funds in EUR and USD, members,
 //    valuations, contributions, switches, fees; some alone with the role's
 //    token, some in /v1/batch; some refused on purpose: nav_not_published,
-//    insufficient_units, currency_mismatch, entity_exists, not_found) on a real
+//    dealing_date_closed, insufficient_units, currency_mismatch, entity_exists,
+//    not_found; dealing is forward priced, so the funds are valued day after
+//    day and dealings mostly dated on their funds' latest NAV) on a real
 //    data dir; then a canonical dump over HTTP, every query pinned (explicit
 //    asOf and knownAt): every fund and member at several asOf dates x several
 //    knownAt instants taken from the responses, the fund report for several
@@ -34,7 +36,7 @@ const COMMANDS = Number(process.env.PENSIONS_REPLAY_COMMANDS ?? 360);
 
 jest.setTimeout(120_000);
 
-/** 25 dealing days over a month end. */
+/** 25 dealing days over a month end, valued in order as the workload goes (a few back-dated valuations too). */
 const FIRST_DAY = '2025-03-20';
 const DAYS = Array.from({ length: 25 }, (_, i) => addDays(FIRST_DAY, i));
 const FUNDS = [
@@ -100,8 +102,8 @@ class Pensions {
     const fa = TOKENS['fund-admin'];
     FUNDS.forEach((f, i) => out.push({ path: '/v1/funds', token: fa, body: { fundId: this.fundIds[i], currency: f.currency, launchNavPerUnit: f.nav } }));
     for (const memberId of this.memberIds) out.push({ path: '/v1/members', token: TOKENS.pensions, body: { memberId, name: `Member ${memberId}` } });
-    // The first 12 days valued (no units yet: the launch NAV), the rest during the load.
-    for (const fundId of this.fundIds) for (const day of DAYS.slice(0, 12)) out.push({ path: `/v1/funds/${fundId}/valuations`, token: fa, body: { valuationDate: day, netAssets: '0.00' } });
+    // The first 2 days valued (no units yet: the launch NAV), the rest during the load (a NAV closes the days before it).
+    for (const fundId of this.fundIds) for (const day of DAYS.slice(0, 2)) out.push({ path: `/v1/funds/${fundId}/valuations`, token: fa, body: { valuationDate: day, netAssets: '0.00' } });
     return out.map((c) => ({ ...c, body: { commandId: this.ids.next(), ...c.body } }));
   }
 
@@ -116,13 +118,26 @@ class Pensions {
     const pe = TOKENS.pensions;
     const fundId = rng.pick(this.fundIds);
     const memberId = rng.pick(this.memberIds);
-    const valuedDay = (f: string) => (rng.chance(0.92) && this.valued.get(f)!.size > 0 ? rng.pick([...this.valued.get(f)!]) : rng.pick(DAYS));
+    /** The fund's latest valuation day known ('' before any): the one date still open to its dealings. */
+    const latest = (f: string) => [...this.valued.get(f)!].sort().pop() ?? '';
+    // Mostly the fund's latest NAV date; now and then another valued date (closed) or any date.
+    const valuedDay = (f: string) => {
+      const x = rng.next();
+      return x < 0.88 && latest(f) ? latest(f) : x < 0.92 && this.valued.get(f)!.size > 0 ? rng.pick([...this.valued.get(f)!]) : rng.pick(DAYS);
+    };
     const roll = rng.next();
     if (roll < 0.12) {
-      // Mostly a new date; sometimes one already struck (entity_exists).
-      const open = DAYS.filter((d) => !this.valued.get(fundId)!.has(d));
-      const day = open.length > 0 && rng.chance(0.85) ? rng.pick(open) : rng.pick(DAYS);
-      return { path: `/v1/funds/${fundId}/valuations`, token: fa, body: { valuationDate: day, netAssets: money2(rng.int(0, 4_000_000_00)) } };
+      // Mostly the funds moving on together: a fund behind the latest valuation day of all catches up to it, else
+      // the day after is struck; sometimes a back-dated date not struck yet; sometimes any (entity_exists when struck).
+      const x = rng.next();
+      const front = this.fundIds.map(latest).sort().pop()!;
+      const behind = this.fundIds.find((f) => latest(f) < front);
+      const unvalued = DAYS.filter((d) => !this.valued.get(fundId)!.has(d) && d < latest(fundId));
+      let [f, day] = [fundId, rng.pick(DAYS)];
+      if (x < 0.8 && behind) [f, day] = [behind, front];
+      else if (x < 0.8 && front < DAYS[DAYS.length - 1]) day = addDays(front, 1);
+      else if (x < 0.9 && unvalued.length > 0) day = rng.pick(unvalued);
+      return { path: `/v1/funds/${f}/valuations`, token: fa, body: { valuationDate: day, netAssets: money2(rng.int(0, 4_000_000_00)) } };
     }
     if (roll < 0.5) return { path: `/v1/members/${memberId}/contributions`, token: pe, body: { fundId, amount: money2(rng.int(1, 2_500_000)), effectiveDate: valuedDay(fundId) } };
     if (roll < 0.8) {
@@ -133,7 +148,8 @@ class Pensions {
       const to = sameCurrency.length > 0 && rng.chance(0.9) ? rng.pick(sameCurrency) : rng.pick(this.fundIds.filter((f) => f !== from));
       const r = rng.next();
       const micro = r < 0.2 ? held : r < 0.3 ? held + rng.int(1, 5_000_000) : Math.floor((held * rng.int(1, 999)) / 1000);
-      const day = rng.chance(0.9) ? rng.pick([...this.valued.get(from)!].filter((d) => this.valued.get(to)!.has(d)).concat(FIRST_DAY)) : rng.pick(DAYS);
+      // Mostly the later of the two funds' latest NAV dates (open to both when they are the same), else any date.
+      const day = rng.chance(0.9) ? [latest(from), latest(to), FIRST_DAY].sort().pop()! : rng.pick(DAYS);
       return { path: `/v1/members/${who}/switches`, token: pe, body: { fromFundId: from, toFundId: to, units: units6(Math.max(1, micro)), effectiveDate: day } };
     }
     if (roll < 0.9) return { path: `/v1/funds/${fundId}/fees`, token: fa, body: { effectiveDate: valuedDay(fundId), rate: units6(rng.int(1, 15_000)) } };
@@ -429,7 +445,7 @@ describe('pension state rebuilt from the log', () => {
     }
     // The workload reached switches, fees and the refusals it aims at.
     const t = tally(p);
-    for (const k of ['switches:201', 'fees:201', 'nav_not_published', 'insufficient_units', 'currency_mismatch', 'entity_exists', 'contributions:404']) expect(t).toContain(k);
+    for (const k of ['switches:201', 'fees:201', 'nav_not_published', 'dealing_date_closed', 'insufficient_units', 'currency_mismatch', 'entity_exists', 'contributions:404']) expect(t).toContain(k);
   });
 
   test('child process SIGKILLed mid-workload: acknowledged commands and their effects survive; two more restarts give the same dump', async () => {

@@ -15,8 +15,10 @@
 //   2026-04-30 D5  GROWTH 1702.13, BOND 1190.44; CAROL 75.50 -> BOND
 //
 // Refused along the way, each changing nothing: dealing without a NAV
-// (contribution, switch, fee: nav_not_published), switching more than held
-// (insufficient_units, also through a later date), EUR <-> USD
+// (contribution, switch, fee: nav_not_published), dealing on a date a later
+// NAV has closed (dealing_date_closed, forward pricing: after D5's NAVs, a
+// switch back-dated to D2, a contribution and a fee on D4, switches on D3),
+// switching more than held (insufficient_units), EUR <-> USD
 // (currency_mismatch), duplicates (entity_exists).
 //
 // Every expected figure is a literal worked out by hand beforehand (Python's
@@ -457,17 +459,28 @@ describe('pensions over real HTTP: funds, valuations, contributions, a switch, a
     expect(await everything()).toEqual(afterFee);
   });
 
-  test('D5 2026-04-30: valuations and a contribution; a back-dated switch may not overdraw a later holding', async () => {
+  test('D5 2026-04-30: valuations and a contribution; dealings dated before a later NAV are closed and change nothing', async () => {
     // Units before D5: 1549.131962 - 11.615200 = 1537.516762; 1702.13 / 1537.516762 = 1.10706435342... -> 1.107064
     await strike('F-GROWTH', D5, '1702.13', '1537.516762', '1.107064');
     // BOND 74.727493 + 42.501441 = 117.228934; 1190.44 / 117.228934 = 10.15483088842... -> 10.154831
     await strike('F-BOND', D5, '1190.44', '117.228934', '10.154831');
     await contribute('M-CAROL', 'F-BOND', '75.50', D5, '10.154831', '7.434885'); // 75.50 / 10.154831 = 7.43488493309... -> 7.434885
 
-    // ALICE held 1000 GROWTH units on D2, but only 740.060730 after D3 and 734.507271 after D4:
-    // 750 units switched on D2 would leave later holdings negative.
+    // Forward pricing: D5's NAVs close every earlier date of GROWTH and BOND (D2, D3, D4 have NAVs, all before D5).
     const before = await everything();
-    await refuse('/v1/members/M-ALICE/switches', switchBody('F-GROWTH', 'F-BOND', '750.000000', D2), 'pensions', 422, 'insufficient_units');
+    // ALICE held 1000 GROWTH units on D2 (740.060730 after D3): 750 units back-dated to D2 are not even weighed against
+    // her later holdings any more: D2 is closed.
+    const d2 = await refuse('/v1/members/M-ALICE/switches', switchBody('F-GROWTH', 'F-BOND', '750.000000', D2), 'pensions', 422, 'dealing_date_closed');
+    expect(d2.body.detail).toBe(`fund F-GROWTH has a NAV struck for ${D5}, after ${D2}: dealings on ${D2} are closed`);
+    // A contribution and a fee on D4 (GROWTH's NAV of D4 exists), a switch on D3 either way.
+    await refuse('/v1/members/M-CAROL/contributions', contributionBody('F-GROWTH', '10.00', D4), 'pensions', 422, 'dealing_date_closed');
+    await refuse('/v1/funds/F-GROWTH/fees', { commandId: ids.next(), effectiveDate: D4, rate: '0.007500' }, 'fund-admin', 422, 'dealing_date_closed');
+    await refuse('/v1/members/M-BOB/switches', switchBody('F-BOND', 'F-GROWTH', '1.000000', D3), 'pensions', 422, 'dealing_date_closed');
+    await refuse('/v1/members/M-BOB/switches', switchBody('F-GROWTH', 'F-BOND', '1.000000', D3), 'pensions', 422, 'dealing_date_closed');
+    // Checked after nav_not_published: BOND has no NAV for D4, GROWTH's D4 is closed.
+    await refuse('/v1/members/M-ALICE/switches', switchBody('F-GROWTH', 'F-BOND', '1.000000', D4), 'pensions', 422, 'nav_not_published');
+    // USEQ's latest NAV is D3: its D3 is still open (nothing is dealt on it here), but not D1.
+    await refuse('/v1/members/M-BOB/contributions', contributionBody('F-USEQ', '10.00', D1), 'pensions', 422, 'dealing_date_closed');
     expect(await everything()).toEqual(before);
   });
 

@@ -2,6 +2,10 @@
 // every command type of both verticals (policies, endorsements, payments,
 // cancellations, claims and their movements, period closes, funds,
 // valuations, fees, members, contributions, switches), refusals included.
+// Pensions deal forward priced: a current day walks through the DAYS dealing
+// days as the workload goes on; each fund's NAV for a day is struck when the
+// day comes, and dealings are dated on the current day (a few on the next day,
+// nav_not_published, or an earlier one, dealing_date_closed).
 // Then: the replay audit matches; two fresh servers on copies of the data
 // directory report the same state hash, and so does the offline CLI; an
 // altered projection is named by firstDivergence.
@@ -20,7 +24,7 @@ jest.setTimeout(600_000);
 
 const COMMANDS = Number(process.env.REPLAY_AUDIT_COMMANDS ?? 100_000);
 const BATCH = 4000;
-const DAYS = 120; // dealing and valuation days from 2026-01-02
+const DAYS = 120; // dealing and valuation days from 2026-01-02, walked through in order
 const FUNDS = ['F-EQ', 'F-BOND', 'F-MIX', 'F-USD'];
 
 interface Item {
@@ -43,13 +47,22 @@ function* workload(seed: number, total: number): Generator<Item> {
     return { path: p, body: { commandId: ids.next(), ...body } };
   };
   for (const [i, fundId] of FUNDS.entries()) yield cmd('/v1/funds', { fundId, currency: fundId === 'F-USD' ? 'USD' : 'EUR', launchNavPerUnit: `${i + 1}.000000` });
-  // Valuations for every dealing day, net assets drifting with the market (the NAV follows once there are units).
-  for (let d = 0; d < DAYS; d++) {
-    for (const fundId of FUNDS) yield cmd(`/v1/funds/${fundId}/valuations`, { valuationDate: day(d), netAssets: money(rng.int(0, 5_000_000_00)) });
-  }
+  // The current dealing day: it moves on evenly over the workload; when it does, every fund's NAV for it is
+  // struck (net assets at random: the NAV follows once there are units). Dealing on it is open until the next.
+  let today = -1;
+  /** A dealing date: mostly today; now and then tomorrow (no NAV yet) or an earlier day (closed). */
+  const dealingDay = () => {
+    const x = rng.next();
+    return day(x < 0.97 || today === 0 ? today : x < 0.985 ? today + 1 : rng.int(0, today - 1));
+  };
   let round = 0;
   while (sent < total) {
     round++;
+    if (today < DAYS - 1 && sent >= ((today + 1) * total) / DAYS) {
+      today++;
+      for (const fundId of FUNDS) yield cmd(`/v1/funds/${fundId}/valuations`, { valuationDate: day(today), netAssets: money(rng.int(0, 5_000_000_00)) });
+      continue;
+    }
     const r = rng.next();
     if (sent >= (closes + 1) * (total / 4) && closes < 3) {
       // Close a month a few times over the run (every earlier open month with it).
@@ -87,13 +100,13 @@ function* workload(seed: number, total: number): Generator<Item> {
       if (members.length < 600) members.push(memberId);
       yield cmd('/v1/members', { memberId, name: `Member ${round}` });
     } else if (r < 0.93) {
-      yield cmd(`/v1/members/${rng.pick(members)}/contributions`, { fundId: rng.pick(FUNDS), amount: money(rng.int(1_000, 500_000)), effectiveDate: day(rng.int(0, DAYS)) });
+      yield cmd(`/v1/members/${rng.pick(members)}/contributions`, { fundId: rng.pick(FUNDS), amount: money(rng.int(1_000, 500_000)), effectiveDate: dealingDay() });
     } else if (r < 0.9995) {
       const from = rng.pick(FUNDS);
       const to = rng.pick(FUNDS.filter((f) => f !== from));
-      yield cmd(`/v1/members/${rng.pick(members)}/switches`, { fromFundId: from, toFundId: to, units: `${rng.int(1, 200)}.${String(rng.int(0, 999_999)).padStart(6, '0')}`, effectiveDate: day(rng.int(0, DAYS - 1)) });
+      yield cmd(`/v1/members/${rng.pick(members)}/switches`, { fromFundId: from, toFundId: to, units: `${rng.int(1, 200)}.${String(rng.int(0, 999_999)).padStart(6, '0')}`, effectiveDate: dealingDay() });
     } else {
-      yield cmd(`/v1/funds/${rng.pick(FUNDS)}/fees`, { effectiveDate: day(rng.int(0, DAYS - 1)), rate: '0.000500' });
+      yield cmd(`/v1/funds/${rng.pick(FUNDS)}/fees`, { effectiveDate: dealingDay(), rate: '0.000500' });
     }
   }
 }

@@ -65,10 +65,12 @@ export const API_ERROR_CODES: ReadonlySet<string> = new Set([
 /**
  * Codes api.md does not list but leaves to us ("anything not named here is
  * yours to design"): 405 on a known path with the wrong method, and 422
- * command_too_large (a command whose events would not fit one log record).
- * Accepted, and reported by the suites that see them.
+ * command_too_large (a command whose events would not fit one log record),
+ * amount_out_of_range (a computed figure past what the ledger stores) and
+ * dealing_date_closed (a dealing dated before a NAV the fund has already
+ * struck: forward pricing). Accepted, and reported by the suites that see them.
  */
-export const EXTRA_ERROR_CODES: ReadonlySet<string> = new Set(['method_not_allowed', 'command_too_large', 'amount_out_of_range']);
+export const EXTRA_ERROR_CODES: ReadonlySet<string> = new Set(['method_not_allowed', 'command_too_large', 'amount_out_of_range', 'dealing_date_closed']);
 
 /** Why `a` breaks the error contract, or null: no 5xx, problem+json, a known code, no stack trace. */
 export function problemViolation(a: Answer, allowExtra = true): string | null {

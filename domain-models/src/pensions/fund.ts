@@ -3,15 +3,22 @@
 // (contribution, switch) are in member.ts and return fund events too.
 //
 // Valid time: every unit and money movement is dated, so figures and the
-// holdings used by a decider are the ones valid on a date. A movement may be
-// back-dated (it only needs the NAV of its date), so "no holding negative" is
-// checked on its date and on every later movement date of that holding.
+// holdings used by a decider are the ones valid on a date. A dealing
+// (contribution, switch, fee) on D is priced at the NAV struck for D, and D's
+// dealings close once a later NAV is struck: a dealing dated D is refused
+// (dealing_date_closed) when the fund, or either fund of a switch, already
+// has a valuation dated after D (see dealingNavs). That later valuation's net
+// assets were struck without the dealing's money, which would otherwise be
+// lost from every date from it on. Valuations themselves may be back-dated
+// (a NAV for an earlier date prices nothing dealt before it was struck).
+// "No holding negative" is still checked on the dealing's date and on every
+// later date the holding moves (floorOf).
 //
 // Net assets valid on D: the net assets of the latest valuation on or before
 // D, plus the money movements dated from that valuation date through D
 // (dealing on a date needs its NAV, so it always follows the valuation of
-// that date). Before any valuation: the sum of the money movements (none, in
-// practice).
+// that date, and never precedes a later one). Before any valuation: the sum
+// of the money movements (none, in practice).
 import { AppendLog } from '../shared/append-log';
 import { addDays, type IsoDate } from '../shared/dates';
 import { Decimal, ZERO, formatMoney, formatUnits, round2, round6, sum } from '../shared/decimal';
@@ -191,14 +198,37 @@ export function holdingFloors(state: FundState, from: IsoDate): Map<string, Deci
 }
 
 /**
- * The NAV to deal at on `date`: the one struck for that date. A NAV of zero
- * (net assets that round to 0.000000 per unit) cannot price a deal either.
+ * The NAVs to deal at on `date` in each of `funds` (one for a contribution or
+ * a fee, two for a switch), in the order given: the rule of forward pricing,
+ * checked here only. In this order:
+ *   1. nav_not_published: a fund has no NAV struck for `date`, or a NAV of
+ *      zero (net assets that round to 0.000000 per unit cannot price a deal);
+ *   2. dealing_date_closed: a fund already has a NAV struck for a date after
+ *      `date`. Its net assets were struck without this dealing's money, so
+ *      the dealing would vanish from the fund's net assets from then on while
+ *      its units stayed: `date`'s dealings closed when the later NAV was struck.
+ * Every fund is checked for (1) before any for (2).
  */
+export function dealingNavs(date: IsoDate, ...funds: FundState[]): Decimal[] {
+  const navs = funds.map((state) => {
+    const valuation = state.valuations.get(date);
+    if (!valuation) throw new DomainError('nav_not_published', `fund ${state.fundId} has no NAV for ${date}`);
+    if (valuation.navPerUnit.isZero()) throw new DomainError('nav_not_published', `fund ${state.fundId} has a NAV of 0 for ${date}: no dealing at it`);
+    return valuation.navPerUnit;
+  });
+  for (const state of funds) {
+    let latest = date;
+    for (const struck of state.valuations.keys()) if (struck > latest) latest = struck;
+    if (latest > date) {
+      throw new DomainError('dealing_date_closed', `fund ${state.fundId} has a NAV struck for ${latest}, after ${date}: dealings on ${date} are closed`);
+    }
+  }
+  return navs;
+}
+
+/** The NAV to deal at on `date` in one fund: dealingNavs(date, state). */
 export function dealingNav(state: FundState, date: IsoDate): Decimal {
-  const valuation = state.valuations.get(date);
-  if (!valuation) throw new DomainError('nav_not_published', `fund ${state.fundId} has no NAV for ${date}`);
-  if (valuation.navPerUnit.isZero()) throw new DomainError('nav_not_published', `fund ${state.fundId} has a NAV of 0 for ${date}: no dealing at it`);
-  return valuation.navPerUnit;
+  return dealingNavs(date, state)[0];
 }
 
 // ---------------------------------------------------------------- events
@@ -236,7 +266,9 @@ export function decideLaunchFund(existing: FundState | undefined, cmd: LaunchFun
  * the units outstanding being those of dealings before that date; the launch
  * NAV while the fund has no units. A date's NAV is struck once: dealings on
  * it were priced at it, so a second valuation for the same date is refused
- * (entity_exists); a correction is a valuation for a later date.
+ * (entity_exists); a correction is a valuation for a later date. Striking it
+ * closes the dealings of every earlier date (dealing_date_closed); a valuation
+ * may itself be back-dated.
  * No journal: revaluation gains are not posted (see the report's questions).
  */
 export function decideStrikeValuation(state: FundState, cmd: StrikeValuation): Decision {
@@ -264,7 +296,8 @@ export function decideStrikeValuation(state: FundState, cmd: StrikeValuation): D
  * effectiveDate, at the NAV for that date: fee = round2(round2(units * nav) * rate),
  * unitsCancelled = round6(fee / nav). Net assets fall by the sum of the fees;
  * the NAV is unchanged. A holding so small that its cancellation would exceed
- * it (then or on a later date) refuses the fee (insufficient_units).
+ * it (then or on a later date) refuses the fee (insufficient_units), after
+ * the date's checks of dealingNav (nav_not_published, dealing_date_closed).
  * Emits FeeCharged on the fund and MemberFeeCharged on each member charged.
  */
 export function decideChargeFee(state: FundState, cmd: ChargeFee): Decision {

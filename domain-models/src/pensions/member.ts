@@ -14,7 +14,7 @@ import type { JournalEntry } from '../shared/journal';
 import { EMPTY_ENTRY, unitsCancelledEntry, unitsIssuedEntry } from './accounts';
 import type { Contribute, RegisterMember, Switch } from './commands';
 import { MEMBER_EVENT_VERSION, type MemberEvent, type MemberEventType, parseMemberEvent } from './events';
-import { type FundState, assertSameFund, dealingNav, floorOf, fundEvent, navOn } from './fund';
+import { type FundState, assertSameFund, dealingNav, dealingNavs, floorOf, fundEvent, navOn } from './fund';
 
 /** A dated change of the member's units in one fund (signed). */
 export interface MemberUnitMovement {
@@ -72,7 +72,11 @@ export function decideRegisterMember(existing: MemberState | undefined, cmd: Reg
   };
 }
 
-/** units = round6(amount / nav) at the NAV for effectiveDate; the fund's net assets grow by amount. */
+/**
+ * units = round6(amount / nav) at the NAV for effectiveDate; the fund's net
+ * assets grow by amount. Refused on a date without a NAV or closed by a later
+ * one (dealingNav).
+ */
 export function decideContribute(member: MemberState, fund: FundState, cmd: Contribute): Decision {
   assertSameMember(member, cmd.memberId);
   assertSameFund(fund, cmd.fundId);
@@ -97,8 +101,10 @@ export function decideContribute(member: MemberState, fund: FundState, cmd: Cont
 /**
  * Switches `units` from fund A to fund B on effectiveDate:
  * amount = round2(units * navA), unitsBought = round6(amount / navB).
- * Both funds need a NAV for the date and the same currency; the units may not
- * exceed the holding in A on that date nor on any later date it moves.
+ * Both funds need the same currency (currency_mismatch), a NAV for the date
+ * and no NAV for a later date (dealingNavs: nav_not_published, then
+ * dealing_date_closed); the units may not exceed the holding in A on that date
+ * nor on any later date it moves (insufficient_units). Checked in that order.
  */
 export function decideSwitch(member: MemberState, fromFund: FundState, toFund: FundState, cmd: Switch): Decision {
   assertSameMember(member, cmd.memberId);
@@ -108,8 +114,7 @@ export function decideSwitch(member: MemberState, fromFund: FundState, toFund: F
   if (fromFund.currency !== toFund.currency) {
     throw new DomainError('currency_mismatch', `fund ${fromFund.fundId} is in ${fromFund.currency}, fund ${toFund.fundId} in ${toFund.currency}`);
   }
-  const navA = dealingNav(fromFund, cmd.effectiveDate);
-  const navB = dealingNav(toFund, cmd.effectiveDate);
+  const [navA, navB] = dealingNavs(cmd.effectiveDate, fromFund, toFund);
   // The member's movements in A mirror the fund's for this member (one record carries both).
   const inA: MemberUnitMovement[] = [];
   for (const m of member.movements) if (m.fundId === fromFund.fundId) inA.push(m);

@@ -1,6 +1,12 @@
 // Property tests over random command sequences on three funds (two EUR, one
 // USD) and three members (seeded, so a failure replays). Refused commands
 // (DomainError) are part of the sequences and leave the states unchanged.
+// Valuations mostly move the funds on together (a fund behind the latest
+// valuation day of all catches up to it, else a fund is valued on the day
+// after), else fall on a random day (back-dated ones included). A dealing is
+// dated on its fund's latest valuation day (the one date still open to it;
+// for a switch the later of its two funds') or on a random day, which a
+// later NAV has often closed (dealing_date_closed).
 import fc from 'fast-check';
 import { addDays } from '../shared/dates';
 import { Decimal, ZERO, sum } from '../shared/decimal';
@@ -19,36 +25,55 @@ const DAYS = 4;
 const dateOf = (day: number) => addDays('2026-02-01', day);
 const dates = Array.from({ length: DAYS }, (_, i) => dateOf(i));
 
+/** A dealing's day: 'latest' is the fund's latest valuation day when the step runs (a switch: the later of its two funds'). */
+type DealDay = number | 'latest';
+
 type Step =
-  | { kind: 'value'; fund: number; day: number; cents: number }
-  | { kind: 'contribute'; member: number; fund: number; day: number; cents: number }
-  | { kind: 'switch'; member: number; from: number; to: number; day: number; micros: number }
-  | { kind: 'fee'; fund: number; day: number; rateMicros: number };
+  /** day 'next': a fund behind the latest valuation day of all catches up to it; when none is, this fund moves on to the day after. */
+  | { kind: 'value'; fund: number; day: number | 'next'; cents: number }
+  | { kind: 'contribute'; member: number; fund: number; day: DealDay; cents: number }
+  | { kind: 'switch'; member: number; from: number; to: number; day: DealDay; micros: number }
+  | { kind: 'fee'; fund: number; day: DealDay; rateMicros: number };
 
 const day = fc.integer({ min: 0, max: DAYS - 1 });
+const dealDay: fc.Arbitrary<DealDay> = fc.oneof({ weight: 3, arbitrary: fc.constant('latest' as const) }, { weight: 2, arbitrary: day });
 const fund = fc.integer({ min: 0, max: FUNDS.length - 1 });
 const member = fc.integer({ min: 0, max: MEMBERS.length - 1 });
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('value' as const), fund, day, cents: fc.integer({ min: 0, max: 20_000_000_00 }) }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('contribute' as const), member, fund, day, cents: fc.integer({ min: 1, max: 5_000_000_00 }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('value' as const), fund, day: fc.oneof({ weight: 3, arbitrary: fc.constant('next' as const) }, { weight: 1, arbitrary: day }), cents: fc.integer({ min: 0, max: 20_000_000_00 }) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('contribute' as const), member, fund, day: dealDay, cents: fc.integer({ min: 1, max: 5_000_000_00 }) }) },
   {
     weight: 3,
-    arbitrary: fc.record({ kind: fc.constant('switch' as const), member, from: fc.integer({ min: 0, max: 1 }), to: fc.oneof({ weight: 4, arbitrary: fc.constant(-1) }, { weight: 1, arbitrary: fund }), day, micros: fc.integer({ min: 1, max: 20_000_000_000 }) }),
+    arbitrary: fc.record({ kind: fc.constant('switch' as const), member, from: fc.integer({ min: 0, max: 1 }), to: fc.oneof({ weight: 4, arbitrary: fc.constant(-1) }, { weight: 1, arbitrary: fund }), day: dealDay, micros: fc.integer({ min: 1, max: 20_000_000_000 }) }),
   },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('fee' as const), fund, day, rateMicros: fc.integer({ min: 1, max: 999_999 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('fee' as const), fund, day: dealDay, rateMicros: fc.integer({ min: 1, max: 999_999 }) }) },
 );
 const navArb = fc.integer({ min: 1, max: 200_000_000 }).map((micros) => new Decimal(micros).div(1_000_000).toFixed(6));
 
-function attempt(decide: () => Decision): Decision | undefined {
+/** Outcomes of the steps over every run: `<kind>:ok` or `<kind>:<code>`. */
+type Tally = Map<string, number>;
+
+function attempt(kind: string, decide: () => Decision, tally?: Tally): Decision | undefined {
+  const count = (key: string) => tally?.set(key, (tally.get(key) ?? 0) + 1);
   try {
-    return decide();
+    const decision = decide();
+    count(`${kind}:ok`);
+    return decision;
   } catch (error) {
-    if (error instanceof DomainError) return undefined;
+    if (error instanceof DomainError) {
+      count(`${kind}:${error.code}`);
+      return undefined;
+    }
     throw error;
   }
 }
 
-function run(navs: string[], steps: Step[]): World {
+/** The fund's latest valuation day (there is always one: every fund is valued on the first day). */
+function latestDay(w: World, fundId: string): string {
+  return [...w.fund(fundId).valuations.keys()].sort().pop() as string;
+}
+
+function run(navs: string[], steps: Step[], tally?: Tally): World {
   const w = new World();
   FUNDS.forEach((id, i) => w.apply(decideLaunchFund(undefined, launch(id, navs[i], id === 'F-U' ? 'USD' : 'EUR'), LAUNCH_DATE)));
   for (const id of MEMBERS) w.apply(decideRegisterMember(undefined, { commandId: COMMAND_ID, memberId: id, name: id }, LAUNCH_DATE));
@@ -57,29 +82,47 @@ function run(navs: string[], steps: Step[]): World {
   for (const s of steps) {
     let decision: Decision | undefined;
     switch (s.kind) {
-      case 'value':
-        decision = attempt(() => decideStrikeValuation(w.fund(FUNDS[s.fund]), valuation(FUNDS[s.fund], dateOf(s.day), new Decimal(s.cents).div(100).toFixed(2))));
+      case 'value': {
+        let [fundId, date] = [FUNDS[s.fund], s.day === 'next' ? '' : dateOf(s.day)];
+        if (s.day === 'next') {
+          // The first fund behind the latest valuation day of all catches up to it; none behind: this one moves on a day.
+          const front = FUNDS.map((id) => latestDay(w, id)).sort()[FUNDS.length - 1];
+          const behind = FUNDS.find((id) => latestDay(w, id) < front);
+          [fundId, date] = behind ? [behind, front] : [fundId, front < dateOf(DAYS - 1) ? addDays(front, 1) : front];
+        }
+        decision = attempt('value', () => decideStrikeValuation(w.fund(fundId), valuation(fundId, date, new Decimal(s.cents).div(100).toFixed(2))), tally);
         break;
+      }
       case 'contribute': {
-        const cmd = contribution(MEMBERS[s.member], FUNDS[s.fund], new Decimal(s.cents).div(100).toFixed(2), dateOf(s.day));
-        decision = attempt(() => decideContribute(w.member(cmd.memberId), w.fund(cmd.fundId), cmd));
+        const date = s.day === 'latest' ? latestDay(w, FUNDS[s.fund]) : dateOf(s.day);
+        const cmd = contribution(MEMBERS[s.member], FUNDS[s.fund], new Decimal(s.cents).div(100).toFixed(2), date);
+        decision = attempt('contribute', () => decideContribute(w.member(cmd.memberId), w.fund(cmd.fundId), cmd), tally);
         break;
       }
       case 'switch': {
         // to -1: the other EUR fund (most switches), else any fund (same fund: skipped; the USD one: currency_mismatch).
         const to = s.to === -1 ? 1 - s.from : s.to;
         if (s.from === to) continue;
-        const m = MEMBERS[s.member];
-        // Half the time, exactly the whole holding on that date (a full switch out).
-        const held = holdingsOn(w.fund(FUNDS[s.from]), dateOf(s.day)).get(m);
-        const units = s.micros % 2 === 0 && held && held.gt(0) ? held.toFixed(6) : new Decimal(s.micros).div(1_000_000).toFixed(6);
-        const cmd = switchOf(m, FUNDS[s.from], FUNDS[to], units, dateOf(s.day));
-        decision = attempt(() => decideSwitch(w.member(m), w.fund(cmd.fromFundId), w.fund(cmd.toFundId), cmd));
+        // 'latest': the later of the two funds' latest valuation days (open to both when they are the same day).
+        const date = s.day === 'latest' ? [latestDay(w, FUNDS[s.from]), latestDay(w, FUNDS[to])].sort()[1] : dateOf(s.day);
+        const holdings = holdingsOn(w.fund(FUNDS[s.from]), date);
+        // Mostly a member who holds units of the fund on that date, if one does.
+        const holder = MEMBERS.find((id) => holdings.get(id)?.gt(0));
+        const m = holdings.get(MEMBERS[s.member])?.gt(0) || s.micros % 3 === 0 || !holder ? MEMBERS[s.member] : holder;
+        // Half the time exactly the whole holding on that date (a full switch out), a quarter a part of it, else any units.
+        const held = holdings.get(m);
+        const has = held !== undefined && held.gt(0);
+        const units =
+          s.micros % 2 === 0 && has ? held.toFixed(6) : s.micros % 4 === 1 && has ? held.times((s.micros % 1000) + 1).div(1000).toFixed(6, Decimal.ROUND_DOWN) : new Decimal(s.micros).div(1_000_000).toFixed(6);
+        const cmd = switchOf(m, FUNDS[s.from], FUNDS[to], units, date);
+        decision = attempt('switch', () => decideSwitch(w.member(m), w.fund(cmd.fromFundId), w.fund(cmd.toFundId), cmd), tally);
         break;
       }
-      case 'fee':
-        decision = attempt(() => decideChargeFee(w.fund(FUNDS[s.fund]), fee(FUNDS[s.fund], dateOf(s.day), new Decimal(s.rateMicros).div(1_000_000).toFixed(6))));
+      case 'fee': {
+        const date = s.day === 'latest' ? latestDay(w, FUNDS[s.fund]) : dateOf(s.day);
+        decision = attempt('fee', () => decideChargeFee(w.fund(FUNDS[s.fund]), fee(FUNDS[s.fund], date, new Decimal(s.rateMicros).div(1_000_000).toFixed(6))), tally);
         break;
+      }
     }
     if (decision) w.apply(decision);
   }
@@ -141,5 +184,40 @@ describe('pension invariants (property)', () => {
       }),
       RUNS,
     );
+  });
+
+  it("forward pricing: every dealing is dated on its funds' latest NAV date when recorded, so no later net assets miss its money", () => {
+    const tally: Tally = new Map();
+    fc.assert(
+      fc.property(scriptArb, ({ navs, steps }) => {
+        const w = run(navs, steps, tally);
+        const latest = new Map<string, string>();
+        for (const e of w.events) {
+          if (e.entity.kind !== 'fund') continue;
+          const seen = latest.get(e.entity.id);
+          if (e.type === 'ValuationStruck') {
+            if (seen === undefined || e.effectiveDate > seen) latest.set(e.entity.id, e.effectiveDate);
+          } else if (e.type !== 'FundLaunched') {
+            // A dealing on a fund: its date has a NAV and none later was struck before it.
+            expect({ fund: e.entity.id, type: e.type, date: e.effectiveDate }).toEqual({ fund: e.entity.id, type: e.type, date: seen });
+          }
+        }
+        // Then the net assets on the latest date are its valuation's plus the money dealt on it.
+        for (const id of FUNDS) {
+          const f = w.fund(id);
+          const last = latestDay(w, id);
+          const dealt = sum(f.movements.toArray().filter((m) => m.effectiveDate === last).map((m) => m.money));
+          expect(fundFigures(f, last).netAssets.toFixed(2)).toBe(f.valuations.get(last)!.netAssets.plus(dealt).toFixed(2));
+        }
+      }),
+      RUNS,
+    );
+    const n = (key: string) => tally.get(key) ?? 0;
+    console.log(`pensions domain property: ${[...tally].sort().map(([k, v]) => `${k}=${v}`).join(' ')}`);
+    // Plenty of real dealings of every kind, and the rule refused some of each.
+    for (const kind of ['contribute', 'switch', 'fee']) {
+      expect({ kind, ok: n(`${kind}:ok`) > 200 }).toEqual({ kind, ok: true });
+      expect({ kind, closed: n(`${kind}:dealing_date_closed`) > 0 }).toEqual({ kind, closed: true });
+    }
   });
 });

@@ -2,9 +2,9 @@
 import { formatMoney, formatUnits } from '../shared/decimal';
 import { assertBalanced } from '../shared/journal';
 import { fundCashAccount, feesPayableAccount, unitLiabilityAccount } from './accounts';
-import { decideChargeFee, decideLaunchFund, decideStrikeValuation, evolveFund, fundFigures, fundPeriodFigures, holdingsOn } from './fund';
+import { decideChargeFee, decideLaunchFund, decideStrikeValuation, evolveFund, floorOf, fundFigures, fundPeriodFigures, holdingsOn } from './fund';
 import { decideContribute, decideRegisterMember, decideSwitch, memberFigures } from './member';
-import { COMMAND_ID, LAUNCH_DATE, World, contribution, fee, launch, switchOf, valuation } from './test-support';
+import { COMMAND_ID, LAUNCH_DATE, World, contribution, d, fee, launch, switchOf, valuation } from './test-support';
 import { DomainError } from '../shared/errors';
 
 function code(decide: () => unknown): string | undefined {
@@ -139,35 +139,104 @@ describe('pensions, hand-checked', () => {
     expect(code(() => decideSwitch(w.member('M-1'), w.fund('F-1'), w.fund('F-2'), switchOf('M-1', 'F-1', 'F-2', '1', '2026-01-05')))).toBe('nav_not_published');
   });
 
-  it('insufficient_units: more than the holding, also when a later movement needs the units', () => {
+  it('insufficient_units: more than the holding on the date, or units of a fund not held', () => {
     const w = world();
     w.apply(decideStrikeValuation(w.fund('F-2'), valuation('F-2', '2026-01-05', '0.00')));
-    w.apply(decideStrikeValuation(w.fund('F-1'), valuation('F-1', '2026-01-04', '0.00')));
-    w.apply(decideStrikeValuation(w.fund('F-2'), valuation('F-2', '2026-01-04', '0.00')));
-    w.apply(decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '1000.00', '2026-01-05')));
+    w.apply(decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '1000.00', '2026-01-05'))); // 800 units
     const over = switchOf('M-1', 'F-1', 'F-2', '800.000001', '2026-01-05');
     expect(code(() => decideSwitch(w.member('M-1'), w.fund('F-1'), w.fund('F-2'), over))).toBe('insufficient_units');
-    // Before the contribution's date the member holds nothing.
-    expect(code(() => decideSwitch(w.member('M-1'), w.fund('F-1'), w.fund('F-2'), switchOf('M-1', 'F-1', 'F-2', '1', '2026-01-04')))).toBe('insufficient_units');
+    // No F-2 units at all.
+    expect(code(() => decideSwitch(w.member('M-1'), w.fund('F-2'), w.fund('F-1'), switchOf('M-1', 'F-2', 'F-1', '0.000001', '2026-01-05')))).toBe('insufficient_units');
     w.apply(decideSwitch(w.member('M-1'), w.fund('F-1'), w.fund('F-2'), switchOf('M-1', 'F-1', 'F-2', '800', '2026-01-05')));
     expect(formatUnits(holdingsOn(w.fund('F-1'), '9999-12-31').get('M-1')!)).toBe('0.000000');
   });
 
-  it('the holding floor nets each later date: a switch out recorded before a same-day contribution does not lower it', () => {
+  it('the holding floor nets a date: a switch out recorded before a same-day contribution does not lower it', () => {
     const w = world();
     w.apply(decideStrikeValuation(w.fund('F-2'), valuation('F-2', '2026-01-05', '0.00')));
+    w.apply(decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '1000.00', '2026-01-05'))); // 800 units at 1.25
     for (const date of ['2026-01-06', '2026-01-07']) {
-      w.apply(decideStrikeValuation(w.fund('F-1'), valuation('F-1', date, '0.00')));
+      w.apply(decideStrikeValuation(w.fund('F-1'), valuation('F-1', date, '1000.00'))); // 1000.00 / 800 = 1.250000
       w.apply(decideStrikeValuation(w.fund('F-2'), valuation('F-2', date, '0.00')));
     }
-    w.apply(decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '1000.00', '2026-01-05'))); // 800 units
     w.apply(decideSwitch(w.member('M-1'), w.fund('F-1'), w.fund('F-2'), switchOf('M-1', 'F-1', 'F-2', '400', '2026-01-07')));
-    w.apply(decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '125.00', '2026-01-07'))); // +100 units
-    // End of 01-06: 800; end of 01-07: 800 - 400 + 100 = 500. So 500 may leave on 01-06, not 500.000001.
-    const over = switchOf('M-1', 'F-1', 'F-2', '500.000001', '2026-01-06');
+    w.apply(decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '125.00', '2026-01-07'))); // 125.00 / 1.25 = +100 units
+    // End of 01-07: 800 - 400 + 100 = 500. So 500 may leave on 01-07, not 500.000001.
+    const over = switchOf('M-1', 'F-1', 'F-2', '500.000001', '2026-01-07');
     expect(code(() => decideSwitch(w.member('M-1'), w.fund('F-1'), w.fund('F-2'), over))).toBe('insufficient_units');
-    w.apply(decideSwitch(w.member('M-1'), w.fund('F-1'), w.fund('F-2'), switchOf('M-1', 'F-1', 'F-2', '500', '2026-01-06')));
+    w.apply(decideSwitch(w.member('M-1'), w.fund('F-1'), w.fund('F-2'), switchOf('M-1', 'F-1', 'F-2', '500', '2026-01-07')));
     expect(formatUnits(holdingsOn(w.fund('F-1'), '2026-01-07').get('M-1')!)).toBe('0.000000');
+  });
+
+  it('floorOf: the lowest end-of-day holding from a date on, each later date netted first', () => {
+    const at = (effectiveDate: string, units: string) => ({ effectiveDate, units: d(units) });
+    // Recorded out of date order; 01-07's switch out (-400) before its contribution (+100).
+    const moves = [at('2026-01-05', '800'), at('2026-01-07', '-400'), at('2026-01-06', '50'), at('2026-01-07', '100'), at('2026-01-09', '-450')];
+    // From 01-05: 800; 01-06: 850; 01-07: 550 (not 450); 01-09: 100.
+    expect(formatUnits(floorOf(moves, '2026-01-05'))).toBe('100.000000');
+    expect(formatUnits(floorOf(moves.slice(0, 4), '2026-01-05'))).toBe('550.000000');
+    expect(formatUnits(floorOf(moves.slice(0, 4), '2026-01-08'))).toBe('550.000000');
+    expect(formatUnits(floorOf(moves, '2026-01-04'))).toBe('0.000000');
+  });
+
+  it("dealing_date_closed: a contribution, a fee or a switch (either fund) dated before the fund's latest NAV; changes nothing", () => {
+    const w = world();
+    w.apply(decideStrikeValuation(w.fund('F-2'), valuation('F-2', '2026-01-05', '0.00')));
+    w.apply(decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '1000.00', '2026-01-05'))); // 800 F-1 units
+    w.apply(decideContribute(w.member('M-1'), w.fund('F-2'), contribution('M-1', 'F-2', '300.00', '2026-01-05'))); // 100 F-2 units
+    // F-1's NAV for 01-06 closes F-1's dealings on 01-05 (F-2 has none after 01-05: its 01-05 stays open).
+    w.apply(decideStrikeValuation(w.fund('F-1'), valuation('F-1', '2026-01-06', '1000.00')));
+    const events = w.events.length;
+    const before = [units(w, 'F-1', '2026-01-06'), units(w, 'F-2', '2026-01-06')];
+    const refusal = (decide: () => unknown) => {
+      try {
+        decide();
+      } catch (error) {
+        if (error instanceof DomainError) return { code: error.code, message: error.message };
+        throw error;
+      }
+      return undefined;
+    };
+    const closed = { code: 'dealing_date_closed', message: 'fund F-1 has a NAV struck for 2026-01-06, after 2026-01-05: dealings on 2026-01-05 are closed' };
+    expect(refusal(() => decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '10.00', '2026-01-05')))).toEqual(closed);
+    expect(refusal(() => decideChargeFee(w.fund('F-1'), fee('F-1', '2026-01-05', '0.001000')))).toEqual(closed);
+    expect(refusal(() => decideSwitch(w.member('M-1'), w.fund('F-1'), w.fund('F-2'), switchOf('M-1', 'F-1', 'F-2', '1', '2026-01-05')))).toEqual(closed);
+    expect(refusal(() => decideSwitch(w.member('M-1'), w.fund('F-2'), w.fund('F-1'), switchOf('M-1', 'F-2', 'F-1', '1', '2026-01-05')))).toEqual(closed);
+    // Before insufficient_units: 900 units are more than held, and the date is closed.
+    expect(code(() => decideSwitch(w.member('M-1'), w.fund('F-1'), w.fund('F-2'), switchOf('M-1', 'F-1', 'F-2', '900', '2026-01-05')))).toBe('dealing_date_closed');
+    // A back-dated valuation is fine (nothing was dealt on 01-04), and dealings on it are closed at once.
+    w.apply(decideStrikeValuation(w.fund('F-1'), valuation('F-1', '2026-01-04', '0.00')));
+    expect(refusal(() => decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '10.00', '2026-01-04')))).toEqual({
+      code: 'dealing_date_closed',
+      message: 'fund F-1 has a NAV struck for 2026-01-06, after 2026-01-04: dealings on 2026-01-04 are closed',
+    });
+    // nav_not_published comes first, in every fund touched: F-2 has no NAV for 01-04 (F-1's 01-04 is closed).
+    expect(code(() => decideSwitch(w.member('M-1'), w.fund('F-1'), w.fund('F-2'), switchOf('M-1', 'F-1', 'F-2', '1', '2026-01-04')))).toBe('nav_not_published');
+    expect(code(() => decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '10.00', '2026-01-03')))).toBe('nav_not_published');
+    // currency_mismatch comes before both.
+    expect(code(() => decideSwitch(w.member('M-1'), w.fund('F-1'), w.fund('F-3'), switchOf('M-1', 'F-1', 'F-3', '1', '2026-01-05')))).toBe('currency_mismatch');
+    expect(w.events.length).toBe(events + 1); // the 01-04 valuation only
+    expect([units(w, 'F-1', '2026-01-06'), units(w, 'F-2', '2026-01-06')]).toEqual(before);
+    // F-2's 01-05 and F-1's 01-06 are still open.
+    expect(decideContribute(w.member('M-1'), w.fund('F-2'), contribution('M-1', 'F-2', '3.00', '2026-01-05')).result).toMatchObject({ units: '1.000000' });
+    expect(decideChargeFee(w.fund('F-1'), fee('F-1', '2026-01-06', '0.001000')).result).toMatchObject({ totalFee: '1.00' }); // round2(800 * 1.25 = 1000.00 * 0.001)
+  });
+
+  it("the review's case: a contribution back-dated behind a later NAV is refused, so no money leaves the fund's net assets", () => {
+    const w = new World();
+    w.apply(decideLaunchFund(undefined, launch('F', '1.000000'), LAUNCH_DATE));
+    for (const memberId of ['A', 'B']) w.apply(decideRegisterMember(undefined, { commandId: COMMAND_ID, memberId, name: memberId }, LAUNCH_DATE));
+    w.apply(decideStrikeValuation(w.fund('F'), valuation('F', '2026-01-05', '0.00'))); // no units: the launch NAV 1.000000
+    w.apply(decideContribute(w.member('A'), w.fund('F'), contribution('A', 'F', '1000.00', '2026-01-05'))); // 1000 units
+    expect(w.apply(decideStrikeValuation(w.fund('F'), valuation('F', '2026-01-06', '1000.00'))).result).toMatchObject({ navPerUnit: '1.000000', unitsOutstanding: '1000.000000' });
+    // B's 500.00 dated the 5th would add 500 units the 6th's net assets (1000.00) never saw.
+    expect(code(() => decideContribute(w.member('B'), w.fund('F'), contribution('B', 'F', '500.00', '2026-01-05')))).toBe('dealing_date_closed');
+    expect(units(w, 'F', '2026-01-06')).toEqual({ units: '1000.000000', netAssets: '1000.00', nav: '1.000000' });
+    // Dealt on the 6th instead: 500.00 / 1.000000 = 500 units; the fund and its members agree.
+    w.apply(decideContribute(w.member('B'), w.fund('F'), contribution('B', 'F', '500.00', '2026-01-06')));
+    expect(units(w, 'F', '2026-01-06')).toEqual({ units: '1500.000000', netAssets: '1500.00', nav: '1.000000' }); // 1000.00 + 500.00
+    const worth = ['A', 'B'].map((m) => formatMoney(memberFigures(w.member(m), (id) => w.funds.get(id), '2026-01-06').totalValue));
+    expect(worth).toEqual(['1000.00', '500.00']); // 1000.00 + 500.00 = 1500.00, the fund's net assets
   });
 
   it('currency_mismatch: a switch between funds of different currencies', () => {

@@ -5,6 +5,8 @@ export type InvariantCode =
   | 'payment_exceeds_reserve'
   | 'reserve_negative'
   | 'nav_not_published'
+  /** A dealing (contribution, switch, fee) dated before a NAV its fund has already struck: that later NAV closed the date's dealings (forward pricing). */
+  | 'dealing_date_closed'
   | 'insufficient_units'
   | 'policy_not_active'
   | 'claim_not_open'

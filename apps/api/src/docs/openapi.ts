@@ -33,6 +33,7 @@ const INVARIANT_CODES: Record<InvariantCode, string> = {
   payment_exceeds_reserve: 'A claim payment larger than its reserve.',
   reserve_negative: 'A reserve change that would take the reserve below zero.',
   nav_not_published: 'No NAV struck for the fund on the dealing date (dealing is forward priced).',
+  dealing_date_closed: "The fund (or either fund of a switch) already has a NAV struck for a date after the dealing date: that date's dealings are closed (forward pricing).",
   insufficient_units: 'A member holds fewer units than the switch sells.',
   policy_not_active: 'The policy is not in force for this change.',
   claim_not_open: 'The claim is closed.',
