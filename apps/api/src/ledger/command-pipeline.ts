@@ -244,10 +244,17 @@ export class CommandPipeline {
       const again = this.replay(request.commandId, hash);
       if (again) return again;
       const overlay = new Overlay(projections, store);
-      const decide = (): Stamped => this.decideAndStamp(request, hash, overlay);
+      // Stamping and handing the record to the store are one synchronous step:
+      // the store applies records in recordedAt order, so a record must be
+      // pending before any later stamp is (and a barrier must see it pending).
+      const decideAndPersist = () => {
+        const { record, bytes } = this.decideAndStamp(request, hash, overlay);
+        return { record, durable: store.persist([record], request.partitionKey, [bytes]) };
+      };
       // No gate and no barrier: decide in this very turn (what `admitted` would do, minus its promise).
-      const { record, bytes } = this.gate === null && request.barrier !== true ? decide() : await this.admitted(request.barrier === true, decide);
-      await store.persist([record], request.partitionKey, [bytes]);
+      const fast = this.gate === null && request.barrier !== true;
+      const { record, durable } = fast ? decideAndPersist() : await this.admitted(request.barrier === true, decideAndPersist);
+      await durable;
       return { status: record.status, body: record.body, replayed: false };
     });
   }
@@ -278,8 +285,12 @@ export class CommandPipeline {
       const outcomes: CommandOutcome[] = [];
       const records: Stamped[] = [];
       const inBatch = new Map<string, CommandRecord>();
-      await this.admitted(barrier, () => this.decideBatch(requests, overlay, outcomes, records, inBatch));
-      await this.persistAll(store, records, requests[0]?.partitionKey ?? 'batch');
+      // Decided, stamped and pending in one synchronous step (see executeOne).
+      const { durable } = await this.admitted(barrier, () => {
+        this.decideBatch(requests, overlay, outcomes, records, inBatch);
+        return { durable: this.persistAll(store, records, requests[0]?.partitionKey ?? 'batch') };
+      });
+      await durable;
       return outcomes;
     });
   }
@@ -382,7 +393,7 @@ export class CommandPipeline {
   }
 
   /** One atomic append per chunk that fits a log batch; every chunk is stamped and encoded already, in order. */
-  private async persistAll(store: EventStore, stamped: Stamped[], partitionKey: string): Promise<void> {
+  private persistAll(store: EventStore, stamped: Stamped[], partitionKey: string): Promise<void> {
     const limits = store.batchLimits;
     const chunks: Stamped[][] = [];
     let chunk: Stamped[] = [];
@@ -397,7 +408,8 @@ export class CommandPipeline {
       bytes += s.bytes.length;
     }
     if (chunk.length > 0) chunks.push(chunk);
-    await Promise.all(
+    // Every chunk is handed to the store now, synchronously, in stamp order.
+    const durable = Promise.all(
       chunks.map((c) =>
         store.persist(
           c.map((s) => s.record),
@@ -406,5 +418,6 @@ export class CommandPipeline {
         ),
       ),
     );
+    return durable.then(() => undefined);
   }
 }
