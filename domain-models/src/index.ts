@@ -23,3 +23,4 @@ export * from './pensions/events';
 export * from './pensions/accounts';
 export * from './pensions/fund';
 export * from './pensions/member';
+export * from './stored-events';

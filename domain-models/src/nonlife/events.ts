@@ -11,8 +11,8 @@ export const POLICY_EVENT_VERSION = 1;
 
 /** Stored money: a decimal string with exactly 2 fraction digits (what formatMoney writes). */
 export const StoredMoneySchema = z.string().regex(/^-?[0-9]+\.[0-9]{2}$/).refine((text) => parseDecimal(text, 2) !== null);
-/** Stored rate, units or NAV: exactly 6 fraction digits (what formatUnits writes), at most 18 integer digits as on input. */
-export const StoredRateSchema = z.string().regex(/^[0-9]{1,18}\.[0-9]{6}$/);
+/** Stored rate, units or NAV: exactly 6 fraction digits (what formatUnits writes). New figures are bounded when decided (checkFigures), not here: a stored schema never narrows. */
+export const StoredRateSchema = z.string().regex(/^[0-9]+\.[0-9]{6}$/);
 
 export const PolicyBoundPayloadSchema = z.strictObject({
   policyId: EntityIdSchema,

@@ -8,9 +8,8 @@
 // Batches decide each command against the state left by the ones before it
 // (an overlay), then make all of them durable together.
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { DomainError, NotFoundError, PeriodAlreadyClosedError } from '@app/domain';
+import { DomainError, NotFoundError, PeriodAlreadyClosedError, checkFigures, checkStoredEvent } from '@app/domain';
 import type { ClaimState, Decision, DomainEvent, EntityKind, FundState, Instant, MemberState, PolicyState, RecordedEvent } from '@app/domain';
-import { ZodError } from 'zod';
 import { PERIOD_CLOSED, RecordTooLargeError, requestHash } from '@app/event-store';
 import type { CommandRecord, Draft, EventStore } from '@app/event-store';
 import type { EntityStates, FoldedKind, HistoryMap, Projections } from '@app/projections';
@@ -71,19 +70,15 @@ function identityHash(request: CommandRequest): string {
 }
 
 /**
- * A decision whose events the folds refuse as stored: a figure the stored
- * schema does not take (amounts are bounded there) is a refusal of the
- * command (422 amount_out_of_range, recorded); any other fold error is a
- * server fault. Either way nothing of it is written.
+ * Nothing replay could not read is ever written: a decision whose figures
+ * pass what the ledger stores is refused (422 amount_out_of_range, recorded);
+ * an event its family's schema refuses is a server fault (500, nothing
+ * written). The schema check is remembered per payload, so the fold on apply
+ * does not repeat it.
  */
-function checkFoldable(state: Overlay, events: readonly DomainEvent[]): void {
-  try {
-    state.tryFold(events);
-  } catch (e) {
-    if (!(e instanceof ZodError)) throw e;
-    const fields = e.issues.map((i) => i.path.join('.')).join(', ');
-    throw new DomainError('amount_out_of_range', `the command's figures fall outside what the ledger stores (money and units up to 18 integer digits): ${fields}`);
-  }
+function checkStorable(events: readonly DomainEvent[]): void {
+  checkFigures(events);
+  for (const e of events) checkStoredEvent(e);
 }
 
 /** Domain refusals are final outcomes and recorded; anything else is a server fault. */
@@ -138,25 +133,6 @@ class Overlay implements StateReader {
     const known = this.projections.auditTrail(kind, id) ?? [];
     const added = this.trails.get(`${kind}/${id}`);
     return added ? [...known, ...added] : known;
-  }
-
-  /**
-   * Folds a decision's events onto the states they touch, without keeping
-   * the result (payloads are plain JSON values already, as stored): replay
-   * will run exactly these folds, so an event they refuse (a figure outside
-   * the stored schema, e.g. money past 18 integer digits) must never be
-   * written. Throws the fold's error.
-   */
-  tryFold(events: readonly DomainEvent[]): void {
-    const folded = new Map<string, unknown>();
-    for (const e of events) {
-      const { kind, id } = e.entity;
-      if (kind === 'ledger') continue;
-      const key = `${kind}/${id}`;
-      const history = this.projections.history(kind) as HistoryMap<unknown>;
-      const before = folded.has(key) ? folded.get(key) : this.entity(kind, id);
-      folded.set(key, history.evolve(before, e as RecordedEvent));
-    }
   }
 
   /** Folds a batch command's events so the next command of the batch sees them (folds never mutate a state). */
@@ -367,7 +343,7 @@ export class CommandPipeline {
     };
     try {
       const decision = request.decide(state);
-      checkFoldable(state, decision.events);
+      checkStorable(decision.events);
       draft.events = decision.events;
       const { stampFields } = request;
       draft.body = (recordedAt: Instant) => ({ commandId: request.commandId, recordedAt, ...decision.result, ...stampFields?.(recordedAt) });
