@@ -76,7 +76,10 @@ export const PERIOD_CLOSED = 'PeriodClosed';
 export class EventStore {
   readonly clock = new LedgerClock();
   private lastStamped: Instant = '';
+  /** Closes as stamped: books new commands and decides closes (a close moves it when stamped). */
   readonly calendar = new PeriodCalendar();
+  /** Closes as applied (durable): what queries and digests see, so an unacknowledged close is never visible. */
+  readonly appliedCalendar = new PeriodCalendar();
   private readonly outcomes = new Map<string, PriorOutcome>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly pending: Pending[] = [];
@@ -121,7 +124,7 @@ export class EventStore {
       hash.update(`${id} ${o.status} ${o.requestHash} ${canonicalJson(o.body)}\n`);
     }
     hash.update(`records ${this.records} through ${this.appliedThrough}\n`);
-    hash.update(`calendar ${canonicalJson(this.calendar.all())}\n`);
+    hash.update(`calendar ${canonicalJson(this.appliedCalendar.all())}\n`);
     return hash.digest('hex');
   }
 
@@ -244,7 +247,7 @@ export class EventStore {
         actor: draft.actor,
       };
     }
-    // A close moves the watermark at once: commands stamped after it book into the next open month.
+    // A close moves the stamped watermark at once: commands stamped after it (in the same batch too) book into the next open month.
     for (const e of events) if (e.type === PERIOD_CLOSED) this.calendar.record({ through: String(e.payload.through), closedAt: recordedAt });
     return {
       commandId: draft.commandId,
@@ -334,9 +337,11 @@ export class EventStore {
     this.appliedThrough = record.recordedAt;
     this.records++;
     for (const e of record.events) {
-      if (e.type === PERIOD_CLOSED && !this.calendar.isClosed(String(e.payload.through))) {
-        this.calendar.record({ through: String(e.payload.through), closedAt: record.recordedAt });
-      }
+      if (e.type !== PERIOD_CLOSED) continue;
+      const close = { through: String(e.payload.through), closedAt: record.recordedAt };
+      this.appliedCalendar.record(close);
+      // Replay: the stamped calendar learns the closes from the log.
+      if (!this.calendar.isClosed(close.through)) this.calendar.record(close);
     }
     for (const s of this.subscribers) s.apply(record);
   }

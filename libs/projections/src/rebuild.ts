@@ -12,9 +12,9 @@ export interface Ledger {
 }
 
 function build(open: (projections: Projections) => Promise<EventStore>): Promise<Ledger> {
-  // The projections read the close watermark from the store, which exists only once replay starts.
+  // The projections read the applied (durable) closes from the store, which exists only once replay starts.
   let store: EventStore | null = null;
-  const projections = new Projections({ closedAt: (period, knownAt) => store?.calendar.closedAt(period, knownAt) });
+  const projections = new Projections({ closedAt: (period, knownAt) => store?.appliedCalendar.closedAt(period, knownAt) });
   return open(projections).then((opened) => {
     store = opened;
     return { store: opened, projections };
