@@ -72,6 +72,9 @@ describe('state hash', () => {
     server = await startInProcess({ dataDir: `${dir}/data`, tokensFile });
     await workload(server.api);
     const ledger = ledgerOf(server);
+    // A defaulted knownAt is the latest durable instant (repeatable), not the clock.
+    const read = await server.api.get('/v1/policies/P-1', TOKENS.underwriter);
+    expect(read.body.knownAt).toBe(ledger.store.horizon);
     const live = digestLedger(ledger.live);
     expect(live.stateHash).toMatch(/^[0-9a-f]{64}$/);
     expect([...live.projections.entities.keys()]).toEqual(

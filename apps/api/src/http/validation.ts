@@ -37,6 +37,8 @@ export class ZodBody<S extends z.ZodType> implements PipeTransform<unknown, z.ou
 /** One clock reading per request, so a defaulted asOf and knownAt agree. */
 export interface QueryContext {
   nowNanos: bigint;
+  /** The default knownAt, when it is not now (the ledger's: the latest durable instant, so a defaulted read is repeatable). */
+  knownNanos?: bigint;
 }
 
 /** Parses one raw value (undefined when absent); throws ParamError with a message for the client. */
@@ -82,7 +84,7 @@ export const asOfParam: QueryParam<IsoDate> = (raw, ctx) => {
 
 /** System time, an ISO-8601 UTC instant (0-9 fraction digits), returned with 9; default now. */
 export const knownAtParam: QueryParam<Instant> = (raw, ctx) => {
-  if (raw === undefined) return formatInstant(ctx.nowNanos);
+  if (raw === undefined) return formatInstant(ctx.knownNanos ?? ctx.nowNanos);
   const nanos = parseInstant(raw);
   if (nanos === null || nanos < 0n) throw new ParamError('Must be an ISO-8601 UTC instant, e.g. 2026-04-10T12:00:00.123456789Z.');
   return formatInstant(nanos);
