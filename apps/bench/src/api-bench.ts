@@ -319,7 +319,7 @@ export interface ApiCaseResult {
 
 export interface WalFigures {
   appends: number;
-  /** Mean time from append to durable (the group commit's write + fdatasync, and the wait for the flush before it). */
+  /** Mean time from append to its durable acknowledgment in JS: its flush's write + fdatasync, the flush before it, and any wait for the event loop. */
   append_mean_ms: number | null;
   flushes: number;
   /** Log records (commands) per flush: the group commit's size. */
@@ -626,7 +626,8 @@ function report(config: Config, results: ApiCaseResult[], targets: TargetResult[
   const note =
     `${cpus} CPU(s), shared by the load generator (this process) and the server. cpu columns: % of one core, for the server ` +
     '(all threads), this client, and every other process; us/op: server CPU microseconds per command or query; ' +
-    'durable ms: mean append-to-durable time of the log (write + fdatasync, group commit); recs/flush: commands per WAL flush.';
+    'durable ms: mean time from log append to its durable acknowledgment in JS (write + fdatasync of its group commit, the flush ' +
+    'before it, and any event-loop delay: a batch decides 8,000 commands in one turn); recs/flush: commands per WAL flush.';
   const output = config.json
     ? JSON.stringify({ results, targets, machine: { cpus, note } }, null, 2)
     : `${renderTable(results)}\n\n${renderTargets(targets)}\n\n${note}`;
