@@ -66,12 +66,10 @@ async function audit(dataDir: string): Promise<Record<string, unknown>> {
   try {
     const ledger = await rebuildLedger(log);
     const digest = digestLedger(ledger);
-    let eventsReplayed = 0;
-    for (const e of digest.projections.entities.values()) eventsReplayed += e.events;
     return {
       dataDir: path.resolve(dataDir),
       recordsReplayed: ledger.store.recordCount,
-      eventsReplayed,
+      eventsReplayed: digest.projections.events,
       entities: digest.projections.entities.size,
       partitions: log.partitions,
       through: ledger.store.horizon,

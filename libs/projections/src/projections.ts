@@ -89,6 +89,8 @@ export interface EntityDigest {
 export interface ProjectionsDigest {
   hash: string;
   entities: Map<string, EntityDigest>;
+  /** Events over every entity. */
+  events: number;
   ledgerHash: string;
 }
 
@@ -136,8 +138,10 @@ export class Projections implements RecordSubscriber {
    */
   digest(): ProjectionsDigest {
     const entities = new Map<string, EntityDigest>();
+    let eventCount = 0;
     for (const key of [...this.audit.keys()].sort()) {
       const events = this.audit.get(key)!;
+      eventCount += events.length;
       const { kind, id } = events[0].entity;
       const state = kind === 'ledger' ? null : (this.histories[kind].get(id)?.current() ?? null);
       entities.set(key, { hash: sha256(canonical({ state, events })), events: events.length });
@@ -148,7 +152,7 @@ export class Projections implements RecordSubscriber {
     for (const [key, e] of entities) all.update(`${key} ${e.hash}\n`);
     const ledgerHash = ledger.digest('hex');
     all.update(`general-ledger ${ledgerHash}\n`);
-    return { hash: all.digest('hex'), entities, ledgerHash };
+    return { hash: all.digest('hex'), entities, events: eventCount, ledgerHash };
   }
 
   /** Every event of an entity in record order. */

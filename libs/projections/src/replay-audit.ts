@@ -47,10 +47,8 @@ export async function replayAudit(live: Ledger, partitions: number, rebuild: (th
   const replica = await rebuild(through);
   const replayed = digestLedger(replica);
   const match = replayed.stateHash === liveDigest.stateHash;
-  let eventsReplayed = 0;
-  for (const e of replayed.projections.entities.values()) eventsReplayed += e.events;
   const result: ReplayAuditResult = {
-    eventsReplayed,
+    eventsReplayed: replayed.projections.events,
     recordsReplayed: replica.store.recordCount,
     partitions,
     through,
