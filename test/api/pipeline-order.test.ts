@@ -13,6 +13,8 @@ import { openLedger } from '@app/projections';
 import { CommandPipeline, type CommandRequest } from '../../apps/api/src/ledger/command-pipeline';
 import type { LedgerService } from '../../apps/api/src/ledger/ledger.service';
 import { Rng } from '../e2e/support';
+import { freshReadModel as readModel } from '../support/read-models';
+
 
 class DelayedLog implements LogPort {
   readonly partitions = 4;
@@ -23,15 +25,12 @@ class DelayedLog implements LogPort {
 
   constructor(private readonly rng: Rng) {}
 
+  /** Like the WAL: the LSNs follow the calls (LogPort's contract); durability comes after a random delay, in any order. */
   appendBatch(partition: number, records: Buffer[]): Promise<number[]> {
     const delayMs = this.rng.int(0, 3);
-    return new Promise((resolve) =>
-      setTimeout(() => {
-        const first = this.parts[partition].length;
-        this.parts[partition].push(...records);
-        resolve(records.map((_, i) => first + i));
-      }, delayMs),
-    );
+    const first = this.parts[partition].length;
+    this.parts[partition].push(...records);
+    return new Promise((resolve) => setTimeout(() => resolve(records.map((_, i) => first + i)), delayMs));
   }
 
   async *scan(partition: number): AsyncIterable<LogRecord[]> {
@@ -46,7 +45,7 @@ const KEYS = ['policy/a', 'policy/b', 'fund/c', 'member/d'];
 describe('pipeline: stamp order is pending order', () => {
   test.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20])('seed %i: singles, batches and barriers interleaved', async (seed) => {
     const rng = new Rng(seed);
-    const ledger = await openLedger(new DelayedLog(rng));
+    const ledger = await openLedger(new DelayedLog(rng), readModel());
     const pipeline = new CommandPipeline(ledger as unknown as LedgerService, null);
     let n = 0;
     const request = (barrier: boolean): CommandRequest => {

@@ -116,14 +116,24 @@ describe('state hash', () => {
     expect(bad.firstDivergence).toMatchObject({ entity: 'fund/F-2', reason: 'state', eventIndex: trail.length - 1, commandId: last.commandId, type: last.type });
     (state as { unitsOutstanding: unknown }).unitsOutstanding = original;
 
-    // An event altered in the live trail: the audit names that event.
+    // An event altered in the live read model (overwritten in place, in a transaction of its own): the audit names that event.
     const memberTrail = ledger.projections.auditTrail('member', 'M-1')!;
-    const event = memberTrail[1] as { payload: Record<string, unknown> };
-    const payload = event.payload;
-    event.payload = { ...payload, units: '1.000000' };
+    const original1 = memberTrail[1];
+    const model = ledger.readModelStore;
+    const lastIndex = memberTrail.length - 1;
+    const overwrite = (event: typeof original1) =>
+      model.commit(
+        () => {
+          model.appendEvent('member', 'M-1', 1, event);
+          // Writing event 1 also set the entity's event count to 2: writing its last event again restores it.
+          model.appendEvent('member', 'M-1', lastIndex, memberTrail[lastIndex]);
+        },
+        () => model.checkpoint()!,
+      );
+    overwrite({ ...original1, payload: { ...original1.payload, units: '1.000000' } });
     const changed = (await server.api.post('/v1/audits/replay', {}, TOKENS.auditor)).body;
     expect(changed.firstDivergence).toMatchObject({ entity: 'member/M-1', reason: 'events', eventIndex: 1, commandId: memberTrail[1].commandId, type: 'MemberContributed' });
-    event.payload = payload;
+    overwrite(original1);
     expect((await server.api.post('/v1/audits/replay', {}, TOKENS.auditor)).body.match).toBe(true);
 
     await server.close();

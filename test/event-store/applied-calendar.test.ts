@@ -3,6 +3,8 @@
 // digest only once durable: an unacknowledged close is never served.
 import { openLedger, digestLedger } from '@app/projections';
 import type { LogPort, LogRecord } from '@app/event-store';
+import { freshReadModel as readModel } from '../support/read-models';
+
 
 /** A log whose appends complete only when the test says so. */
 class HeldLog implements LogPort {
@@ -35,7 +37,7 @@ class HeldLog implements LogPort {
 
 test('a close is booked at once, served only once durable', async () => {
   const log = new HeldLog();
-  const ledger = await openLedger(log);
+  const ledger = await openLedger(log, readModel());
   const before = digestLedger(ledger).stateHash;
   const close = ledger.store.stamp({
     commandId: '0000000000000000000000000000000a',

@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { DomainEvent } from '@app/domain';
-import { CommandRecord, EventStore, LogUnavailableError, WalLog, requestHash } from '@app/event-store';
+import { CommandRecord, EventStore, LogUnavailableError, WalLog, requestHash, verifyCheckpoint } from '@app/event-store';
+import { freshReadModel as readModel } from '../support/read-models';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -42,7 +43,7 @@ async function commit(store: EventStore, commandId: string, entity: string, date
 test('records are applied in recordedAt order and replayed identically after reopen', async () => {
   const dir = tempDir();
   const live = new Collector();
-  const store = await EventStore.open(await WalLog.open(dir, { partitions: 4 }), [live]);
+  const store = await EventStore.open(await WalLog.open(dir, { partitions: 4 }), readModel(), [live]);
   const ids = Array.from({ length: 200 }, (_, i) => i.toString(16).padStart(32, '0').replace(/^0/, 'a'));
   await Promise.all(ids.map((id, i) => commit(store, id, `P${i % 13}`, '2026-03-10', i)));
   const order = live.records.map((r) => r.recordedAt);
@@ -52,7 +53,7 @@ test('records are applied in recordedAt order and replayed identically after reo
   await store.close();
 
   const replayed = new Collector();
-  const again = await EventStore.open(await WalLog.open(dir), [replayed]);
+  const again = await EventStore.open(await WalLog.open(dir), readModel(), [replayed]);
   expect(replayed.records).toEqual(live.records);
   expect(again.outcome(ids[7])?.status).toBe(201);
   // The clock continues after the last instant in the log.
@@ -62,7 +63,7 @@ test('records are applied in recordedAt order and replayed identically after reo
 });
 
 test('booking periods follow the close watermark, stamped at record time', async () => {
-  const store = await EventStore.open(await WalLog.open(tempDir(), { partitions: 2 }), []);
+  const store = await EventStore.open(await WalLog.open(tempDir(), { partitions: 2 }), readModel(), []);
   const close = store.stamp({
     commandId: 'c'.repeat(32), requestHash: 'h', path: '/v1/periods/2026-03/close', actor: 'fin', partitionKey: 'ledger/periods',
     status: 201, events: [{ type: 'PeriodClosed', v: 1, entity: { kind: 'ledger', id: 'periods' }, effectiveDate: '2026-03-31', payload: { through: '2026-03' }, journal: { lines: [] } }],
@@ -83,7 +84,7 @@ test('booking periods follow the close watermark, stamped at record time', async
 });
 
 test('locks serialize commands on one entity and not across entities', async () => {
-  const store = await EventStore.open(await WalLog.open(tempDir(), { partitions: 2 }), []);
+  const store = await EventStore.open(await WalLog.open(tempDir(), { partitions: 2 }), readModel(), []);
   const trace: string[] = [];
   const run = (key: string, name: string) =>
     store.withLocks([key], async () => {
@@ -98,11 +99,47 @@ test('locks serialize commands on one entity and not across entities', async () 
 });
 
 test('a log fault fails the pending commit and every later one with log_unavailable', async () => {
-  const store = await EventStore.open(await WalLog.open(tempDir(), { partitions: 2, faults: { fsyncErrorAt: 1 } }), []);
+  const store = await EventStore.open(await WalLog.open(tempDir(), { partitions: 2, faults: { fsyncErrorAt: 1 } }), readModel(), []);
   await commit(store, 'e'.repeat(32), 'P1');
   await expect(commit(store, 'f'.repeat(32), 'P2')).rejects.toBeInstanceOf(LogUnavailableError);
   await expect(commit(store, '1'.repeat(32), 'P3')).rejects.toBeInstanceOf(LogUnavailableError);
   expect(() => store.stamp({ commandId: '2'.repeat(32), requestHash: 'h', path: '/t', actor: 'a', partitionKey: 'p', status: 201, events: [], body: () => ({}) })).toThrow(LogUnavailableError);
   expect(store.outcome('f'.repeat(32))).toBeUndefined();
   await store.close();
+});
+
+test('reopened on its read model, a store replays only the log after the checkpoint', async () => {
+  const dir = tempDir();
+  const model = readModel();
+  const first = new Collector();
+  const store = await EventStore.open(await WalLog.open(dir, { partitions: 4 }), model, [first]);
+  const ids = Array.from({ length: 50 }, (_, i) => (i + 1).toString(16).padStart(32, 'c'));
+  await Promise.all(ids.slice(0, 30).map((id, i) => commit(store, id, `P${i % 7}`, '2026-03-10', i)));
+  const horizon = store.horizon;
+  await store.close();
+  const log = await WalLog.open(dir);
+  expect(await verifyCheckpoint(log, model.checkpoint()!)).toBeNull();
+
+  // Nothing after the checkpoint: nothing replayed; outcomes and the horizon come from the read model.
+  const none = new Collector();
+  const again = await EventStore.open(log, model, [none]);
+  expect(none.records).toEqual([]);
+  expect(again.horizon).toBe(horizon);
+  expect(again.recordCount).toBe(30);
+  expect(again.outcome(ids[3])?.status).toBe(201);
+  await Promise.all(ids.slice(30).map((id, i) => commit(again, id, `P${i % 7}`, '2026-03-11', i)));
+  await again.close();
+
+  // Records appended by a store whose read model did not keep up (another read model): exactly those are the tail.
+  const stale = readModel();
+  const full = new Collector();
+  const rebuilt = await EventStore.open(await WalLog.open(dir), stale, [full]);
+  expect(full.records.map((r) => r.commandId).sort()).toEqual([...ids].sort());
+  await rebuilt.close();
+  const tail = new Collector();
+  const reopened = await EventStore.open(await WalLog.open(dir), model, [tail]);
+  expect(tail.records).toEqual([]);
+  expect(reopened.recordCount).toBe(50);
+  expect(reopened.outcome(ids[40])?.status).toBe(201);
+  await reopened.close();
 });

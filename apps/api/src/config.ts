@@ -39,6 +39,13 @@ export interface ApiConfig {
   logStream?: LogStream;
   /** SIGTERM: in-flight requests drain and the log closes within this, or the process exits 1. */
   shutdownTimeoutMs: number;
+  /**
+   * The read model's LMDB map size: the most it may grow to on disk. Address
+   * space, not memory: its pages are the kernel's file cache.
+   */
+  readModelMapSizeBytes: number;
+  /** Latest entity states kept in the heap (an LRU); the rest are folded from the read model when asked for. */
+  cacheEntities: number;
 }
 
 export type ApiConfigInput = Partial<ApiConfig>;
@@ -57,12 +64,15 @@ export function withDefaults(input: ApiConfigInput = {}): ApiConfig {
     logLevel: input.logLevel ?? (process.env.NODE_ENV === 'test' ? 'error' : 'info'),
     logStream: input.logStream,
     shutdownTimeoutMs: input.shutdownTimeoutMs ?? 10_000,
+    readModelMapSizeBytes: input.readModelMapSizeBytes ?? 64 * 1024 * MiB,
+    cacheEntities: input.cacheEntities ?? 50_000,
   };
 }
 
 /**
  * PORT, HOST, LEDGER_DATA_DIR, LEDGER_TOKENS_FILE, LEDGER_METRICS_TOKEN_FILE,
- * LOG_LEVEL, SHUTDOWN_TIMEOUT_MS; a bad value stops startup.
+ * LOG_LEVEL, SHUTDOWN_TIMEOUT_MS, LEDGER_READMODEL_MAP_MIB, LEDGER_CACHE_ENTITIES;
+ * a bad value stops startup.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   return withDefaults({
@@ -73,6 +83,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     metricsTokenFile: env.LEDGER_METRICS_TOKEN_FILE || undefined,
     logLevel: env.LOG_LEVEL ? parseLogLevel(env.LOG_LEVEL) : undefined,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ? parseTimeout(env.SHUTDOWN_TIMEOUT_MS) : undefined,
+    readModelMapSizeBytes: env.LEDGER_READMODEL_MAP_MIB ? parseInteger('LEDGER_READMODEL_MAP_MIB', env.LEDGER_READMODEL_MAP_MIB, 16, 16 * 1024 * 1024) * MiB : undefined,
+    cacheEntities: env.LEDGER_CACHE_ENTITIES ? parseInteger('LEDGER_CACHE_ENTITIES', env.LEDGER_CACHE_ENTITIES, 100, 100_000_000) : undefined,
   });
 }
 
@@ -92,4 +104,10 @@ function parseTimeout(text: string): number {
   const ms = Number(text);
   if (!/^[0-9]{1,6}$/.test(text) || ms < 1000) throw new Error(`SHUTDOWN_TIMEOUT_MS must be an integer 1000-999999, got "${text}"`);
   return ms;
+}
+
+function parseInteger(name: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^[0-9]{1,12}$/.test(text) || value < min || value > max) throw new Error(`${name} must be an integer ${min}-${max}, got "${text}"`);
+  return value;
 }

@@ -15,6 +15,7 @@ import { loadTokens } from './auth/tokens';
 import { loadConfig, withDefaults } from './config';
 import type { ApiConfig, ApiConfigInput } from './config';
 import { Readiness } from './health/readiness';
+import { LedgerService } from './ledger/ledger.service';
 import { createFastifyAdapter } from './http/fastify';
 import { installHttpOps, type HttpDrain } from './ops/http';
 import { JsonNestLogger, createJsonLog, type JsonLog } from './ops/logging';
@@ -52,7 +53,8 @@ interface BuiltApp {
   http: HttpDrain;
 }
 
-async function buildApp(config: ApiConfig, options: CreateAppOptions): Promise<BuiltApp> {
+/** `waitForLedger`: resolve only once the ledger has opened (else the caller listens first and waits after). */
+async function buildApp(config: ApiConfig, options: CreateAppOptions, waitForLedger = true): Promise<BuiltApp> {
   const auth = await loadTokens(config.tokensFile, config.dataDir);
   const ops = await createOps(config, options.log === undefined ? createJsonLog(config) : options.log);
   const adapter = createFastifyAdapter(config, auth.registry);
@@ -69,18 +71,31 @@ async function buildApp(config: ApiConfig, options: CreateAppOptions): Promise<B
   for (const warning of [...auth.warnings, ...ops.warnings]) log.warn(warning);
   await app.init();
   app.get(Readiness).markReady('http');
+  if (waitForLedger) await ledgerReady(app);
   return { app, ops, http };
+}
+
+/** Waits for the ledger to open (replaying the log); on failure the app is closed and the error thrown. */
+async function ledgerReady(app: NestFastifyApplication): Promise<void> {
+  try {
+    await app.get(LedgerService).ready;
+  } catch (e) {
+    await app.close().catch(() => undefined);
+    throw e;
+  }
 }
 
 export async function startServer(input: ApiConfigInput | ApiConfig = {}, options: CreateAppOptions = {}): Promise<RunningServer> {
   const config = withDefaults(input);
-  const { app, ops, http } = await buildApp(config, options);
+  const { app, ops, http } = await buildApp(config, options, false);
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (e) {
     await app.close();
     throw e;
   }
+  // Listening already: /health/ready answers 503 with the replay's progress meanwhile.
+  await ledgerReady(app);
   const address = app.getHttpServer().address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;

@@ -3,9 +3,15 @@
  *
  *   ledger audit <dataDir> [--json]
  *       Rebuilds every projection from the log's first record (every record's
- *       checksum and the chain verified as it is read) and prints the state
- *       hash: the same log gives the same hash here and in the API's
+ *       checksum and the chain verified as it is read) into a scratch read
+ *       model in the system's temp directory and prints the state hash: the
+ *       same log gives the same hash here and in the API's
  *       POST /v1/audits/replay. Offline: the log must not be open by a server.
+ *
+ *   ledger rebuild <dataDir> [--json]
+ *       Throws away <dataDir>/readmodel and rebuilds it from the log's first
+ *       record, printing progress on stderr; the next server start then
+ *       replays nothing. Offline, like audit.
  *
  * Exit codes: 0 ok; 64 usage; 66 not a ledger data directory; 69 the log is
  * open by a running server (WAL_LOCKED); 1 the log failed verification or
@@ -13,19 +19,29 @@
  * `<code>: <message>` on stderr, never a stack trace.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { WalLog } from '@app/event-store';
-import { digestLedger, rebuildLedger } from '@app/projections';
+import { digestLedger, openLedger, rebuildLedger } from '@app/projections';
+import { currentBootId, openReadModel, scratchReadModel } from '@app/read-model';
 import { WalError } from '@app/wal';
 
 const EXIT = { ok: 0, failed: 1, usage: 64, notALedger: 66, locked: 69, software: 70 } as const;
 
 const USAGE = `usage: ledger audit <dataDir> [--json]
+       ledger rebuild <dataDir> [--json]
 
-  audit   rebuild every projection from the log (verifying checksums and the chain)
-          and print the state hash; the API must not be running on <dataDir>
+  audit     rebuild every projection from the log (verifying checksums and the chain)
+            into a scratch read model and print the state hash
+  rebuild   throw away <dataDir>/readmodel and rebuild it from the log
+  The API must not be running on <dataDir>.
 `;
+
+/** The read model's map size offline: as large as the API's default (address space only). */
+const MAP_SIZE_BYTES = 64 * 1024 * 1024 * 1024;
+
+type Command = 'audit' | 'rebuild';
 
 class CliError extends Error {
   constructor(
@@ -37,7 +53,7 @@ class CliError extends Error {
   }
 }
 
-function parse(argv: string[]): { dataDir: string; json: boolean } {
+function parse(argv: string[]): { command: Command; dataDir: string; json: boolean } {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
@@ -46,11 +62,12 @@ function parse(argv: string[]): { dataDir: string; json: boolean } {
   }
   const [command, dataDir, ...rest] = parsed.positionals;
   if (parsed.values.help) throw new CliError(EXIT.ok, 'help', USAGE);
-  if (command !== 'audit' || !dataDir || rest.length > 0) throw new CliError(EXIT.usage, 'usage', USAGE.trimEnd());
-  return { dataDir, json: parsed.values.json === true };
+  if ((command !== 'audit' && command !== 'rebuild') || !dataDir || rest.length > 0) throw new CliError(EXIT.usage, 'usage', USAGE.trimEnd());
+  return { command, dataDir, json: parsed.values.json === true };
 }
 
-async function audit(dataDir: string): Promise<Record<string, unknown>> {
+/** The data directory's log, opened without waiting for a lock a server holds. */
+async function openLog(dataDir: string): Promise<{ log: WalLog; walDir: string }> {
   const walDir = path.join(dataDir, 'wal');
   if (!fs.existsSync(walDir)) throw new CliError(EXIT.notALedger, 'not_a_ledger', `${dataDir} has no wal/ directory: not a ledger data directory`);
   const started = process.hrtime.bigint();
@@ -63,8 +80,26 @@ async function audit(dataDir: string): Promise<Record<string, unknown>> {
     }
     throw e;
   }
+  return { log, walDir };
+}
+
+/** Progress on stderr, at most every two seconds. */
+function progressPrinter(what: string): (report: { records: number; done?: boolean }) => void {
+  let last = 0;
+  return (report) => {
+    const now = performance.now();
+    if (now - last < 2000 && !report.done) return;
+    last = now;
+    process.stderr.write(`${what}: ${report.records} records${report.done ? ' (done)' : ''}\n`);
+  };
+}
+
+async function audit(dataDir: string): Promise<Record<string, unknown>> {
+  const started = process.hrtime.bigint();
+  const { log } = await openLog(dataDir);
+  const scratch = scratchReadModel(fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-audit-')), { mapSizeBytes: MAP_SIZE_BYTES });
   try {
-    const ledger = await rebuildLedger(log);
+    const ledger = await rebuildLedger(log, scratch.model, undefined, { onProgress: progressPrinter('replayed') });
     const digest = digestLedger(ledger);
     return {
       dataDir: path.resolve(dataDir),
@@ -77,13 +112,39 @@ async function audit(dataDir: string): Promise<Record<string, unknown>> {
       durationMs: Number((process.hrtime.bigint() - started) / 1_000_000n),
     };
   } finally {
+    await scratch.dispose();
+    await log.close();
+  }
+}
+
+async function rebuild(dataDir: string): Promise<Record<string, unknown>> {
+  const started = process.hrtime.bigint();
+  const { log } = await openLog(dataDir);
+  const dir = path.join(dataDir, 'readmodel');
+  try {
+    fs.rmSync(dir, { recursive: true, force: true });
+    const { model } = await openReadModel(dir, log, { mapSizeBytes: MAP_SIZE_BYTES });
+    try {
+      const ledger = await openLedger(log, model, { onProgress: progressPrinter('rebuilt') });
+      return {
+        dataDir: path.resolve(dataDir),
+        readModel: dir,
+        recordsApplied: ledger.store.recordCount,
+        through: ledger.store.horizon,
+        ...model.stats(),
+        durationMs: Number((process.hrtime.bigint() - started) / 1_000_000n),
+      };
+    } finally {
+      await model.close({ bootId: currentBootId(), clean: true });
+    }
+  } finally {
     await log.close();
   }
 }
 
 async function main(argv: string[]): Promise<number> {
   const args = parse(argv);
-  const report = await audit(args.dataDir);
+  const report = args.command === 'audit' ? await audit(args.dataDir) : await rebuild(args.dataDir);
   if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   else for (const [k, v] of Object.entries(report)) process.stdout.write(`${k.padEnd(16)} ${String(v)}\n`);
   return EXIT.ok;

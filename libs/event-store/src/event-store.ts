@@ -9,10 +9,11 @@
 // `withLocks`, so a decider always sees every earlier command on its entities.
 import { DomainError, type DomainEvent, type Instant, type RecordedEvent } from '@app/domain';
 import { LedgerClock } from './clock';
-import type { LogPort } from './log-port';
+import type { LogPort, LogRecord } from './log-port';
 import { PeriodCalendar } from '@app/domain';
 import { createHash } from 'node:crypto';
 import { CommandRecord, canonicalJson, decodeRecord, encodeRecord } from './record';
+import type { Checkpoint, LogPosition, ReadModelPort } from './read-model-port';
 
 export interface RecordSubscriber {
   /** A durable record, in recordedAt order (replay and live alike). */
@@ -54,6 +55,11 @@ export class LogUnavailableError extends Error {
 
 interface Pending {
   records: CommandRecord[];
+  partition: number;
+  /** The log's bytes of the last record (its hash is the checkpoint's proof of position). */
+  lastPayload: Buffer;
+  /** Set once durable: the LSN of the last record. */
+  lastLsn: number;
   durable: boolean;
   resolve: () => void;
   reject: (e: Error) => void;
@@ -80,7 +86,6 @@ export class EventStore {
   readonly calendar = new PeriodCalendar();
   /** Closes as applied (durable): what queries and digests see, so an unacknowledged close is never visible. */
   readonly appliedCalendar = new PeriodCalendar();
-  private readonly outcomes = new Map<string, PriorOutcome>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly pending: Pending[] = [];
   private readonly lockTails = new Map<string, Promise<void>>();
@@ -88,66 +93,120 @@ export class EventStore {
   private failure: LogUnavailableError | null = null;
   private appliedThrough: Instant = '';
   private records = 0;
+  /** The last applied record of each partition (committed with the read model's data). */
+  private readonly positions: (LogPosition | null)[];
+  /** Partitions whose position moved since the last commit, with that record's bytes (hashed at commit). */
+  private readonly movedPayloads = new Map<number, { lsn: number; recordedAt: Instant; payload: Buffer }>();
   /** Optional watcher of appends (metrics); null costs nothing. */
   observer: StoreObserver | null = null;
 
   private constructor(
     private readonly log: LogPort,
+    private readonly readModel: ReadModelPort,
     private readonly subscribers: RecordSubscriber[],
     /** A replica (a replay audit's rebuild) reads the log and never appends to it. */
     private readonly readOnly: boolean,
-  ) {}
+  ) {
+    const checkpoint = readModel.checkpoint();
+    this.positions = checkpoint ? [...checkpoint.positions] : new Array<LogPosition | null>(log.partitions).fill(null);
+    if (this.positions.length !== log.partitions) throw new Error(`the read model has ${this.positions.length} partitions, the log ${log.partitions}`);
+    if (checkpoint) {
+      this.appliedThrough = checkpoint.through;
+      this.records = checkpoint.records;
+      if (checkpoint.through !== '') this.clock.observe(checkpoint.through);
+      for (const close of checkpoint.closes) {
+        this.appliedCalendar.record(close);
+        this.calendar.record(close);
+      }
+    }
+  }
 
-  /** Replays the whole log into the subscribers, then accepts commands. */
-  static async open(log: LogPort, subscribers: RecordSubscriber[]): Promise<EventStore> {
-    const store = new EventStore(log, subscribers, false);
-    await store.replay(undefined);
+  /**
+   * Replays the log after the read model's checkpoint (every record, for an
+   * empty read model), committing as it goes, then accepts commands. The
+   * caller has checked the checkpoint against the log (verifyCheckpoint).
+   */
+  static async open(log: LogPort, readModel: ReadModelPort, subscribers: RecordSubscriber[], onProgress?: ReplayProgress): Promise<EventStore> {
+    const store = new EventStore(log, readModel, subscribers, false);
+    await store.replay(undefined, onProgress);
     return store;
   }
 
   /**
-   * A read-only store rebuilt from the log's first record into fresh
-   * subscribers, through the record stamped at `through` (default: all):
-   * the replay audit's rebuild, next to the live store on the same log.
+   * A read-only store rebuilt from the log's first record into an empty read
+   * model, through the record stamped at `through` (default: all): the replay
+   * audit's rebuild, next to the live store on the same log.
    */
-  static async replica(log: LogPort, subscribers: RecordSubscriber[], through?: Instant): Promise<EventStore> {
-    const store = new EventStore(log, subscribers, true);
-    await store.replay(through);
+  static async replica(log: LogPort, readModel: ReadModelPort, subscribers: RecordSubscriber[], through?: Instant, onProgress?: ReplayProgress): Promise<EventStore> {
+    if (readModel.checkpoint() !== null) throw new Error('a replica starts from an empty read model');
+    const store = new EventStore(log, readModel, subscribers, true);
+    await store.replay(through, onProgress);
     return store;
   }
 
   /** The store's own state (idempotency outcomes, closes) as one canonical hash; the projections hash theirs. */
   digest(): string {
     const hash = createHash('sha256');
-    for (const id of [...this.outcomes.keys()].sort()) {
-      const o = this.outcomes.get(id) as PriorOutcome;
-      hash.update(`${id} ${o.status} ${o.requestHash} ${canonicalJson(o.body)}\n`);
-    }
+    for (const [id, o] of this.readModel.outcomes()) hash.update(`${id} ${o.status} ${o.requestHash} ${canonicalJson(o.body)}\n`);
     hash.update(`records ${this.records} through ${this.appliedThrough}\n`);
     hash.update(`calendar ${canonicalJson(this.appliedCalendar.all())}\n`);
     return hash.digest('hex');
   }
 
-  private async replay(through: Instant | undefined): Promise<void> {
-    const all: CommandRecord[] = [];
-    for (let p = 0; p < this.log.partitions; p++) {
-      for await (const batch of this.log.scan(p, 0)) {
-        for (const r of batch) {
-          const record = decodeRecord(r.payload);
-          if (through === undefined || record.recordedAt <= through) all.push(record);
-        }
+  /**
+   * Applies the records after the checkpoint, in recordedAt order: each
+   * partition is in stamp order already (appends are made in stamp order), so
+   * a k-way merge of the partitions' scans streams the log with a batch per
+   * partition in memory, whatever its length. Commits every
+   * REPLAY_COMMIT_RECORDS records, so a crash mid-replay keeps the work done.
+   */
+  private async replay(through: Instant | undefined, onProgress: ReplayProgress | undefined): Promise<void> {
+    const heads = await Promise.all(this.positions.map((position, p) => PartitionCursor.open(this.log, p, position ? position.lsn + 1 : 0)));
+    const started = this.records;
+    let batch: { record: CommandRecord; partition: number; lsn: number; payload: Buffer }[] = [];
+    for (;;) {
+      let next: PartitionCursor | null = null;
+      for (const head of heads) if (head.current && (next === null || head.current.record.recordedAt < next.current!.record.recordedAt)) next = head;
+      const item = next?.current;
+      if (!next || !item || (through !== undefined && item.record.recordedAt > through)) break;
+      if (batch.length > 0 && batch[batch.length - 1].record.recordedAt === item.record.recordedAt) throw new Error(`two records at ${item.record.recordedAt}`);
+      batch.push({ ...item, partition: next.partition });
+      await next.advance();
+      if (batch.length >= REPLAY_COMMIT_RECORDS) {
+        this.commitReplayed(batch);
+        batch = [];
+        onProgress?.({ records: this.records - started, through: this.appliedThrough });
       }
     }
-    // Partitions interleave in system time: merge them back into recordedAt order.
-    all.sort((a, b) => (a.recordedAt < b.recordedAt ? -1 : a.recordedAt > b.recordedAt ? 1 : 0));
-    for (let i = 1; i < all.length; i++) {
-      if (all[i].recordedAt === all[i - 1].recordedAt) throw new Error(`two records at ${all[i].recordedAt}`);
-    }
-    for (const record of all) {
-      this.clock.observe(record.recordedAt);
-      this.track(record);
-      this.apply(record);
-    }
+    if (batch.length > 0) this.commitReplayed(batch);
+    onProgress?.({ records: this.records - started, through: this.appliedThrough, done: true });
+  }
+
+  private commitReplayed(batch: { record: CommandRecord; partition: number; lsn: number; payload: Buffer }[]): void {
+    this.readModel.commit(
+      () => {
+        for (const { record, partition, lsn, payload } of batch) {
+          this.clock.observe(record.recordedAt);
+          this.track(record);
+          this.apply(record);
+          this.moved(partition, lsn, record.recordedAt, payload);
+        }
+      },
+      () => this.checkpoint(),
+    );
+  }
+
+  private moved(partition: number, lsn: number, recordedAt: Instant, payload: Buffer): void {
+    const before = this.positions[partition];
+    if (before && lsn <= before.lsn) throw new Error(`partition ${partition}: lsn ${lsn} applied after ${before.lsn}`);
+    this.movedPayloads.set(partition, { lsn, recordedAt, payload });
+  }
+
+  /** The checkpoint the current transaction reaches (hashes each moved partition's last record once). */
+  private checkpoint(): Checkpoint {
+    for (const [p, m] of this.movedPayloads) this.positions[p] = { lsn: m.lsn, recordedAt: m.recordedAt, payloadHash: payloadHash(m.payload) };
+    this.movedPayloads.clear();
+    return { positions: [...this.positions], through: this.appliedThrough, records: this.records, closes: [...this.appliedCalendar.all()] };
   }
 
   /** Records applied so far (durable, in order). */
@@ -194,7 +253,7 @@ export class EventStore {
 
   /** The durable outcome of a command id, if it has one. */
   outcome(commandId: string): PriorOutcome | undefined {
-    return this.outcomes.get(commandId);
+    return this.readModel.outcome(commandId);
   }
 
   /** Waits while a command with this id is in flight (a concurrent retry). */
@@ -290,13 +349,14 @@ export class EventStore {
       resolve = res;
       reject = rej;
     });
-    const entry: Pending = { records, durable: false, resolve, reject };
+    const entry: Pending = { records, partition, lastPayload: payloads[payloads.length - 1], lastLsn: -1, durable: false, resolve, reject };
     this.pending.push(entry);
     for (const r of records) this.inFlight.set(r.commandId, done);
     const observer = this.observer;
     const started = observer ? performance.now() : 0;
     this.log.appendBatch(partition, payloads).then(
-      () => {
+      (lsns) => {
+        entry.lastLsn = lsns[lsns.length - 1];
         entry.durable = true;
         observer?.appended(payloads.length, (performance.now() - started) / 1000);
         this.drain();
@@ -306,14 +366,28 @@ export class EventStore {
     return done;
   }
 
+  /** Applies the durable prefix of the pending records in one read-model transaction, then answers them. */
   private drain(): void {
-    while (this.pending.length > 0 && this.pending[0].durable) {
-      const entry = this.pending.shift() as Pending;
-      for (const record of entry.records) {
-        this.inFlight.delete(record.commandId);
-        this.track(record);
-        this.apply(record);
-      }
+    let ready = 0;
+    while (ready < this.pending.length && this.pending[ready].durable) ready++;
+    if (ready === 0) return;
+    const entries = this.pending.slice(0, ready);
+    this.readModel.commit(
+      () => {
+        for (const entry of entries) {
+          for (const record of entry.records) {
+            this.track(record);
+            this.apply(record);
+          }
+          this.moved(entry.partition, entry.lastLsn, entry.records[entry.records.length - 1].recordedAt, entry.lastPayload);
+        }
+      },
+      () => this.checkpoint(),
+    );
+    // Committed: only now may a retry find the outcome instead of the in-flight promise.
+    this.pending.splice(0, ready);
+    for (const entry of entries) {
+      for (const record of entry.records) this.inFlight.delete(record.commandId);
       entry.resolve();
     }
     this.wakeIdle();
@@ -329,7 +403,7 @@ export class EventStore {
   }
 
   private track(record: CommandRecord): void {
-    this.outcomes.set(record.commandId, { requestHash: record.requestHash, status: record.status, body: record.body });
+    this.readModel.putOutcome(record.commandId, { requestHash: record.requestHash, status: record.status, body: record.body });
   }
 
   private apply(record: CommandRecord): void {
@@ -349,6 +423,76 @@ export class EventStore {
   async close(): Promise<void> {
     await this.log.close();
   }
+}
+
+/** Records applied per read-model transaction while replaying. */
+const REPLAY_COMMIT_RECORDS = 5_000;
+
+export interface ReplayProgressReport {
+  /** Records applied by this replay so far. */
+  records: number;
+  through: Instant;
+  done?: boolean;
+}
+export type ReplayProgress = (report: ReplayProgressReport) => void;
+
+function payloadHash(payload: Buffer): string {
+  return createHash('sha256').update(payload).digest('hex');
+}
+
+/** One partition's scan, a decoded record at a time (a batch of them in memory). */
+class PartitionCursor {
+  current: { record: CommandRecord; lsn: number; payload: Buffer } | null = null;
+  private batch: LogRecord[] = [];
+  private index = 0;
+
+  private constructor(
+    readonly partition: number,
+    private readonly iterator: AsyncIterator<LogRecord[]>,
+  ) {}
+
+  static async open(log: LogPort, partition: number, fromLsn: number): Promise<PartitionCursor> {
+    const cursor = new PartitionCursor(partition, log.scan(partition, fromLsn)[Symbol.asyncIterator]());
+    await cursor.advance();
+    return cursor;
+  }
+
+  async advance(): Promise<void> {
+    while (this.index >= this.batch.length) {
+      const next = await this.iterator.next();
+      if (next.done) {
+        this.current = null;
+        return;
+      }
+      this.batch = next.value;
+      this.index = 0;
+    }
+    const r = this.batch[this.index++];
+    const record = decodeRecord(r.payload);
+    if (this.current && record.recordedAt <= this.current.record.recordedAt) throw new Error(`partition ${this.partition}: record at ${record.recordedAt} after ${this.current.record.recordedAt}`);
+    this.current = { record, lsn: r.lsn, payload: r.payload };
+  }
+}
+
+/**
+ * Whether a read model's checkpoint describes this log: each partition's
+ * position must name a record the log holds, with the same bytes. Returns
+ * why not, or null when it matches.
+ */
+export async function verifyCheckpoint(log: LogPort, checkpoint: Checkpoint): Promise<string | null> {
+  if (checkpoint.positions.length !== log.partitions) return `the read model has ${checkpoint.positions.length} partitions, the log ${log.partitions}`;
+  for (let p = 0; p < log.partitions; p++) {
+    const position = checkpoint.positions[p];
+    if (!position) continue;
+    let found: LogRecord | undefined;
+    for await (const batch of log.scan(p, position.lsn)) {
+      found = batch[0];
+      break;
+    }
+    if (!found || found.lsn !== position.lsn) return `partition ${p}: the log has no record ${position.lsn}`;
+    if (payloadHash(found.payload) !== position.payloadHash) return `partition ${p}: record ${position.lsn} in the log is not the one the read model applied`;
+  }
+  return null;
 }
 
 /** FNV-1a of the entity key: the same entity always lands in the same partition. */

@@ -15,7 +15,11 @@ export interface LogPort {
   /** The most records, and bytes of records, one atomic batch may carry. */
   readonly batchRecordsMax: number;
   readonly batchBytesMax: number;
-  /** Appends records atomically to one partition; resolves once durable. */
+  /**
+   * Appends records atomically to one partition; resolves once durable, with
+   * their LSNs. A partition's LSNs follow the order of the calls (the event
+   * store appends in stamp order, and replays a partition in LSN order).
+   */
   appendBatch(partition: number, records: Buffer[]): Promise<number[]>;
   /** Every durable record of a partition from `fromLsn`, verified, in order. */
   scan(partition: number, fromLsn: number): AsyncIterable<LogRecord[]>;

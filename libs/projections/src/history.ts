@@ -1,62 +1,138 @@
-// The bitemporal state of one entity: its events in record order. A state
-// "as known at K" folds the events recorded at or before K; figures "as of V"
-// are then computed from that state by the domain. The latest state is kept
-// folded, since deciders and most queries ask for it.
-import type { Instant, RecordedEvent } from '@app/domain';
+// The bitemporal state of each entity: its events in record order, in the
+// read model (see store-port.ts). A state "as known at K" folds the events
+// recorded at or before K; figures "as of V" are then computed from that
+// state by the domain. Latest states live in a shared cache of a fixed number
+// of entities (deciders and most queries ask for them); an entity not in it
+// is folded from its stored events when asked for, so memory is bounded by
+// the cache, not by the book.
+import type { EntityKind, Instant, RecordedEvent } from '@app/domain';
+import type { ProjectionStore } from './store-port';
 
 export type Evolve<S> = (state: S | undefined, event: RecordedEvent) => S;
 
-export class EntityHistory<S> {
-  readonly events: RecordedEvent[] = [];
-  private latest: S | undefined;
+interface Latest {
+  state: unknown;
+  /** Events folded into it. */
+  count: number;
+  /** recordedAt of its last event. */
+  lastAt: Instant;
+}
 
-  constructor(private readonly evolve: Evolve<S>) {}
+/** Least-recently-used latest states, at most `capacity` of them, keyed "kind/id". */
+export class EntityCache {
+  private readonly entries = new Map<string, Latest>();
 
-  add(event: RecordedEvent): void {
-    const last = this.events[this.events.length - 1];
-    if (last && event.recordedAt < last.recordedAt) throw new Error('events must arrive in record order');
-    this.events.push(event);
-    this.latest = this.evolve(this.latest, event);
+  constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`entity cache capacity must be a positive integer, got ${capacity}`);
   }
+
+  get(key: string): Latest | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    // Map order is insertion order: re-inserting makes it the most recent.
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    return entry;
+  }
+
+  /** Without making it recent (a digest walking the whole book must not flush the hot entities). */
+  peek(key: string): Latest | undefined {
+    return this.entries.get(key);
+  }
+
+  set(key: string, entry: Latest): void {
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+/** One entity's history: a view over the store and the cache, cheap to make. */
+export class EntityHistory<S> {
+  constructor(
+    private readonly map: HistoryMap<S>,
+    readonly id: string,
+  ) {}
 
   /** State as known now (every applied event). */
   current(): S | undefined {
-    return this.latest;
+    return this.map.latest(this.id)?.state as S | undefined;
   }
 
   /** State as known at `knownAt`: undefined if the entity did not exist yet. */
   knownAt(knownAt: Instant): S | undefined {
-    const last = this.events[this.events.length - 1];
-    if (last === undefined || last.recordedAt <= knownAt) return this.latest;
-    let state: S | undefined;
-    for (const e of this.events) {
-      if (e.recordedAt > knownAt) break;
-      state = this.evolve(state, e);
-    }
-    return state;
+    const latest = this.map.latest(this.id);
+    if (latest === undefined || latest.lastAt <= knownAt) return latest?.state as S | undefined;
+    return this.map.fold(this.id, knownAt).state;
+  }
+
+  /** Every event in record order (read from the store). */
+  get events(): RecordedEvent[] {
+    return [...this.map.store.events(this.map.kind, this.id)];
   }
 }
 
-/** Histories of every entity of one kind, in first-seen order (deterministic). */
+/** Histories of every entity of one kind. */
 export class HistoryMap<S> {
-  private readonly byId = new Map<string, EntityHistory<S>>();
+  constructor(
+    readonly kind: Exclude<EntityKind, 'ledger'>,
+    readonly evolve: Evolve<S>,
+    readonly store: ProjectionStore,
+    private readonly cache: EntityCache,
+  ) {}
 
-  constructor(readonly evolve: Evolve<S>) {}
-
+  /** Inside the store's commit: records the event and folds it into a cached latest state. */
   add(id: string, event: RecordedEvent): void {
-    let h = this.byId.get(id);
-    if (!h) {
-      h = new EntityHistory(this.evolve);
-      this.byId.set(id, h);
-    }
-    h.add(event);
+    const key = `${this.kind}/${id}`;
+    const cached = this.cache.get(key);
+    const count = cached ? cached.count : this.store.eventCount(this.kind, id);
+    this.store.appendEvent(this.kind, id, count, event);
+    // Not cached and not new: folded from the store (this event included) when next asked for.
+    if (cached) this.cache.set(key, { state: this.evolve(cached.state as S, event), count: count + 1, lastAt: event.recordedAt });
+    else if (count === 0) this.cache.set(key, { state: this.evolve(undefined, event), count: 1, lastAt: event.recordedAt });
   }
 
   get(id: string): EntityHistory<S> | undefined {
-    return this.byId.get(id);
+    return this.latest(id) ? new EntityHistory(this, id) : undefined;
   }
 
+  /** The latest state, from the cache or folded from the store (and then cached). */
+  latest(id: string): Latest | undefined {
+    const key = `${this.kind}/${id}`;
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const folded = this.fold(id);
+    if (folded.count === 0) return undefined;
+    this.cache.set(key, folded);
+    return folded;
+  }
+
+  /** The latest state without touching the cache's order or contents (digests). */
+  peekLatest(id: string): S | undefined {
+    const cached = this.cache.peek(`${this.kind}/${id}`);
+    return (cached ? cached.state : this.fold(id).state) as S | undefined;
+  }
+
+  /** Folds the stored events recorded at or before `knownAt` (default: all). */
+  fold(id: string, knownAt?: Instant): { state: S | undefined; count: number; lastAt: Instant } {
+    let state: S | undefined;
+    let count = 0;
+    let lastAt = '';
+    for (const e of this.store.events(this.kind, id)) {
+      if (knownAt !== undefined && e.recordedAt > knownAt) break;
+      state = this.evolve(state, e);
+      count++;
+      lastAt = e.recordedAt;
+    }
+    return { state, count, lastAt };
+  }
+
+  /** Every id of this kind, ascending. */
   ids(): string[] {
-    return [...this.byId.keys()].sort();
+    return [...this.store.ids(this.kind)];
   }
 }

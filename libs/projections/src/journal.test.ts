@@ -1,4 +1,5 @@
 import type { JournalLine, RecordedEvent } from '@app/domain';
+import { temporaryReadModel } from '@app/read-model';
 import { GeneralLedger } from './journal';
 
 const line = (account: string, debit: string, credit: string, effectiveDate?: string): JournalLine => ({
@@ -28,17 +29,22 @@ const T1 = '2025-02-01T00:00:00.000000001Z';
 const T2 = '2025-02-01T00:00:00.000000002Z';
 
 describe('GeneralLedger', () => {
-  const ledger = new GeneralLedger();
-  // An event without line dates (every line on its event's date), then one with a line pair dated later.
-  ledger.add(recorded('2025-01-09', T1, [line('r:EUR:p', '417.43', '0.00'), line('w:EUR:p', '0.00', '417.43')]));
-  ledger.add(
-    recorded('2025-01-02', T2, [
-      line('r:EUR:p', '23559.70', '0.00'),
-      line('w:EUR:p', '0.00', '23559.70'),
-      line('w:EUR:p', '0.01', '0.00', '2025-01-09'),
-      line('r:EUR:p', '0.00', '0.01', '2025-01-09'),
-    ]),
-  );
+  const store = temporaryReadModel();
+  afterAll(() => store.dispose());
+  const ledger = new GeneralLedger(store.model);
+  const checkpoint = () => ({ positions: [], through: T2, records: 2, closes: [] });
+  store.model.commit(() => {
+    // An event without line dates (every line on its event's date), then one with a line pair dated later.
+    ledger.add(recorded('2025-01-09', T1, [line('r:EUR:p', '417.43', '0.00'), line('w:EUR:p', '0.00', '417.43')]));
+    ledger.add(
+      recorded('2025-01-02', T2, [
+        line('r:EUR:p', '23559.70', '0.00'),
+        line('w:EUR:p', '0.00', '23559.70'),
+        line('w:EUR:p', '0.01', '0.00', '2025-01-09'),
+        line('r:EUR:p', '0.00', '0.01', '2025-01-09'),
+      ]),
+    );
+  }, checkpoint);
   const written = (asOf: string, knownAt: string) => ledger.trialBalance(asOf, knownAt).accounts.find((a) => a.account === 'w:EUR:p')?.credit;
 
   it('counts a line on its own effectiveDate, else on its event date', () => {

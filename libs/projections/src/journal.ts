@@ -1,17 +1,9 @@
-// The general ledger: every event's journal lines, for a trial balance at any
-// (asOf, knownAt): lines effective on or before asOf (a line's own
-// effectiveDate, else its event's: see JournalLine) of events recorded at or
-// before knownAt.
-import { Decimal, ZERO, formatMoney, type Instant, type IsoDate, type JournalLine, type RecordedEvent } from '@app/domain';
-
-interface Posting {
-  /** The event's: a line without its own effectiveDate is effective on it. */
-  effectiveDate: IsoDate;
-  /** The latest date of its lines: on or after it, every line counts. */
-  lastDate: IsoDate;
-  recordedAt: Instant;
-  lines: JournalLine[];
-}
+// The general ledger: every event's journal lines (postings, kept in the
+// read model), for a trial balance at any (asOf, knownAt): lines effective on
+// or before asOf (a line's own effectiveDate, else its event's: see
+// JournalLine) of events recorded at or before knownAt.
+import { Decimal, ZERO, formatMoney, type Instant, type IsoDate, type RecordedEvent } from '@app/domain';
+import type { Posting, ProjectionStore } from './store-port';
 
 export interface TrialBalanceLine {
   account: string;
@@ -25,25 +17,26 @@ export interface TrialBalance {
 }
 
 export class GeneralLedger {
-  private readonly postingsList: Posting[] = [];
+  constructor(private readonly store: ProjectionStore) {}
 
+  /** Inside the store's commit. */
   add(event: RecordedEvent): void {
     if (event.journal.lines.length > 0) {
       const { effectiveDate, recordedAt, journal } = event;
       const lastDate = journal.lines.reduce((last, l) => (l.effectiveDate !== undefined && l.effectiveDate > last ? l.effectiveDate : last), effectiveDate);
-      this.postingsList.push({ effectiveDate, lastDate, recordedAt, lines: journal.lines });
+      this.store.addPosting({ effectiveDate, lastDate, recordedAt, lines: journal.lines });
     }
   }
 
   /** Every posting, in record order (for digests). */
   postings(): Iterable<Readonly<Posting>> {
-    return this.postingsList;
+    return this.store.postings();
   }
 
   /** Net balance per account, shown on its debit or credit side; accounts sorted by name. */
   trialBalance(asOf: IsoDate, knownAt: Instant): TrialBalance {
     const net = new Map<string, Decimal>();
-    for (const p of this.postingsList) {
+    for (const p of this.store.postings()) {
       if (p.effectiveDate > asOf || p.recordedAt > knownAt) continue;
       const every = p.lastDate <= asOf;
       for (const l of p.lines) {

@@ -29,7 +29,8 @@ import {
 } from '@app/domain';
 import type { CommandRecord, RecordSubscriber } from '@app/event-store';
 import { Basis, Calendar, periodPoints } from './booked';
-import { HistoryMap } from './history';
+import { EntityCache, HistoryMap } from './history';
+import type { ProjectionStore } from './store-port';
 import { canonical } from './canonical';
 import { GeneralLedger, TrialBalance } from './journal';
 
@@ -98,31 +99,38 @@ function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/** Latest states kept in memory when nothing says otherwise. */
+export const DEFAULT_CACHE_ENTITIES = 50_000;
+
 export class Projections implements RecordSubscriber {
-  readonly policies = new HistoryMap<PolicyState>(evolvePolicy);
-  readonly claims = new HistoryMap<ClaimState>(evolveClaim);
-  readonly funds = new HistoryMap<FundState>(evolveFund);
-  readonly members = new HistoryMap<MemberState>(evolveMember);
-  private readonly histories: { [K in FoldedKind]: HistoryMap<EntityStates[K]> } = {
-    policy: this.policies,
-    claim: this.claims,
-    fund: this.funds,
-    member: this.members,
-  };
-  readonly ledger = new GeneralLedger();
-  private readonly audit = new Map<string, RecordedEvent[]>();
+  readonly policies: HistoryMap<PolicyState>;
+  readonly claims: HistoryMap<ClaimState>;
+  readonly funds: HistoryMap<FundState>;
+  readonly members: HistoryMap<MemberState>;
+  private readonly histories: { [K in FoldedKind]: HistoryMap<EntityStates[K]> };
+  readonly ledger: GeneralLedger;
 
-  constructor(private readonly calendar: Calendar) {}
+  constructor(
+    private readonly calendar: Calendar,
+    private readonly store: ProjectionStore,
+    cacheEntities = DEFAULT_CACHE_ENTITIES,
+  ) {
+    const cache = new EntityCache(cacheEntities);
+    this.policies = new HistoryMap<PolicyState>('policy', evolvePolicy, store, cache);
+    this.claims = new HistoryMap<ClaimState>('claim', evolveClaim, store, cache);
+    this.funds = new HistoryMap<FundState>('fund', evolveFund, store, cache);
+    this.members = new HistoryMap<MemberState>('member', evolveMember, store, cache);
+    this.histories = { policy: this.policies, claim: this.claims, fund: this.funds, member: this.members };
+    this.ledger = new GeneralLedger(store);
+  }
 
+  /** Inside the event store's commit (the read model's write transaction). */
   apply(record: CommandRecord): void {
     for (const event of record.events) {
-      const key = `${event.entity.kind}/${event.entity.id}`;
-      const kind = event.entity.kind;
-      if (kind !== 'ledger') this.histories[kind].add(event.entity.id, event);
+      const { kind, id } = event.entity;
+      if (kind !== 'ledger') this.histories[kind].add(id, event);
+      else this.store.appendEvent(kind, id, this.store.eventCount(kind, id), event);
       this.ledger.add(event);
-      let trail = this.audit.get(key);
-      if (!trail) this.audit.set(key, (trail = []));
-      trail.push(event);
     }
   }
 
@@ -139,12 +147,11 @@ export class Projections implements RecordSubscriber {
   digest(): ProjectionsDigest {
     const entities = new Map<string, EntityDigest>();
     let eventCount = 0;
-    for (const key of [...this.audit.keys()].sort()) {
-      const events = this.audit.get(key)!;
+    for (const { kind, id } of this.store.entities()) {
+      const events = [...this.store.events(kind, id)];
       eventCount += events.length;
-      const { kind, id } = events[0].entity;
-      const state = kind === 'ledger' ? null : (this.histories[kind].get(id)?.current() ?? null);
-      entities.set(key, { hash: sha256(canonical({ state, events })), events: events.length });
+      const state = kind === 'ledger' ? null : (this.histories[kind].peekLatest(id) ?? null);
+      entities.set(`${kind}/${id}`, { hash: sha256(canonical({ state, events })), events: events.length });
     }
     const ledger = createHash('sha256');
     for (const posting of this.ledger.postings()) ledger.update(canonical(posting)).update('\n');
@@ -157,7 +164,8 @@ export class Projections implements RecordSubscriber {
 
   /** Every event of an entity in record order. */
   auditTrail(kind: EntityKind, id: string): readonly RecordedEvent[] | undefined {
-    return this.audit.get(`${kind}/${id}`);
+    const events = [...this.store.events(kind, id)];
+    return events.length === 0 ? undefined : events;
   }
 
   premiumReport(from: Period, to: Period, basis: Basis, knownAt: Instant) {

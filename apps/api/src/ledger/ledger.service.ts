@@ -1,21 +1,36 @@
-// The ledger behind the API: the log (WAL under <dataDir>/wal), the event
-// store and the projections, opened and replayed before the API reports
-// ready, closed (flushed) on shutdown.
+// The ledger behind the API: the log (WAL under <dataDir>/wal), the
+// persistent read model (LMDB under <dataDir>/readmodel), the event store and
+// the projections. Opening runs in the background once Nest is up, so the
+// server already answers /health/ready (503, with progress) while the log
+// after the read model's checkpoint is replayed, or the whole log when the
+// read model had to be rebuilt. Closed (log flushed, read model synced and
+// marked clean) on shutdown.
 import * as path from 'path';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { WalLog, type EventStore } from '@app/event-store';
+import type { Instant } from '@app/domain';
+import { WalLog, type EventStore, type ReplayProgressReport } from '@app/event-store';
 import { openLedger, rebuildLedger, replayAudit, type Ledger, type Projections, type ReplayAuditResult } from '@app/projections';
+import { currentBootId, openReadModel, scratchReadModel, type LmdbReadModel } from '@app/read-model';
 
 import type { ApiConfig } from '../config';
 import { API_CONFIG } from '../core.module';
+import { NotReadyError } from '../errors/api-errors';
 import { Readiness } from '../health/readiness';
+
+/** How often a long replay reports its progress in the log. */
+const PROGRESS_LOG_MS = 2_000;
 
 @Injectable()
 export class LedgerService implements OnModuleInit, OnApplicationShutdown {
   private opened: Ledger | null = null;
   private log: WalLog | null = null;
+  private readModel: LmdbReadModel | null = null;
   private audits: Promise<unknown> = Promise.resolve();
+  private scratch: { dispose: () => Promise<void> } | null = null;
+  private opening: Promise<void> | null = null;
+  private progress = 'opening the log';
+  private readonly logger = new Logger('Ledger');
 
   constructor(
     @Inject(API_CONFIG) private readonly config: ApiConfig,
@@ -24,26 +39,72 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
     readiness.expect('log', 'recovering the log and replaying projections');
   }
 
-  async onModuleInit(): Promise<void> {
-    this.log = await WalLog.open(path.join(this.config.dataDir, 'wal'));
-    this.opened = await openLedger(this.log);
+  /** Starts opening; `ready` resolves (or rejects) when it is done. */
+  onModuleInit(): void {
+    this.opening = this.open();
+    // Observed by `ready`; a failure here must not also be an unhandled rejection.
+    this.opening.catch(() => undefined);
+  }
+
+  /** Resolves once the ledger takes commands and queries; rejects if it could not be opened. */
+  get ready(): Promise<void> {
+    if (!this.opening) throw new Error('the ledger service was not initialised');
+    return this.opening;
+  }
+
+  private async open(): Promise<void> {
+    const log = await WalLog.open(path.join(this.config.dataDir, 'wal'));
+    this.log = log;
+    const dir = path.join(this.config.dataDir, 'readmodel');
+    const { model, discarded, empty } = await openReadModel(dir, log, { mapSizeBytes: this.config.readModelMapSizeBytes });
+    this.readModel = model;
+    if (discarded) this.logger.warn(`read model discarded (${discarded}): rebuilding it from the log`);
+    const what = empty ? 'rebuilding the read model from the log' : 'replaying the log after the read model checkpoint';
+    this.setProgress(`${what}: starting`);
+    let lastLog = performance.now();
+    const started = lastLog;
+    const onProgress = (report: ReplayProgressReport) => {
+      this.setProgress(`${what}: ${report.records} records applied, through ${report.through || 'the start'}`);
+      const now = performance.now();
+      if (now - lastLog >= PROGRESS_LOG_MS || report.done) {
+        lastLog = now;
+        const seconds = (now - started) / 1000;
+        this.logger.log(`${what}: ${report.records} records in ${seconds.toFixed(1)} s${report.done ? ' (done)' : ''}`);
+      }
+    };
+    this.opened = await openLedger(log, model, { cacheEntities: this.config.cacheEntities, onProgress });
     this.readiness.markReady('log');
   }
 
+  private setProgress(text: string): void {
+    this.progress = text;
+    this.readiness.markUnready('log', text);
+  }
+
+  private get ledger(): Ledger {
+    if (!this.opened) throw new NotReadyError(`The ledger is opening: ${this.progress}.`);
+    return this.opened;
+  }
+
   get store(): EventStore {
-    if (!this.opened) throw new Error('the ledger is not open yet');
-    return this.opened.store;
+    return this.ledger.store;
   }
 
   get projections(): Projections {
-    if (!this.opened) throw new Error('the ledger is not open yet');
-    return this.opened.projections;
+    return this.ledger.projections;
   }
 
-  /** A read-only rebuild from the log's first record through the live state's horizon. */
-  rebuild(): Promise<Ledger> {
-    if (!this.log || !this.opened) throw new Error('the ledger is not open yet');
-    return rebuildLedger(this.log, this.opened.store.horizon);
+  /**
+   * A read-only rebuild from the log's first record through the live state's
+   * horizon, into a scratch read model (the previous scratch is dropped).
+   */
+  async rebuild(through?: Instant): Promise<Ledger> {
+    const live = this.ledger;
+    const log = this.log as WalLog;
+    await this.scratch?.dispose();
+    const scratch = scratchReadModel(path.join(this.config.dataDir, 'audit-scratch'), { mapSizeBytes: this.config.readModelMapSizeBytes });
+    this.scratch = scratch;
+    return rebuildLedger(log, scratch.model, through ?? live.store.horizon, { cacheEntities: this.config.cacheEntities });
   }
 
   /**
@@ -52,24 +113,37 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
    */
   replayAudit(): Promise<ReplayAuditResult> {
     const run = async (): Promise<ReplayAuditResult> => {
-      const log = this.log;
-      if (!log || !this.opened) throw new Error('the ledger is not open yet');
-      return replayAudit(this.opened, log.partitions, (through) => rebuildLedger(log, through));
+      const live = this.ledger;
+      const log = this.log as WalLog;
+      return replayAudit(live, log.partitions, (through) => this.rebuild(through));
     };
     const next = this.audits.then(run, run);
     this.audits = next.catch(() => undefined);
     return next;
   }
 
+  /** The persistent read model under the live ledger (its stats; tests alter it to prove the audit notices). */
+  get readModelStore(): LmdbReadModel {
+    this.ledger;
+    return this.readModel as LmdbReadModel;
+  }
+
   /** The live ledger (store and projections), for digests. */
   get live(): Ledger {
-    if (!this.opened) throw new Error('the ledger is not open yet');
-    return this.opened;
+    return this.ledger;
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.opening?.catch(() => undefined);
     const opened = this.opened;
     this.opened = null;
+    await this.audits;
     await opened?.store.close();
+    if (!opened) await this.log?.close().catch(() => undefined);
+    await this.scratch?.dispose();
+    this.scratch = null;
+    // Marked clean only when every commit made it: a read model left unclean is rebuilt after a reboot.
+    await this.readModel?.close({ bootId: currentBootId(), clean: true });
+    this.readModel = null;
   }
 }

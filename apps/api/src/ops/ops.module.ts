@@ -47,7 +47,7 @@ async function loadScrapeToken(file: string | undefined): Promise<{ registry: To
   return { registry: new TokenRegistry([{ token, actor: 'metrics-scraper', roles: [] }]), warnings };
 }
 
-/** Points the metrics at the open store once every module is initialised. */
+/** Points the metrics at the store once the ledger has opened (it opens in the background). */
 @Injectable()
 class MetricsBinding implements OnApplicationBootstrap {
   constructor(
@@ -57,7 +57,11 @@ class MetricsBinding implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.metrics.attach(this.ledger.store, this.readiness);
+    // A failed open is the start-up's error (startServer rethrows it); nothing to attach then.
+    this.ledger.ready.then(
+      () => this.metrics.attach(this.ledger.store, this.readiness),
+      () => undefined,
+    );
   }
 }
 

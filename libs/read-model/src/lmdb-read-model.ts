@@ -1,0 +1,187 @@
+// The persistent read model: one LMDB environment (a memory-mapped B+tree;
+// its pages are the kernel's file cache, not this process's heap) under
+// <dataDir>/readmodel, holding everything the ledger derives from the log:
+//
+//   meta      schema version, the checkpoint (log position per partition), the owner
+//   events    [kind, id, index]  -> event JSON    histories, audit trails, as-of folds
+//   entities  [kind, id]         -> event count   ids per kind, next index
+//   outcomes  commandId          -> outcome JSON  idempotent retries
+//   postings  sequence number    -> posting JSON  the general ledger
+//
+// Every write goes through `commit`, one synchronous LMDB write transaction
+// that also writes the checkpoint, so the stored data is always exactly "the
+// log through the checkpoint". The environment is opened with noSync: a
+// process crash loses nothing committed (LMDB writes its meta page last); a
+// machine crash may, so the owner record names the boot the read model was
+// last written in, and a read model not closed cleanly in another boot is
+// rebuilt (see open-read-model.ts). Values are JSON, exactly as the log holds
+// them, so an event read here is the event a replay decodes.
+import { open, type Database, type RootDatabase } from 'lmdb';
+import type { EntityKind, RecordedEvent } from '@app/domain';
+import type { Checkpoint, ReadModelPort, StoredOutcome } from '@app/event-store';
+import type { Posting, ProjectionStore } from '@app/projections';
+
+/** Bumped whenever what is stored, or how, changes: a read model of another version is rebuilt. */
+export const READ_MODEL_SCHEMA = 1;
+
+export interface ReadModelOptions {
+  /** LMDB map size: the most the read model may grow to (address space, not memory). */
+  mapSizeBytes: number;
+}
+
+export interface ReadModelOwner {
+  /** /proc/sys/kernel/random/boot_id of the boot that last opened it for writing. */
+  bootId: string;
+  /** Closed cleanly (synced to disk): safe to reuse after a reboot. */
+  clean: boolean;
+}
+
+type Key = (string | number)[];
+
+export class LmdbReadModel implements ReadModelPort, ProjectionStore {
+  private readonly meta: Database<unknown, string>;
+  private readonly eventsDb: Database<string, Key>;
+  private readonly entitiesDb: Database<number, Key>;
+  private readonly outcomesDb: Database<string, string>;
+  private readonly postingsDb: Database<string, number>;
+  private nextPosting: number;
+  private writing = false;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    private readonly root: RootDatabase,
+  ) {
+    this.meta = root.openDB<unknown, string>('meta', { encoding: 'json' });
+    this.eventsDb = root.openDB<string, Key>('events', { encoding: 'string' });
+    this.entitiesDb = root.openDB<number, Key>('entities', { encoding: 'ordered-binary' });
+    this.outcomesDb = root.openDB<string, string>('outcomes', { encoding: 'string' });
+    this.postingsDb = root.openDB<string, number>('postings', { encoding: 'string' });
+    let last = -1;
+    for (const key of this.postingsDb.getKeys({ reverse: true, limit: 1 })) last = key;
+    this.nextPosting = last + 1;
+  }
+
+  /** Opens (or creates) the environment; throws if LMDB cannot read it. */
+  static open(dir: string, options: ReadModelOptions): LmdbReadModel {
+    if (!(options.mapSizeBytes >= 1 << 20)) throw new Error(`read model map size must be at least 1 MiB, got ${options.mapSizeBytes}`);
+    const root = open({ path: dir, mapSize: options.mapSizeBytes, noSync: true, maxDbs: 8, compression: false });
+    const model = new LmdbReadModel(dir, root);
+    if (model.schemaVersion() === undefined && model.checkpoint() === null) {
+      root.transactionSync(() => model.meta.put('schema', READ_MODEL_SCHEMA));
+    }
+    return model;
+  }
+
+  schemaVersion(): number | undefined {
+    return this.meta.get('schema') as number | undefined;
+  }
+
+  owner(): ReadModelOwner | undefined {
+    return this.meta.get('owner') as ReadModelOwner | undefined;
+  }
+
+  setOwner(owner: ReadModelOwner): void {
+    this.root.transactionSync(() => this.meta.put('owner', owner));
+  }
+
+  // ---------------------------------------------------------------- event store port
+
+  checkpoint(): Checkpoint | null {
+    return (this.meta.get('checkpoint') as Checkpoint | undefined) ?? null;
+  }
+
+  outcome(commandId: string): StoredOutcome | undefined {
+    const text = this.outcomesDb.get(commandId);
+    return text === undefined ? undefined : (JSON.parse(text) as StoredOutcome);
+  }
+
+  *outcomes(): Iterable<[string, StoredOutcome]> {
+    for (const { key, value } of this.outcomesDb.getRange({})) yield [key, JSON.parse(value) as StoredOutcome];
+  }
+
+  commit(apply: () => void, checkpoint: () => Checkpoint): void {
+    if (this.writing) throw new Error('read model commits do not nest');
+    if (this.closed) throw new Error('the read model is closed');
+    this.root.transactionSync(() => {
+      this.writing = true;
+      try {
+        apply();
+        this.meta.put('checkpoint', checkpoint());
+      } finally {
+        this.writing = false;
+      }
+    });
+  }
+
+  putOutcome(commandId: string, outcome: StoredOutcome): void {
+    this.assertWriting();
+    this.outcomesDb.put(commandId, JSON.stringify(outcome));
+  }
+
+  // ---------------------------------------------------------------- projection store port
+
+  eventCount(kind: EntityKind, id: string): number {
+    return this.entitiesDb.get([kind, id]) ?? 0;
+  }
+
+  appendEvent(kind: EntityKind, id: string, index: number, event: RecordedEvent): void {
+    this.assertWriting();
+    if (event.entity.kind !== kind || event.entity.id !== id) throw new Error(`event of ${event.entity.kind}/${event.entity.id} stored under ${kind}/${id}`);
+    this.eventsDb.put([kind, id, index], JSON.stringify(event));
+    this.entitiesDb.put([kind, id], index + 1);
+  }
+
+  *events(kind: EntityKind, id: string): Iterable<RecordedEvent> {
+    for (const { value } of this.eventsDb.getRange({ start: [kind, id, 0], end: [kind, id, Number.MAX_SAFE_INTEGER] })) yield JSON.parse(value) as RecordedEvent;
+  }
+
+  *ids(kind: EntityKind): Iterable<string> {
+    // [kind] sorts before every [kind, id]; [kind, '\uffff'] after every id of the kind (ids are printable ASCII).
+    for (const key of this.entitiesDb.getKeys({ start: [kind], end: [kind, '\uffff'] })) yield key[1] as string;
+  }
+
+  *entities(): Iterable<{ kind: EntityKind; id: string }> {
+    for (const key of this.entitiesDb.getKeys({})) yield { kind: key[0] as EntityKind, id: key[1] as string };
+  }
+
+  addPosting(posting: Posting): void {
+    this.assertWriting();
+    this.postingsDb.put(this.nextPosting++, JSON.stringify(posting));
+  }
+
+  *postings(): Iterable<Posting> {
+    for (const { value } of this.postingsDb.getRange({})) yield JSON.parse(value) as Posting;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Flushes every committed page to disk (off the JS thread). */
+  sync(): Promise<void> {
+    // lmdb-js has RootDatabase#sync (mdb_env_sync, forced) but does not declare it.
+    const root = this.root as unknown as { sync(done: (error?: unknown) => void): void };
+    return new Promise((resolve, reject) => root.sync((error) => (error ? reject(error) : resolve())));
+  }
+
+  /** Syncs, marks the read model closed cleanly, syncs that too, and closes. */
+  async close(owner?: ReadModelOwner): Promise<void> {
+    if (this.closed) return;
+    if (owner) {
+      await this.sync();
+      this.setOwner({ ...owner, clean: true });
+      await this.sync();
+    }
+    this.closed = true;
+    await this.root.close();
+  }
+
+  /** Disk use and entry counts (metrics, the CLI). */
+  stats(): { events: number; entities: number; outcomes: number; postings: number } {
+    const count = (db: { getStats(): object }) => (db.getStats() as { entryCount: number }).entryCount;
+    return { events: count(this.eventsDb), entities: count(this.entitiesDb), outcomes: count(this.outcomesDb), postings: count(this.postingsDb) };
+  }
+
+  private assertWriting(): void {
+    if (!this.writing) throw new Error('read model writes happen inside commit only');
+  }
+}
