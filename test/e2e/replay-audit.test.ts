@@ -7,8 +7,8 @@
 // day comes, and dealings are dated on the current day (a few on the next day,
 // nav_not_published, or an earlier one, dealing_date_closed).
 // Then: the replay audit matches; two fresh servers on copies of the data
-// directory report the same state hash, and so does the offline CLI; an
-// altered projection is named by firstDivergence.
+// directory report the same state hash, and so does the offline CLI; a
+// stored event altered in place is named by firstDivergence.
 import 'reflect-metadata';
 
 import { execFileSync } from 'node:child_process';
@@ -120,7 +120,7 @@ function typeOf(p: string): string {
 async function audit(api: Api) {
   const a = await api.request('POST', '/v1/audits/replay', { token: TOKENS.auditor, body: {}, timeoutMs: 600_000 });
   expect(a.status).toBe(200);
-  return a.body as { match: boolean; stateHash: string; liveStateHash: string; eventsReplayed: number; recordsReplayed: number; durationMs: number; firstDivergence?: Record<string, unknown> };
+  return a.body as { match: boolean; stateHash: string; liveStateHash: string; storedStateHash: string; eventsReplayed: number; recordsReplayed: number; durationMs: number; firstDivergence?: Record<string, unknown> };
 }
 
 describe(`replay audit after ${COMMANDS.toLocaleString('en')} mixed commands`, () => {
@@ -197,18 +197,16 @@ describe(`replay audit after ${COMMANDS.toLocaleString('en')} mixed commands`, (
     const cli = JSON.parse(execFileSync(process.execPath, [path.join(REPO_ROOT, 'dist', 'apps', 'ledger-cli', 'src', 'main.js'), 'audit', dataDir, '--json'], { encoding: 'utf8' }));
     expect(cli).toMatchObject({ stateHash: live.stateHash, recordsReplayed: live.recordsReplayed, eventsReplayed: live.eventsReplayed });
 
-    // A deliberately altered projection on copy B (the test's hook into the live state): named by firstDivergence.
+    // A stored event altered in place on copy B (the test's hook into its read model): named by firstDivergence.
     const ledger = ledgerB;
     const policyId = ledger.projections.policies.ids()[7];
-    const history = ledger.projections.policies.get(policyId)!;
-    const state = history.current() as unknown as Record<string, unknown>;
-    const saved = state.currency;
-    state.currency = 'XXX';
-    const altered = await audit(servers[1].api);
     const trail = ledger.projections.auditTrail('policy', policyId)!;
+    const last = trail.length - 1;
+    const model = ledger.readModelStore;
+    model.commit(() => model.appendEvent('policy', policyId, last, { ...trail[last], actor: 'mallory' }), () => model.checkpoint()!);
+    const altered = await audit(servers[1].api);
     expect(altered).toMatchObject({ match: false, stateHash: live.stateHash });
-    expect(altered.firstDivergence).toMatchObject({ entity: `policy/${policyId}`, reason: 'state', eventIndex: trail.length - 1, commandId: trail[trail.length - 1].commandId });
-    state.currency = saved;
-    expect(digestLedger(ledger.live).stateHash).toBe(live.stateHash);
+    expect(altered.storedStateHash).not.toBe(live.stateHash);
+    expect(altered.firstDivergence).toMatchObject({ entity: `policy/${policyId}`, reason: 'events', eventIndex: last, commandId: trail[last].commandId });
   });
 });

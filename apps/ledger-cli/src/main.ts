@@ -2,18 +2,20 @@
  * Operator CLI for a ledger data directory (the API's LEDGER_DATA_DIR).
  *
  *   ledger audit <dataDir> [--json]
- *       Rebuilds every projection from the log's first record (every record's
- *       checksum and the chain verified as it is read) into a scratch read
- *       model in the system's temp directory and prints the state hash: the
- *       same log gives the same hash here and in the API's
- *       POST /v1/audits/replay. Offline: the log must not be open by a server.
+ *       The replay audit of POST /v1/audits/replay, offline: streams the log
+ *       (every record's checksum and the chain verified as it is read)
+ *       through the read model's checkpoint and compares the state it implies
+ *       with what <dataDir>/readmodel stores; prints the state hash (the same
+ *       log gives the same hash here and in the API). Without a read model,
+ *       one is first rebuilt in the system's temp directory. Offline: the log
+ *       must not be open by a server.
  *
  *   ledger rebuild <dataDir> [--json]
  *       Throws away <dataDir>/readmodel and rebuilds it from the log's first
  *       record, printing progress on stderr; the next server start then
  *       replays nothing. Offline, like audit.
  *
- * Exit codes: 0 ok; 64 usage; 66 not a ledger data directory; 69 the log is
+ * Exit codes: 0 ok; 1 the audit found a divergence (the report says where); 64 usage; 66 not a ledger data directory; 69 the log is
  * open by a running server (WAL_LOCKED); 1 the log failed verification or
  * could not be replayed; 70 anything unexpected. Expected errors print
  * `<code>: <message>` on stderr, never a stack trace.
@@ -23,8 +25,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { WalLog } from '@app/event-store';
-import { digestLedger, openLedger, rebuildLedger } from '@app/projections';
-import { currentBootId, openReadModel, scratchReadModel } from '@app/read-model';
+import { openLedger, rebuildLedger } from '@app/projections';
+import { LmdbReadModel, currentBootId, openReadModel, replayAudit, scratchReadModel } from '@app/read-model';
 import { WalError } from '@app/wal';
 
 const EXIT = { ok: 0, failed: 1, usage: 64, notALedger: 66, locked: 69, software: 70 } as const;
@@ -32,8 +34,8 @@ const EXIT = { ok: 0, failed: 1, usage: 64, notALedger: 66, locked: 69, software
 const USAGE = `usage: ledger audit <dataDir> [--json]
        ledger rebuild <dataDir> [--json]
 
-  audit     rebuild every projection from the log (verifying checksums and the chain)
-            into a scratch read model and print the state hash
+  audit     compare the read model with the log (verifying checksums and the chain)
+            and print both state hashes
   rebuild   throw away <dataDir>/readmodel and rebuild it from the log
   The API must not be running on <dataDir>.
 `;
@@ -94,27 +96,41 @@ function progressPrinter(what: string): (report: { records: number; done?: boole
   };
 }
 
+/**
+ * The replay audit of the data directory's read model against its log, as
+ * the API runs it; a data directory without a read model is first rebuilt
+ * into a scratch one (then the audit checks the log against itself).
+ */
 async function audit(dataDir: string): Promise<Record<string, unknown>> {
-  const started = process.hrtime.bigint();
   const { log } = await openLog(dataDir);
-  const scratch = scratchReadModel(fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-audit-')), { mapSizeBytes: MAP_SIZE_BYTES });
+  const dir = path.join(dataDir, 'readmodel');
+  let scratch: { model: LmdbReadModel; dispose: () => Promise<void> } | null = null;
+  let model: LmdbReadModel;
   try {
-    const ledger = await rebuildLedger(log, scratch.model, undefined, { onProgress: progressPrinter('replayed') });
-    const digest = digestLedger(ledger);
-    return {
-      dataDir: path.resolve(dataDir),
-      recordsReplayed: ledger.store.recordCount,
-      eventsReplayed: digest.projections.events,
-      entities: digest.projections.entities.size,
-      partitions: log.partitions,
-      through: ledger.store.horizon,
-      stateHash: digest.stateHash,
-      durationMs: Number((process.hrtime.bigint() - started) / 1_000_000n),
-    };
+    if (fs.existsSync(dir)) {
+      model = LmdbReadModel.open(dir, { mapSizeBytes: MAP_SIZE_BYTES, readOnly: true });
+    } else {
+      scratch = scratchReadModel(fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-audit-')), { mapSizeBytes: MAP_SIZE_BYTES });
+      model = scratch.model;
+      await rebuildLedger(log, model, undefined, { onProgress: progressPrinter('rebuilt (no read model)') });
+    }
+    const result = await replayAudit(log, model, auditProgressPrinter());
+    if (!scratch) await model.close();
+    return { dataDir: path.resolve(dataDir), readModel: scratch ? 'scratch (none in the data directory)' : dir, ...result };
   } finally {
-    await scratch.dispose();
+    await scratch?.dispose();
     await log.close();
   }
+}
+
+function auditProgressPrinter(): (report: { phase: string; done: number; total: number }) => void {
+  let last = 0;
+  return (report) => {
+    const now = performance.now();
+    if (now - last < 2000) return;
+    last = now;
+    process.stderr.write(`audit ${report.phase}: ${report.done} of ${report.total}\n`);
+  };
 }
 
 async function rebuild(dataDir: string): Promise<Record<string, unknown>> {
@@ -146,8 +162,8 @@ async function main(argv: string[]): Promise<number> {
   const args = parse(argv);
   const report = args.command === 'audit' ? await audit(args.dataDir) : await rebuild(args.dataDir);
   if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-  else for (const [k, v] of Object.entries(report)) process.stdout.write(`${k.padEnd(16)} ${String(v)}\n`);
-  return EXIT.ok;
+  else for (const [k, v] of Object.entries(report)) process.stdout.write(`${k.padEnd(16)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}\n`);
+  return report.match === false ? EXIT.failed : EXIT.ok;
 }
 
 main(process.argv.slice(2)).then(

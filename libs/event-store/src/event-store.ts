@@ -144,15 +144,6 @@ export class EventStore {
     return store;
   }
 
-  /** The store's own state (idempotency outcomes, closes) as one canonical hash; the projections hash theirs. */
-  digest(): string {
-    const hash = createHash('sha256');
-    for (const [id, o] of this.readModel.outcomes()) hash.update(`${id} ${o.status} ${o.requestHash} ${canonicalJson(o.body)}\n`);
-    hash.update(`records ${this.records} through ${this.appliedThrough}\n`);
-    hash.update(`calendar ${canonicalJson(this.appliedCalendar.all())}\n`);
-    return hash.digest('hex');
-  }
-
   /**
    * Applies the records after the checkpoint, in recordedAt order: each
    * partition is in stamp order already (appends are made in stamp order), so

@@ -1,14 +1,12 @@
 export { Projections, DEFAULT_CACHE_ENTITIES } from './projections';
-export type { PremiumReportLine, ClaimsReportLine, FundReportLine, EntityStates, FoldedKind, EntityDigest, ProjectionsDigest } from './projections';
+export type { PremiumReportLine, ClaimsReportLine, FundReportLine, EntityStates, FoldedKind } from './projections';
 export { canonical } from './canonical';
 export { EntityCache, EntityHistory, HistoryMap } from './history';
 export type { Posting, ProjectionStore } from './store-port';
 export type { Evolve } from './history';
-export { GeneralLedger } from './journal';
+export { GeneralLedger, postingOf } from './journal';
 export type { TrialBalance, TrialBalanceLine } from './journal';
 export { periodPoints, cumulativePoint } from './booked';
 export type { Basis, Calendar } from './booked';
 export { openLedger, rebuildLedger, digestLedger } from './rebuild';
 export type { Ledger, LedgerDigest, LedgerOpenOptions, LedgerReadModel } from './rebuild';
-export { replayAudit, firstDivergence } from './replay-audit';
-export type { ReplayAuditResult, Divergence } from './replay-audit';

@@ -16,16 +16,21 @@ export interface TrialBalance {
   totals: { debit: string; credit: string };
 }
 
+/** The posting an event makes in the general ledger; null for an event without journal lines. */
+export function postingOf(event: RecordedEvent): Posting | null {
+  const { effectiveDate, recordedAt, journal } = event;
+  if (journal.lines.length === 0) return null;
+  const lastDate = journal.lines.reduce((last, l) => (l.effectiveDate !== undefined && l.effectiveDate > last ? l.effectiveDate : last), effectiveDate);
+  return { effectiveDate, lastDate, recordedAt, lines: journal.lines };
+}
+
 export class GeneralLedger {
   constructor(private readonly store: ProjectionStore) {}
 
   /** Inside the store's commit. */
   add(event: RecordedEvent): void {
-    if (event.journal.lines.length > 0) {
-      const { effectiveDate, recordedAt, journal } = event;
-      const lastDate = journal.lines.reduce((last, l) => (l.effectiveDate !== undefined && l.effectiveDate > last ? l.effectiveDate : last), effectiveDate);
-      this.store.addPosting({ effectiveDate, lastDate, recordedAt, lines: journal.lines });
-    }
+    const posting = postingOf(event);
+    if (posting) this.store.addPosting(posting);
   }
 
   /** Every posting, in record order (for digests). */

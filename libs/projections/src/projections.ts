@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 // Every view of the ledger, rebuilt from the log: policy and claim histories
 // (bitemporal), the general ledger, and the audit trail per entity. It
 // subscribes to the event store, which hands it durable records in recordedAt
@@ -31,7 +30,6 @@ import type { CommandRecord, RecordSubscriber } from '@app/event-store';
 import { Basis, Calendar, periodPoints } from './booked';
 import { EntityCache, HistoryMap } from './history';
 import type { ProjectionStore } from './store-port';
-import { canonical } from './canonical';
 import { GeneralLedger, TrialBalance } from './journal';
 
 export interface PremiumReportLine {
@@ -82,23 +80,6 @@ export interface FundReportLine {
   netAssets: string;
 }
 
-export interface EntityDigest {
-  hash: string;
-  events: number;
-}
-
-export interface ProjectionsDigest {
-  hash: string;
-  entities: Map<string, EntityDigest>;
-  /** Events over every entity. */
-  events: number;
-  ledgerHash: string;
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
 /** Latest states kept in memory when nothing says otherwise. */
 export const DEFAULT_CACHE_ENTITIES = 50_000;
 
@@ -137,29 +118,6 @@ export class Projections implements RecordSubscriber {
   /** The histories of one entity kind. */
   history<K extends FoldedKind>(kind: K): HistoryMap<EntityStates[K]> {
     return this.histories[kind];
-  }
-
-  /**
-   * A hash of every entity (its current state and its events) and of the
-   * general ledger, each over its canonical text: equal projections give equal
-   * digests on any machine. Entities keyed "kind/id", sorted.
-   */
-  digest(): ProjectionsDigest {
-    const entities = new Map<string, EntityDigest>();
-    let eventCount = 0;
-    for (const { kind, id } of this.store.entities()) {
-      const events = [...this.store.events(kind, id)];
-      eventCount += events.length;
-      const state = kind === 'ledger' ? null : (this.histories[kind].peekLatest(id) ?? null);
-      entities.set(`${kind}/${id}`, { hash: sha256(canonical({ state, events })), events: events.length });
-    }
-    const ledger = createHash('sha256');
-    for (const posting of this.ledger.postings()) ledger.update(canonical(posting)).update('\n');
-    const all = createHash('sha256');
-    for (const [key, e] of entities) all.update(`${key} ${e.hash}\n`);
-    const ledgerHash = ledger.digest('hex');
-    all.update(`general-ledger ${ledgerHash}\n`);
-    return { hash: all.digest('hex'), entities, events: eventCount, ledgerHash };
   }
 
   /** Every event of an entity in record order. */

@@ -4,18 +4,28 @@
 // per commit). The API opens the live one this way, replaying only the log
 // after the read model's checkpoint; a replay audit builds a read-only
 // replica into an empty scratch read model and compares digests.
-import { createHash } from 'node:crypto';
 import type { Instant } from '@app/domain';
 import { EventStore, type LogPort, type ReadModelPort, type ReplayProgress } from '@app/event-store';
-import { Projections, type ProjectionsDigest } from './projections';
+import { Projections } from './projections';
 import type { ProjectionStore } from './store-port';
 
-/** Everything the ledger keeps outside the log, behind its two ports. */
-export type LedgerReadModel = ReadModelPort & ProjectionStore;
+/** The ledger's state hash and what it counts (see libs/read-model/src/state-digest.ts). */
+export interface LedgerDigest {
+  stateHash: string;
+  events: number;
+  outcomes: number;
+  postings: number;
+  records: number;
+  through: string;
+}
+
+/** Everything the ledger keeps outside the log, behind its two ports, and the hash of it. */
+export type LedgerReadModel = ReadModelPort & ProjectionStore & { stateHash(): LedgerDigest };
 
 export interface Ledger {
   store: EventStore;
   projections: Projections;
+  readModel: LedgerReadModel;
 }
 
 export interface LedgerOpenOptions {
@@ -30,7 +40,7 @@ function build(readModel: LedgerReadModel, options: LedgerOpenOptions, open: (pr
   const projections = new Projections({ closedAt: (period, knownAt) => store?.appliedCalendar.closedAt(period, knownAt) }, readModel, options.cacheEntities);
   return open(projections).then((opened) => {
     store = opened;
-    return { store: opened, projections };
+    return { store: opened, projections, readModel };
   });
 }
 
@@ -44,15 +54,7 @@ export function rebuildLedger(log: LogPort, readModel: LedgerReadModel, through?
   return build(readModel, options, (projections) => EventStore.replica(log, readModel, [projections], through, options.onProgress));
 }
 
-export interface LedgerDigest {
-  /** sha256 over the store's digest (outcomes, closes) and every projection's. */
-  stateHash: string;
-  projections: ProjectionsDigest;
-}
-
-/** The deterministic hash of a ledger's full state: same log, same hash, on any machine, any run. */
+/** The deterministic hash of a ledger's full state: same log, same hash, on any machine, any run (kept as the read model writes). */
 export function digestLedger(ledger: Ledger): LedgerDigest {
-  const projections = ledger.projections.digest();
-  const stateHash = createHash('sha256').update(`store ${ledger.store.digest()}\nprojections ${projections.hash}\n`).digest('hex');
-  return { stateHash, projections };
+  return ledger.readModel.stateHash();
 }

@@ -20,6 +20,7 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import type { EntityKind, RecordedEvent } from '@app/domain';
 import type { Checkpoint, ReadModelPort, StoredOutcome } from '@app/event-store';
 import type { Posting, ProjectionStore } from '@app/projections';
+import { HashSum, eventText, outcomeTermText, stateHashOf, type DigestSums, type StateHash } from './state-digest';
 
 /** Bumped whenever what is stored, or how, changes: a read model of another version is rebuilt. */
 export const READ_MODEL_SCHEMA = 1;
@@ -27,6 +28,8 @@ export const READ_MODEL_SCHEMA = 1;
 export interface ReadModelOptions {
   /** LMDB map size: the most the read model may grow to (address space, not memory). */
   mapSizeBytes: number;
+  /** Open for reading only (an offline audit); it must exist. */
+  readOnly?: boolean;
 }
 
 export interface ReadModelOwner {
@@ -38,6 +41,19 @@ export interface ReadModelOwner {
 
 type Key = (string | number)[];
 
+/** A consistent read of the whole read model (see LmdbReadModel#snapshot). */
+export interface ReadModelSnapshot {
+  checkpoint: Checkpoint | null;
+  /** The sums kept while writing, as of this cut. */
+  sums: DigestSums;
+  /** Every stored event's text, by entity and index. */
+  events(): Iterable<{ kind: EntityKind; id: string; text: string }>;
+  entityEvents(kind: EntityKind, id: string): Iterable<string>;
+  outcomes(): Iterable<[string, string]>;
+  postings(): Iterable<string>;
+  done(): void;
+}
+
 export class LmdbReadModel implements ReadModelPort, ProjectionStore {
   private readonly meta: Database<unknown, string>;
   private readonly eventsDb: Database<string, Key>;
@@ -45,6 +61,8 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
   private readonly outcomesDb: Database<string, string>;
   private readonly postingsDb: Database<string, number>;
   private nextPosting: number;
+  /** The state hash's sums over everything stored, as of the last commit plus the open transaction's writes. */
+  private sums: DigestSums;
   private writing = false;
   private closed = false;
 
@@ -60,14 +78,25 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
     let last = -1;
     for (const key of this.postingsDb.getKeys({ reverse: true, limit: 1 })) last = key;
     this.nextPosting = last + 1;
+    this.sums = this.storedSums();
+  }
+
+  private storedSums(): DigestSums {
+    const stored = this.meta.get('digest') as Record<keyof DigestSums, { sum: string; count: number }> | undefined;
+    return { events: HashSum.from(stored?.events), outcomes: HashSum.from(stored?.outcomes), postings: HashSum.from(stored?.postings) };
+  }
+
+  /** The state hash of what is stored (kept as it is written: reading it costs nothing). */
+  stateHash(): StateHash {
+    return stateHashOf(this.sums, this.checkpoint());
   }
 
   /** Opens (or creates) the environment; throws if LMDB cannot read it. */
   static open(dir: string, options: ReadModelOptions): LmdbReadModel {
     if (!(options.mapSizeBytes >= 1 << 20)) throw new Error(`read model map size must be at least 1 MiB, got ${options.mapSizeBytes}`);
-    const root = open({ path: dir, mapSize: options.mapSizeBytes, noSync: true, maxDbs: 8, compression: false });
+    const root = open({ path: dir, mapSize: options.mapSizeBytes, noSync: true, maxDbs: 8, compression: false, readOnly: options.readOnly === true });
     const model = new LmdbReadModel(dir, root);
-    if (model.schemaVersion() === undefined && model.checkpoint() === null) {
+    if (!options.readOnly && model.schemaVersion() === undefined && model.checkpoint() === null) {
       root.transactionSync(() => model.meta.put('schema', READ_MODEL_SCHEMA));
     }
     return model;
@@ -103,20 +132,29 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
   commit(apply: () => void, checkpoint: () => Checkpoint): void {
     if (this.writing) throw new Error('read model commits do not nest');
     if (this.closed) throw new Error('the read model is closed');
-    this.root.transactionSync(() => {
-      this.writing = true;
-      try {
-        apply();
-        this.meta.put('checkpoint', checkpoint());
-      } finally {
-        this.writing = false;
-      }
-    });
+    try {
+      this.root.transactionSync(() => {
+        this.writing = true;
+        try {
+          apply();
+          this.meta.put('checkpoint', checkpoint());
+          this.meta.put('digest', { events: this.sums.events.toJSON(), outcomes: this.sums.outcomes.toJSON(), postings: this.sums.postings.toJSON() });
+        } finally {
+          this.writing = false;
+        }
+      });
+    } catch (e) {
+      // Aborted: the sums go back to what is committed.
+      this.sums = this.storedSums();
+      throw e;
+    }
   }
 
   putOutcome(commandId: string, outcome: StoredOutcome): void {
     this.assertWriting();
-    this.outcomesDb.put(commandId, JSON.stringify(outcome));
+    const text = JSON.stringify(outcome);
+    this.outcomesDb.put(commandId, text);
+    this.sums.outcomes.addText(outcomeTermText(commandId, text));
   }
 
   // ---------------------------------------------------------------- projection store port
@@ -128,8 +166,10 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
   appendEvent(kind: EntityKind, id: string, index: number, event: RecordedEvent): void {
     this.assertWriting();
     if (event.entity.kind !== kind || event.entity.id !== id) throw new Error(`event of ${event.entity.kind}/${event.entity.id} stored under ${kind}/${id}`);
-    this.eventsDb.put([kind, id, index], JSON.stringify(event));
+    const text = eventText(event);
+    this.eventsDb.put([kind, id, index], text);
     this.entitiesDb.put([kind, id], index + 1);
+    this.sums.events.addText(text);
   }
 
   *events(kind: EntityKind, id: string): Iterable<RecordedEvent> {
@@ -147,11 +187,46 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
 
   addPosting(posting: Posting): void {
     this.assertWriting();
-    this.postingsDb.put(this.nextPosting++, JSON.stringify(posting));
+    const text = JSON.stringify(posting);
+    this.postingsDb.put(this.nextPosting++, text);
+    this.sums.postings.addText(text);
   }
 
   *postings(): Iterable<Posting> {
     for (const { value } of this.postingsDb.getRange({})) yield JSON.parse(value) as Posting;
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  /**
+   * One consistent cut of everything stored (an LMDB read transaction): the
+   * checkpoint, the sums and the stored texts as of one commit, while the
+   * writer goes on. Call `done()` when finished: a snapshot held open keeps
+   * LMDB from reusing the pages freed since.
+   */
+  snapshot(): ReadModelSnapshot {
+    const transaction = this.root.useReadTransaction();
+    const stored = this.meta.get('digest', { transaction }) as Record<keyof DigestSums, { sum: string; count: number }> | undefined;
+    const eventsDb = this.eventsDb;
+    const outcomesDb = this.outcomesDb;
+    const postingsDb = this.postingsDb;
+    return {
+      checkpoint: (this.meta.get('checkpoint', { transaction }) as Checkpoint | undefined) ?? null,
+      sums: { events: HashSum.from(stored?.events), outcomes: HashSum.from(stored?.outcomes), postings: HashSum.from(stored?.postings) },
+      *events() {
+        for (const { key, value } of eventsDb.getRange({ transaction })) yield { kind: key[0] as EntityKind, id: key[1] as string, text: value };
+      },
+      *entityEvents(kind: EntityKind, id: string) {
+        for (const { value } of eventsDb.getRange({ start: [kind, id, 0], end: [kind, id, Number.MAX_SAFE_INTEGER], transaction })) yield value;
+      },
+      *outcomes() {
+        for (const { key, value } of outcomesDb.getRange({ transaction })) yield [key, value] as [string, string];
+      },
+      *postings() {
+        for (const { value } of postingsDb.getRange({ transaction })) yield value;
+      },
+      done: () => transaction.done(),
+    };
   }
 
   // ---------------------------------------------------------------- lifecycle

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import type { ReplayAuditResult } from '@app/projections';
+import type { ReplayAuditResult } from '@app/read-model';
 import { z } from 'zod';
 
 import { LedgerService } from '../../ledger/ledger.service';

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import type { ReplayAuditResult } from '@app/projections';
+import type { ReplayAuditResult } from '@app/read-model';
 
 import { Roles } from '../../auth/access.decorators';
 import { parseBody } from '../../http/validation';
