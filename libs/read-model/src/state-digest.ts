@@ -13,7 +13,7 @@
 import { createHash, hash as oneShotHash } from 'node:crypto';
 import type { Checkpoint } from '@app/event-store';
 import type { RecordedEvent } from '@app/domain';
-import { postingOf } from '@app/projections';
+import { postingOf, type LedgerDigest } from '@app/projections';
 
 /** A sum of sha256 digests modulo 2^256, as eight 32-bit little-endian lanes. */
 export class HashSum {
@@ -94,14 +94,8 @@ export function addRecord(sums: DigestSums, record: { commandId: string; request
   }
 }
 
-export interface StateHash {
-  stateHash: string;
-  events: number;
-  outcomes: number;
-  postings: number;
-  records: number;
-  through: string;
-}
+/** The state hash and what it counts. */
+export type StateHash = LedgerDigest;
 
 /** The state hash: the three sums with the checkpoint's record count, horizon and closes (positions are the log's, not the state's). */
 export function stateHashOf(sums: DigestSums, checkpoint: Checkpoint | null): StateHash {
