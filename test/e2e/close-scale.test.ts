@@ -74,7 +74,18 @@ test('closes a month over 20,000 policies: one true-up pair per currency, UPR = 
       totalsByCurrency: { currency: string; written: string; earned: string; closingUnearned: string }[];
       policies: { currency: string; closingUnearned: string }[];
     };
+    // A page of 1,000 lines by default; paged through every cursor, the lines sum to the totals (below).
+    expect(body.policies).toHaveLength(1000);
+    const reportQuery = { from: '2026-01', to: '2026-01', basis: 'booked', knownAt: closed.closedAt };
+    for (let cursor = (report.body as { nextCursor?: string }).nextCursor; cursor !== undefined; ) {
+      const page = await api.get(`/v1/reports/premiums${qs({ ...reportQuery, limit: '5000', cursor })}`, TOKENS.finance);
+      expect(page.status).toBe(200);
+      expect(page.body.totalsByCurrency).toEqual(body.totalsByCurrency);
+      body.policies.push(...page.body.policies);
+      cursor = page.body.nextCursor;
+    }
     expect(body.policies).toHaveLength(POLICIES);
+    expect(new Set(body.policies.map((p) => (p as { policyId?: string }).policyId)).size).toBe(POLICIES);
     for (const currency of ['EUR', 'USD']) {
       const totals = body.totalsByCurrency.find((t) => t.currency === currency)!;
       const upr = tb.accounts.find((a) => a.account === `upr:${currency}`)!;

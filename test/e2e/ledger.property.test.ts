@@ -51,6 +51,7 @@ import fc from 'fast-check';
 import { WalLog, decodeRecord, type CommandRecord } from '@app/event-store';
 
 import { type Answer, type Api, type InProcessServer, CommandIds, Rng, TOKENS, addDays, cents, money, qs, removeDir, startInProcess, tempDir, writeTokensFile } from './support';
+import { controlOf, splitLedger, type AccountLine } from './trial-balance';
 
 const SEED = Number(process.env.LEDGER_PROPERTY_SEED ?? 424242);
 const RUNS = Number(process.env.LEDGER_PROPERTY_RUNS ?? 25);
@@ -332,9 +333,11 @@ async function claimsReport(ch: Checker, from: string, to: string, basis: string
   return a.body as { totals: Record<string, string>; claims: (Record<string, string> & { claimId: string })[] };
 }
 
-/** Net credit (credit - debit) of an account in a served trial balance; 0 when absent. */
-function creditOf(tb: { accounts: { account: string; debit: string; credit: string }[] }, account: string): Money {
-  const line = tb.accounts.find((l) => l.account === account);
+type ServedTrialBalance = { accounts: AccountLine[]; subledger: AccountLine[]; totals: { debit: string; credit: string } };
+
+/** Net credit (credit - debit) of an account in a served trial balance (a control account or a subledger line); 0 when absent. */
+function creditOf(tb: ServedTrialBalance, account: string): Money {
+  const line = tb.accounts.find((l) => l.account === account) ?? tb.subledger.find((l) => l.account === account);
   return line ? m(line.credit) - m(line.debit) : 0n;
 }
 
@@ -344,7 +347,7 @@ function creditOf(tb: { accounts: { account: string; debit: string; credit: stri
  * UPR account (a portfolio account, upr:<CUR>) holds the sum of the unearned premium of the
  * currency's policies, to the cent (only where every month through asOf has been trued up).
  */
-async function ledgerMatchesPolicies(ch: Checker, log: RunLog, tb: { accounts: { account: string; debit: string; credit: string }[] }, asOf: string, knownAt: string, upr: boolean): Promise<void> {
+async function ledgerMatchesPolicies(ch: Checker, log: RunLog, tb: ServedTrialBalance, asOf: string, knownAt: string, upr: boolean): Promise<void> {
   const unearned = new Map<string, Money>();
   for (const p of log.policies) {
     const g = await ch.getKnown(`/v1/policies/${p.id}${qs({ asOf, knownAt })}`);
@@ -414,14 +417,16 @@ async function checkRun(api: Api, log: RunLog, seed: number): Promise<{ ch: Chec
     const knownAt = pickKnownAt(rng, log);
     const a = await ch.get(`/v1/reports/trial-balance${qs({ asOf, knownAt })}`);
     if (a.status !== 200) continue;
-    const tb = a.body as { accounts: { account: string; debit: string; credit: string }[]; totals: { debit: string; credit: string } };
+    const tb = a.body as ServedTrialBalance;
     const where = `trial balance ${asOf} @${knownAt ?? 'now'}`;
     if (m(tb.totals.debit) !== m(tb.totals.credit)) ch.fail(`${where}: debit != credit`, tb.totals);
     const perCurrency = new Map<string, bigint>();
     let debit = 0n;
     let credit = 0n;
-    for (const l of tb.accounts) {
+    for (const l of [...tb.accounts, ...tb.subledger]) {
       if (m(l.debit) < 0n || m(l.credit) < 0n || (m(l.debit) !== 0n && m(l.credit) !== 0n)) ch.fail(`${where}: line ${l.account}`, l);
+    }
+    for (const l of tb.accounts) {
       debit += m(l.debit);
       credit += m(l.credit);
       const currency = l.account.split(':')[1];
@@ -429,6 +434,10 @@ async function checkRun(api: Api, log: RunLog, seed: number): Promise<{ ch: Chec
     }
     if (debit !== m(tb.totals.debit) || credit !== m(tb.totals.credit)) ch.fail(`${where}: totals are not the sum of the lines`, tb.totals);
     for (const [currency, net] of perCurrency) if (net !== 0n) ch.fail(`${where}: ${currency} does not balance (${net})`, tb);
+    // The subledger sums to its control accounts, to the cent.
+    const bySubledger = new Map<string, bigint>();
+    for (const l of tb.subledger) bySubledger.set(controlOf(l.account), (bySubledger.get(controlOf(l.account)) ?? 0n) + m(l.debit) - m(l.credit));
+    for (const [control, net] of bySubledger) if (net !== creditOf(tb, control) * -1n) ch.fail(`${where}: the subledger of ${control} sums to ${net}, not to its control account`, tb);
     trialBalances.push({ asOf, knownAt: knownAt ?? (a.body.knownAt as string), body: tb });
     await ledgerMatchesPolicies(ch, log, tb, asOf, a.body.knownAt as string, false);
   }
@@ -677,15 +686,16 @@ function recomputeTrialBalance(records: CommandRecord[], asOf: string, knownAt: 
     }
   }
   const fmt = (v: bigint) => money(Number(v));
-  let debit = 0n;
-  let credit = 0n;
-  const accounts = [...net.keys()].sort().map((account) => {
+  const lines = [...net.keys()].sort().map((account) => {
     const v = net.get(account)!;
-    if (v < 0n) credit -= v;
-    else debit += v;
     return { account, debit: fmt(v < 0n ? 0n : v), credit: fmt(v < 0n ? -v : 0n) };
   });
-  return { accounts, totals: { debit: fmt(debit), credit: fmt(credit) } };
+  // Served as control accounts (totals over them) and the subledger of entity accounts.
+  const { accounts, subledger } = splitLedger(lines);
+  let debit = 0n;
+  let credit = 0n;
+  for (const l of accounts) (debit += m(l.debit)), (credit += m(l.credit));
+  return { accounts, subledger, totals: { debit: fmt(debit), credit: fmt(credit) } };
 }
 
 // ---------------------------------------------------------------------------
@@ -733,8 +743,10 @@ describe('ledger properties through the API (fast-check)', () => {
           checkBookingPeriods(ch, records);
           for (const tb of trialBalances) {
             const expected = recomputeTrialBalance(records, tb.asOf, tb.knownAt!);
-            if (JSON.stringify(expected) !== JSON.stringify({ accounts: (tb.body as { accounts: unknown }).accounts, totals: (tb.body as { totals: unknown }).totals })) {
-              ch.fail(`trial balance ${tb.asOf} @${tb.knownAt} differs from the log's journal`, { served: tb.body, fromLog: expected });
+            const served = tb.body as ServedTrialBalance;
+            const comparable = { accounts: served.accounts, subledger: served.subledger, totals: served.totals };
+            if (JSON.stringify(expected) !== JSON.stringify(comparable)) {
+              ch.fail(`trial balance ${tb.asOf} @${tb.knownAt} differs from the log's journal`, { served: comparable, fromLog: expected });
             }
           }
           totals.commands += [...log.statuses.values()].reduce((a, b) => a + b, 0);

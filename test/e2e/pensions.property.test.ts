@@ -719,12 +719,14 @@ async function checkTrialBalance(ch: Checks, book: Book, run: Run, asOf: string,
   if (a.status !== 200) return ch.same(where, a.status, 200);
   const net = new Map<string, bigint>();
   const perCurrency = new Map<string, bigint>();
+  // Control accounts balance per currency; entity accounts (the subledger) carry the per-fund, per-member figures.
   for (const l of a.body.accounts as { account: string; debit: string; credit: string }[]) {
     const v = cents(l.debit) - cents(l.credit);
     net.set(l.account, v);
     const currency = l.account.split(':')[1];
     perCurrency.set(currency, (perCurrency.get(currency) ?? 0n) + v);
   }
+  for (const l of a.body.subledger as { account: string; debit: string; credit: string }[]) net.set(l.account, cents(l.debit) - cents(l.credit));
   ch.comparisons++;
   if (cents(a.body.totals.debit) !== cents(a.body.totals.credit)) ch.fails.push(`${where}: totals ${JSON.stringify(a.body.totals)}`);
   for (const [currency, v] of perCurrency) if (v !== 0n) ch.fails.push(`${where}: ${currency} is off by ${fmt2(v)}`);

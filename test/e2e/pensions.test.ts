@@ -32,6 +32,8 @@ import * as path from 'node:path';
 
 import type { FundReportLine } from '@app/projections';
 
+import { splitLedger } from './trial-balance';
+
 import {
   type Answer,
   CommandIds,
@@ -880,7 +882,7 @@ describe('pensions over real HTTP: funds, valuations, contributions, a switch, a
     expect(march.body).toEqual({
       asOf: '2026-03-31',
       knownAt: expect.stringMatching(INSTANT),
-      accounts: marchAccounts,
+      ...splitLedger(marchAccounts),
       totals: { debit: '2783.00', credit: '2783.00' }, // 750.00 + 1833.00 + 200.00 (EUR and USD added, as api.md's totals)
     });
 
@@ -889,7 +891,7 @@ describe('pensions over real HTTP: funds, valuations, contributions, a switch, a
     expect(end.body).toEqual({
       asOf: '2026-12-31',
       knownAt: expect.stringMatching(INSTANT),
-      accounts: [
+      ...splitLedger([
         { account: 'fees-payable:EUR:fund/F-GROWTH', debit: '0.00', credit: '12.34' }, // 5.90 + 2.65 + 3.79
         { account: 'fund-cash:EUR:fund/F-BOND', debit: '1253.89', credit: '0.00' }, // 750.00 + 428.39 + 75.50
         { account: 'fund-cash:EUR:fund/F-GROWTH', debit: '1554.61', credit: '0.00' }, // 1833.00 - 428.39 + 150.00
@@ -901,17 +903,17 @@ describe('pensions over real HTTP: funds, valuations, contributions, a switch, a
         { account: 'unit-liability:EUR:fund/F-GROWTH/member/M-BOB', debit: '0.00', credit: '330.35' }, // 333.00 - 2.65
         { account: 'unit-liability:EUR:fund/F-GROWTH/member/M-CAROL', debit: '0.00', credit: '496.21' }, // 500.00 - 3.79
         { account: 'unit-liability:USD:fund/F-USEQ/member/M-BOB', debit: '0.00', credit: '200.00' },
-      ],
+      ]),
       // debit 1253.89 + 1554.61 + 200.00 = 3008.50; credit 12.34 + 678.39 + 300.00 + 275.50 + 715.71 + 330.35 + 496.21 + 200.00 = 3008.50
       totals: { debit: '3008.50', credit: '3008.50' },
     });
 
     // Valuations post nothing: as known before the switch, at the end of the year, March's balances.
     const pre = await trialBalance('2026-12-31', stamps.kPreSwitch);
-    expect(pre.body).toEqual({ asOf: '2026-12-31', knownAt: stamps.kPreSwitch, accounts: marchAccounts, totals: { debit: '2783.00', credit: '2783.00' } });
+    expect(pre.body).toEqual({ asOf: '2026-12-31', knownAt: stamps.kPreSwitch, ...splitLedger(marchAccounts), totals: { debit: '2783.00', credit: '2783.00' } });
     // Right after the switch: 428.39 moved from GROWTH to BOND, for ALICE.
     const sw = await trialBalance('2026-12-31', stamps.kSwitch);
-    expect(sw.body.accounts).toEqual([
+    expect(sw.body).toMatchObject(splitLedger([
       { account: 'fund-cash:EUR:fund/F-BOND', debit: '1178.39', credit: '0.00' }, // 750.00 + 428.39
       { account: 'fund-cash:EUR:fund/F-GROWTH', debit: '1404.61', credit: '0.00' }, // 1833.00 - 428.39
       { account: 'fund-cash:USD:fund/F-USEQ', debit: '200.00', credit: '0.00' },
@@ -922,7 +924,7 @@ describe('pensions over real HTTP: funds, valuations, contributions, a switch, a
       { account: 'unit-liability:EUR:fund/F-GROWTH/member/M-BOB', debit: '0.00', credit: '333.00' },
       { account: 'unit-liability:EUR:fund/F-GROWTH/member/M-CAROL', debit: '0.00', credit: '500.00' },
       { account: 'unit-liability:USD:fund/F-USEQ/member/M-BOB', debit: '0.00', credit: '200.00' },
-    ]);
+    ]));
     expect(sw.body.totals).toEqual({ debit: '2783.00', credit: '2783.00' }); // a switch moves money between funds: same totals
 
     for (const asOf of ['2026-03-01', D1, D2, D3, D4, D5, '2026-12-31']) {

@@ -22,6 +22,7 @@ import * as path from 'node:path';
 
 import { startServer } from '../../apps/api/src/main';
 import type { RunningServer } from '../../apps/api/src/main';
+import { splitLedger } from './trial-balance';
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -387,35 +388,37 @@ describe('period close, reports, audit and batch over HTTP', () => {
       return a.body;
     };
     // Nothing effective yet, or nothing known yet.
-    expect(await tb('2024-12-31')).toMatchObject({ asOf: '2024-12-31', accounts: [], totals: { debit: '0.00', credit: '0.00' } });
+    expect(await tb('2024-12-31')).toMatchObject({ asOf: '2024-12-31', accounts: [], subledger: [], totals: { debit: '0.00', credit: '0.00' } });
     expect((await tb('2025-12-31', BEFORE_EVERYTHING)).accounts).toEqual([]);
 
     // End of January as closed: bind 3650 both sides, true-up 310 off the UPR.
     expect(await tb('2025-01-31', t.close1)).toEqual({
       asOf: '2025-01-31',
       knownAt: t.close1,
-      accounts: [
+      ...splitLedger([
         { account: 'change-in-upr:EUR', debit: '3340.00', credit: '0.00' },
         { account: 'premium-receivable:EUR:policy/P-1', debit: '3650.00', credit: '0.00' },
         { account: 'upr:EUR', debit: '0.00', credit: '3340.00' },
         { account: 'written-premium:EUR:policy/P-1', debit: '0.00', credit: '3650.00' },
-      ],
+      ]),
       totals: { debit: '6990.00', credit: '6990.00' },
     });
     // The same date once the back-dated endorsement is known: +355.00 written and in the UPR (its true-up comes in February).
     expect((await tb('2025-01-31', t.endorse)).totals).toEqual({ debit: '7700.00', credit: '7700.00' });
 
     // End of February as closed: UPR 4005 - 639 = 3366 (the restated closing unearned); claim reserve 1000 - 300.
-    expect((await tb('2025-02-28', t.close2)).accounts).toEqual([
-      { account: 'cash:EUR', debit: '0.00', credit: '300.00' },
-      { account: 'change-in-claims-reserve:EUR', debit: '700.00', credit: '0.00' },
-      { account: 'change-in-upr:EUR', debit: '3366.00', credit: '0.00' },
-      { account: 'claims-paid:EUR:claim/C-1', debit: '300.00', credit: '0.00' },
-      { account: 'claims-reserve:EUR:claim/C-1', debit: '0.00', credit: '700.00' },
-      { account: 'premium-receivable:EUR:policy/P-1', debit: '4005.00', credit: '0.00' },
-      { account: 'upr:EUR', debit: '0.00', credit: '3366.00' },
-      { account: 'written-premium:EUR:policy/P-1', debit: '0.00', credit: '4005.00' },
-    ]);
+    expect(await tb('2025-02-28', t.close2)).toMatchObject(
+      splitLedger([
+        { account: 'cash:EUR', debit: '0.00', credit: '300.00' },
+        { account: 'change-in-claims-reserve:EUR', debit: '700.00', credit: '0.00' },
+        { account: 'change-in-upr:EUR', debit: '3366.00', credit: '0.00' },
+        { account: 'claims-paid:EUR:claim/C-1', debit: '300.00', credit: '0.00' },
+        { account: 'claims-reserve:EUR:claim/C-1', debit: '0.00', credit: '700.00' },
+        { account: 'premium-receivable:EUR:policy/P-1', debit: '4005.00', credit: '0.00' },
+        { account: 'upr:EUR', debit: '0.00', credit: '3366.00' },
+        { account: 'written-premium:EUR:policy/P-1', debit: '0.00', credit: '4005.00' },
+      ]),
+    );
     expect((await tb('2025-02-28', t.close2)).totals).toEqual({ debit: '8371.00', credit: '8371.00' });
     // With the late +200.00 reserve (effective 2025-02-25).
     expect((await tb('2025-02-28', t.reserve)).totals).toEqual({ debit: '8571.00', credit: '8571.00' });

@@ -85,15 +85,16 @@ export class HistoryMap<S> {
     private readonly cache: EntityCache,
   ) {}
 
-  /** Inside the store's commit: records the event and folds it into a cached latest state. */
-  add(id: string, event: RecordedEvent): void {
+  /** Inside the store's commit: records the event and folds it into the latest state (cached); returns both versions. */
+  add(id: string, event: RecordedEvent): { before: S | undefined; after: S } {
     const key = `${this.kind}/${id}`;
-    const cached = this.cache.get(key);
-    const count = cached ? cached.count : this.store.eventCount(this.kind, id);
+    const latest = this.latest(id);
+    const count = latest ? latest.count : 0;
     this.store.appendEvent(this.kind, id, count, event);
-    // Not cached and not new: folded from the store (this event included) when next asked for.
-    if (cached) this.cache.set(key, { state: this.evolve(cached.state as S, event), count: count + 1, lastAt: event.recordedAt });
-    else if (count === 0) this.cache.set(key, { state: this.evolve(undefined, event), count: 1, lastAt: event.recordedAt });
+    const before = latest?.state as S | undefined;
+    const after = this.evolve(before, event);
+    this.cache.set(key, { state: after, count: count + 1, lastAt: event.recordedAt });
+    return { before, after };
   }
 
   get(id: string): EntityHistory<S> | undefined {

@@ -27,31 +27,12 @@ import {
   type RecordedEvent,
 } from '@app/domain';
 import type { CommandRecord, RecordSubscriber } from '@app/event-store';
-import { Basis, Calendar, periodPoints } from './booked';
+import type { Calendar } from './booked';
 import { EntityCache, HistoryMap } from './history';
 import type { ProjectionStore } from './store-port';
-import { GeneralLedger, TrialBalance } from './journal';
-
-export interface PremiumReportLine {
-  policyId: string;
-  currency: string;
-  written: string;
-  earned: string;
-  openingUnearned: string;
-  closingUnearned: string;
-}
-
-export interface ClaimsReportLine {
-  claimId: string;
-  policyId: string;
-  currency: string;
-  openingReserve: string;
-  newReserves: string;
-  reserveChanges: string;
-  paid: string;
-  closingReserve: string;
-  incurred: string;
-}
+import { GeneralLedger } from './journal';
+import { Reports } from './reports';
+import { addClaimMovements, addLedgerMovements, addPolicyMovements, ledgerLines, type SeriesAdd } from './report-series';
 
 /** The state of each entity kind that has a fold (the ledger's own events have none). */
 export interface EntityStates {
@@ -90,6 +71,7 @@ export class Projections implements RecordSubscriber {
   readonly members: HistoryMap<MemberState>;
   private readonly histories: { [K in FoldedKind]: HistoryMap<EntityStates[K]> };
   readonly ledger: GeneralLedger;
+  readonly reports: Reports;
 
   constructor(
     private readonly calendar: Calendar,
@@ -103,15 +85,30 @@ export class Projections implements RecordSubscriber {
     this.members = new HistoryMap<MemberState>('member', evolveMember, store, cache);
     this.histories = { policy: this.policies, claim: this.claims, fund: this.funds, member: this.members };
     this.ledger = new GeneralLedger(store);
+    this.reports = new Reports(store, calendar, this.policies, this.claims);
   }
 
   /** Inside the event store's commit (the read model's write transaction). */
   apply(record: CommandRecord): void {
+    const { recordedAt } = record;
+    // A zero movement changes no report figure; the general ledger's still count (a line of 0.00 puts its account on the trial balance).
+    const add: SeriesAdd = (family, name, currency, bucket, cents) => {
+      if (cents !== 0n || family === 'gl-month' || family === 'gl-day') this.store.addToSeries(family, name, currency, bucket, recordedAt, cents);
+    };
     for (const event of record.events) {
       const { kind, id } = event.entity;
-      if (kind !== 'ledger') this.histories[kind].add(id, event);
-      else this.store.appendEvent(kind, id, this.store.eventCount(kind, id), event);
+      if (kind === 'policy') {
+        const { before, after } = this.policies.add(id, event);
+        addPolicyMovements(before, after, event, add);
+      } else if (kind === 'claim') {
+        const { before, after } = this.claims.add(id, event);
+        addClaimMovements(before, after, event, add);
+      } else if (kind === 'ledger') this.store.appendEvent(kind, id, this.store.eventCount(kind, id), event);
+      else this.histories[kind].add(id, event);
       this.ledger.add(event);
+      const lines = ledgerLines(event);
+      addLedgerMovements(lines, add);
+      for (const line of lines) if (line.entity !== null) this.store.addAccountLine(line.account, line.control, recordedAt, line.date, line.cents);
     }
   }
 
@@ -124,57 +121,6 @@ export class Projections implements RecordSubscriber {
   auditTrail(kind: EntityKind, id: string): readonly RecordedEvent[] | undefined {
     const events = [...this.store.events(kind, id)];
     return events.length === 0 ? undefined : events;
-  }
-
-  premiumReport(from: Period, to: Period, basis: Basis, knownAt: Instant) {
-    const { opening, closing } = periodPoints(from, to, basis, knownAt, this.calendar);
-    const totals = { written: ZERO, earned: ZERO, openingUnearned: ZERO, closingUnearned: ZERO };
-    const policies: PremiumReportLine[] = [];
-    for (const id of this.policies.ids()) {
-      const history = this.policies.get(id)!;
-      const before = figuresOrZero(history.knownAt(opening.knownAt), opening.asOf);
-      const after = figuresOrZero(history.knownAt(closing.knownAt), closing.asOf);
-      if (!after.state && !before.state) continue;
-      const written = after.written.minus(before.written);
-      const earned = after.earned.minus(before.earned);
-      totals.written = totals.written.plus(written);
-      totals.earned = totals.earned.plus(earned);
-      totals.openingUnearned = totals.openingUnearned.plus(before.unearned);
-      totals.closingUnearned = totals.closingUnearned.plus(after.unearned);
-      policies.push({
-        policyId: id,
-        currency: (after.state ?? before.state)!.currency,
-        written: formatMoney(written),
-        earned: formatMoney(earned),
-        openingUnearned: formatMoney(before.unearned),
-        closingUnearned: formatMoney(after.unearned),
-      });
-    }
-    return { totals: mapMoney(totals), policies };
-  }
-
-  claimsReport(from: Period, to: Period, basis: Basis, knownAt: Instant) {
-    const { opening, closing } = periodPoints(from, to, basis, knownAt, this.calendar);
-    const totals = { openingReserve: ZERO, newReserves: ZERO, reserveChanges: ZERO, paid: ZERO, closingReserve: ZERO, incurred: ZERO };
-    const claims: ClaimsReportLine[] = [];
-    for (const id of this.claims.ids()) {
-      const history = this.claims.get(id)!;
-      const a = claimOrZero(history.knownAt(opening.knownAt), opening.asOf);
-      const b = claimOrZero(history.knownAt(closing.knownAt), closing.asOf);
-      const state = history.knownAt(closing.knownAt) ?? history.knownAt(opening.knownAt);
-      if (!state) continue;
-      const line = {
-        openingReserve: a.reserve,
-        newReserves: b.newReserve.minus(a.newReserve),
-        reserveChanges: b.reserveChanges.minus(a.reserveChanges),
-        paid: b.paid.minus(a.paid),
-        closingReserve: b.reserve,
-        incurred: b.paid.minus(a.paid).plus(b.reserve).minus(a.reserve),
-      };
-      for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] = totals[k].plus(line[k]);
-      claims.push({ claimId: id, policyId: state.policyId, currency: state.currency, ...mapMoney(line) });
-    }
-    return { totals: mapMoney(totals), claims };
   }
 
   /** Every fund known at knownAt over the months [from, to]: units and money rolled forward (see fundPeriodFigures). */
@@ -204,20 +150,6 @@ export class Projections implements RecordSubscriber {
     }
     return lines;
   }
-
-  trialBalance(asOf: IsoDate, knownAt: Instant): TrialBalance {
-    return this.ledger.trialBalance(asOf, knownAt);
-  }
-}
-
-function figuresOrZero(state: PolicyState | undefined, asOf: IsoDate) {
-  if (!state) return { state, written: ZERO, earned: ZERO, unearned: ZERO };
-  return { state, ...policyFigures(state, asOf) };
-}
-
-function claimOrZero(state: ClaimState | undefined, asOf: IsoDate) {
-  if (!state) return { newReserve: ZERO, reserveChanges: ZERO, paid: ZERO, reserve: ZERO };
-  return claimFigures(state, asOf);
 }
 
 function mapFormat(format: (value: Decimal) => string) {

@@ -4,6 +4,7 @@
 // the general ledger's postings. Writes happen only inside the event store's
 // commit, so they land in the same transaction as the checkpoint.
 import type { EntityKind, Instant, IsoDate, JournalLine, RecordedEvent } from '@app/domain';
+import type { SeriesFamily } from './report-series';
 
 /** One event's journal lines, as the general ledger keeps them. */
 export interface Posting {
@@ -29,4 +30,27 @@ export interface ProjectionStore {
   addPosting(posting: Posting): void;
   /** Every posting in record order. */
   postings(): Iterable<Posting>;
+
+  /** Adds `cents` to a series' running total at `recordedAt` (report-series.ts). */
+  addToSeries(family: SeriesFamily, name: string, currency: string, bucket: string, recordedAt: Instant, cents: bigint): void;
+  /** A series' running total as known at `knownAt`; undefined when nothing was recorded in it by then. */
+  seriesAt(family: SeriesFamily, name: string, currency: string, bucket: string, knownAt: Instant): bigint | undefined;
+  /** The (currency, bucket) pairs a series name has, ascending by currency then bucket. */
+  seriesBuckets(family: SeriesFamily, name: string): readonly SeriesBucket[];
+  /** The names a family has (the control accounts of gl-month), ascending. */
+  seriesNames(family: SeriesFamily): readonly string[];
+
+  /** Subledger: a journal line of an entity account (one with a kind/id part). */
+  addAccountLine(account: string, control: string, recordedAt: Instant, date: IsoDate, cents: bigint): void;
+  /** Entity accounts after `cursor` (exclusive; null: from the first), ascending. */
+  accountsAfter(cursor: string | null): Iterable<{ account: string; control: string }>;
+  /** An entity account's lines in record order. */
+  accountLines(account: string): Iterable<{ recordedAt: Instant; date: IsoDate; cents: bigint }>;
+  /** Ids of one kind after `cursor` (exclusive), ascending. */
+  idsAfter(kind: EntityKind, cursor: string | null): Iterable<string>;
+}
+
+export interface SeriesBucket {
+  currency: string;
+  bucket: string;
 }

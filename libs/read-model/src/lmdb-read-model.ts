@@ -7,6 +7,10 @@
 //   entities  [kind, id]         -> event count   ids per kind, next index
 //   outcomes  commandId          -> outcome JSON  idempotent retries
 //   postings  sequence number    -> posting JSON  the general ledger
+//   series    [family, name, currency, bucket, recordedAt] -> running total (cents)  report totals
+//   seriesIx  [family, name, currency, bucket] -> 1                                 the buckets a series has
+//   accounts  entity account     -> its control account                           subledger, in pages
+//   acctLines [account, recordedAt, n] -> "date cents"                             an entity account's lines
 //
 // Every write goes through `commit`, one synchronous LMDB write transaction
 // that also writes the checkpoint, so the stored data is always exactly "the
@@ -17,9 +21,9 @@
 // rebuilt (see open-read-model.ts). Values are JSON, exactly as the log holds
 // them, so an event read here is the event a replay decodes.
 import { open, type Database, type RootDatabase } from 'lmdb';
-import type { EntityKind, RecordedEvent } from '@app/domain';
+import type { EntityKind, Instant, IsoDate, RecordedEvent } from '@app/domain';
 import type { Checkpoint, ReadModelPort, StoredOutcome } from '@app/event-store';
-import type { Posting, ProjectionStore } from '@app/projections';
+import type { Posting, ProjectionStore, SeriesBucket, SeriesFamily } from '@app/projections';
 import { HashSum, eventText, outcomeTermText, stateHashOf, type DigestSums, type StateHash } from './state-digest';
 
 /** Bumped whenever what is stored, or how, changes: a read model of another version is rebuilt. */
@@ -41,6 +45,23 @@ export interface ReadModelOwner {
 
 type Key = (string | number)[];
 
+function compareBuckets(a: SeriesBucket, b: SeriesBucket): number {
+  if (a.currency !== b.currency) return a.currency < b.currency ? -1 : 1;
+  return a.bucket < b.bucket ? -1 : a.bucket > b.bucket ? 1 : 0;
+}
+
+/** Where `item` goes in the ascending `list` (after equal items). */
+function sortedIndex<T>(list: readonly T[], item: T, compare: (a: T, b: T) => number): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (compare(list[mid], item) <= 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
 /** A consistent read of the whole read model (see LmdbReadModel#snapshot). */
 export interface ReadModelSnapshot {
   checkpoint: Checkpoint | null;
@@ -60,7 +81,19 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
   private readonly entitiesDb: Database<number, Key>;
   private readonly outcomesDb: Database<string, string>;
   private readonly postingsDb: Database<string, number>;
+  private readonly seriesDb: Database<string, Key>;
+  private readonly seriesIndexDb: Database<number, Key>;
+  private readonly accountsDb: Database<string, string>;
+  private readonly accountLinesDb: Database<string, Key>;
   private nextPosting: number;
+  /** Buckets per "family name", ascending by currency then bucket: the calendar's size (months, days, accounts), not the book's. */
+  private readonly buckets = new Map<string, SeriesBucket[]>();
+  private readonly names = new Map<SeriesFamily, string[]>();
+  /** The last running total of each series written since open (written series only). */
+  private readonly lastTotals = new Map<string, bigint>();
+  /** The record whose lines are being added, and how many (an account line's key). */
+  private lineRecord = '';
+  private lineCount = 0;
   /** The state hash's sums over everything stored, as of the last commit plus the open transaction's writes. */
   private sums: DigestSums;
   private writing = false;
@@ -75,6 +108,11 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
     this.entitiesDb = root.openDB<number, Key>('entities', { encoding: 'ordered-binary' });
     this.outcomesDb = root.openDB<string, string>('outcomes', { encoding: 'string' });
     this.postingsDb = root.openDB<string, number>('postings', { encoding: 'string' });
+    this.seriesDb = root.openDB<string, Key>('series', { encoding: 'string' });
+    this.seriesIndexDb = root.openDB<number, Key>('seriesIx', { encoding: 'ordered-binary' });
+    this.accountsDb = root.openDB<string, string>('accounts', { encoding: 'string' });
+    this.accountLinesDb = root.openDB<string, Key>('acctLines', { encoding: 'string' });
+    for (const key of this.seriesIndexDb.getKeys({})) this.indexBucket(key[0] as SeriesFamily, key[1] as string, key[2] as string, key[3] as string);
     let last = -1;
     for (const key of this.postingsDb.getKeys({ reverse: true, limit: 1 })) last = key;
     this.nextPosting = last + 1;
@@ -94,7 +132,7 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
   /** Opens (or creates) the environment; throws if LMDB cannot read it. */
   static open(dir: string, options: ReadModelOptions): LmdbReadModel {
     if (!(options.mapSizeBytes >= 1 << 20)) throw new Error(`read model map size must be at least 1 MiB, got ${options.mapSizeBytes}`);
-    const root = open({ path: dir, mapSize: options.mapSizeBytes, noSync: true, maxDbs: 8, compression: false, readOnly: options.readOnly === true });
+    const root = open({ path: dir, mapSize: options.mapSizeBytes, noSync: true, maxDbs: 12, compression: false, readOnly: options.readOnly === true });
     const model = new LmdbReadModel(dir, root);
     if (!options.readOnly && model.schemaVersion() === undefined && model.checkpoint() === null) {
       root.transactionSync(() => model.meta.put('schema', READ_MODEL_SCHEMA));
@@ -146,6 +184,7 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
     } catch (e) {
       // Aborted: the sums go back to what is committed.
       this.sums = this.storedSums();
+      this.lastTotals.clear();
       throw e;
     }
   }
@@ -194,6 +233,79 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
 
   *postings(): Iterable<Posting> {
     for (const { value } of this.postingsDb.getRange({})) yield JSON.parse(value) as Posting;
+  }
+
+  // ---------------------------------------------------------------- report series
+
+  addToSeries(family: SeriesFamily, name: string, currency: string, bucket: string, recordedAt: Instant, cents: bigint): void {
+    this.assertWriting();
+    const key = `${family}\u0000${name}\u0000${currency}\u0000${bucket}`;
+    let total = this.lastTotals.get(key);
+    if (total === undefined) {
+      total = this.seriesAt(family, name, currency, bucket, '\uffff');
+      if (total === undefined) {
+        this.seriesIndexDb.put([family, name, currency, bucket], 1);
+        this.indexBucket(family, name, currency, bucket);
+      }
+    }
+    total = (total ?? 0n) + cents;
+    this.lastTotals.set(key, total);
+    this.seriesDb.put([family, name, currency, bucket, recordedAt], total.toString());
+  }
+
+  seriesAt(family: SeriesFamily, name: string, currency: string, bucket: string, knownAt: Instant): bigint | undefined {
+    // The last entry at or before knownAt: a reverse seek from [.., knownAt] down to the series' own prefix.
+    for (const { value } of this.seriesDb.getRange({ start: [family, name, currency, bucket, knownAt], end: [family, name, currency, bucket], reverse: true, limit: 1 })) return BigInt(value);
+    return undefined;
+  }
+
+  seriesBuckets(family: SeriesFamily, name: string): readonly SeriesBucket[] {
+    return this.buckets.get(`${family} ${name}`) ?? [];
+  }
+
+  seriesNames(family: SeriesFamily): readonly string[] {
+    return this.names.get(family) ?? [];
+  }
+
+  private indexBucket(family: SeriesFamily, name: string, currency: string, bucket: string): void {
+    const key = `${family} ${name}`;
+    let list = this.buckets.get(key);
+    if (!list) {
+      this.buckets.set(key, (list = []));
+      const names = this.names.get(family) ?? [];
+      names.splice(sortedIndex(names, name, (a, b) => (a < b ? -1 : a > b ? 1 : 0)), 0, name);
+      this.names.set(family, names);
+    }
+    const entry = { currency, bucket };
+    list.splice(sortedIndex(list, entry, compareBuckets), 0, entry);
+  }
+
+  // ---------------------------------------------------------------- subledger
+
+  addAccountLine(account: string, control: string, recordedAt: Instant, date: IsoDate, cents: bigint): void {
+    this.assertWriting();
+    if (this.lineRecord !== recordedAt) {
+      this.lineRecord = recordedAt;
+      this.lineCount = 0;
+    }
+    if (this.accountsDb.get(account) === undefined) this.accountsDb.put(account, control);
+    this.accountLinesDb.put([account, recordedAt, this.lineCount++], `${date} ${cents}`);
+  }
+
+  *accountsAfter(cursor: string | null): Iterable<{ account: string; control: string }> {
+    for (const { key, value } of this.accountsDb.getRange(cursor === null ? {} : { start: cursor, exclusiveStart: true })) yield { account: key, control: value };
+  }
+
+  *accountLines(account: string): Iterable<{ recordedAt: Instant; date: IsoDate; cents: bigint }> {
+    for (const { key, value } of this.accountLinesDb.getRange({ start: [account], end: [account, '\uffff'] })) {
+      const space = value.indexOf(' ');
+      yield { recordedAt: key[1] as Instant, date: value.slice(0, space), cents: BigInt(value.slice(space + 1)) };
+    }
+  }
+
+  *idsAfter(kind: EntityKind, cursor: string | null): Iterable<string> {
+    const range = cursor === null ? { start: [kind], end: [kind, '\uffff'] } : { start: [kind, cursor], exclusiveStart: true, end: [kind, '\uffff'] };
+    for (const key of this.entitiesDb.getKeys(range)) yield key[1] as string;
   }
 
   // ---------------------------------------------------------------- snapshots

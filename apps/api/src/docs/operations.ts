@@ -12,7 +12,7 @@ import { BatchBodySchema, MAX_BATCH_COMMANDS } from '../batch/run-batch/run-batc
 import { CLAIM_COMMAND_ROUTES } from '../claims/routes';
 import { FUND_COMMAND_ROUTES } from '../funds/routes';
 import type { Access } from '../auth/roles';
-import { AS_OF_QUERY, PERIOD_RANGE_QUERY, REPORT_QUERY, type QuerySpec } from '../http/validation';
+import { AS_OF_QUERY, PERIOD_RANGE_QUERY, REPORT_QUERY, TRIAL_BALANCE_QUERY, type QuerySpec } from '../http/validation';
 import type { CommandRoute } from '../ledger/command-route';
 import { MEMBER_COMMAND_ROUTES } from '../members/routes';
 import { ClosePeriodRoute } from '../periods/close-period/close-period.command';
@@ -108,6 +108,16 @@ export const QUERY_PARAMS: Readonly<Record<string, ParamDoc>> = {
     description: "booked: a closed month's figures as known when it was closed (late changes land in the first open month); restated: by valid time, as known at knownAt.",
     schema: { type: 'string', enum: ['booked', 'restated'], default: 'booked' },
     example: 'restated',
+  },
+  limit: {
+    description: 'Lines per page (1-10000, default 1000). Totals always cover every line.',
+    schema: { type: 'string', pattern: '^[0-9]{1,5}$', default: '1000' },
+    example: '1000',
+  },
+  cursor: {
+    description: 'The nextCursor of the previous page (absent: the first page). With Accept: text/csv, every line from there on is streamed.',
+    schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,400}$' },
+    example: 'UC0xMDAw',
   },
 };
 
@@ -340,7 +350,8 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
         totals: object(premiumTotals),
         totalsByCurrency: arrayOf(object({ currency: OUT.currency, ...premiumTotals })),
         policies: arrayOf(object({ policyId: OUT.entityId, currency: OUT.currency, ...premiumTotals })),
-      }),
+        nextCursor: { type: 'string', description: 'Present when more lines follow: the cursor of the next page.' },
+      }, ['nextCursor']),
     },
     errors: [400],
   },
@@ -356,7 +367,8 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
         totals: object(claimTotals),
         totalsByCurrency: arrayOf(object({ currency: OUT.currency, ...claimTotals })),
         claims: arrayOf(object({ claimId: OUT.entityId, policyId: OUT.entityId, currency: OUT.currency, ...claimTotals })),
-      }),
+        nextCursor: { type: 'string', description: 'Present when more lines follow: the cursor of the next page.' },
+      }, ['nextCursor']),
     },
     errors: [400],
   },
@@ -389,16 +401,22 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   },
   'GET /v1/reports/trial-balance': {
     summary: 'The trial balance: every account effective on or before asOf, as known at knownAt.',
-    description: 'totals.debit equals totals.credit.',
-    query: AS_OF_QUERY,
+    description:
+      'accounts: the general ledger (name:CURRENCY), each in full; an account kept per entity (premium-receivable:EUR:policy/P-1) is summed into its control account (premium-receivable:EUR). totals.debit equals totals.credit. subledger: the entity accounts, a page at a time; they sum to their control accounts.',
+    query: TRIAL_BALANCE_QUERY,
     ok: {
       status: 200,
-      description: 'Net balance per account on its debit or credit side.',
-      schema: object({
-        ...asOfKnownAt,
-        accounts: arrayOf(object({ account: { type: 'string' }, debit: OUT.money, credit: OUT.money })),
-        totals: object({ debit: OUT.money, credit: OUT.money }),
-      }),
+      description: 'Net balance per account on its debit or credit side, and a page of the subledger.',
+      schema: object(
+        {
+          ...asOfKnownAt,
+          accounts: arrayOf(object({ account: { type: 'string' }, debit: OUT.money, credit: OUT.money })),
+          totals: object({ debit: OUT.money, credit: OUT.money }),
+          subledger: arrayOf(object({ account: { type: 'string' }, control: { type: 'string' }, debit: OUT.money, credit: OUT.money })),
+          nextCursor: { type: 'string', description: 'Present when more subledger lines follow: the cursor of the next page.' },
+        },
+        ['nextCursor'],
+      ),
     },
     errors: [400],
   },

@@ -105,10 +105,37 @@ export const basisParam: QueryParam<Basis> = (raw) => {
   throw new ParamError('Must be booked or restated.');
 };
 
-/** GET of one entity, trial balance: `?asOf&knownAt`. */
+/** Lines per page: default and most. */
+export const PAGE_LIMIT_DEFAULT = 1_000;
+export const PAGE_LIMIT_MAX = 10_000;
+
+export const limitParam: QueryParam<number> = (raw) => {
+  if (raw === undefined) return PAGE_LIMIT_DEFAULT;
+  if (!/^[0-9]{1,5}$/.test(raw) || Number(raw) < 1 || Number(raw) > PAGE_LIMIT_MAX) throw new ParamError(`Must be an integer 1-${PAGE_LIMIT_MAX}.`);
+  return Number(raw);
+};
+
+/** A page cursor is the previous page's last key (an id or an account name), base64url-encoded: opaque to clients. */
+export function encodeCursor(key: string): string {
+  return Buffer.from(key, 'utf8').toString('base64url');
+}
+
+/** `nextCursor` from an answer; absent: the first page. */
+export const cursorParam: QueryParam<string | null> = (raw) => {
+  if (raw === undefined) return null;
+  const key = /^[A-Za-z0-9_-]{1,400}$/.test(raw) ? Buffer.from(raw, 'base64url').toString('utf8') : '';
+  if (key.length === 0 || key.length > 256 || !/^[\x21-\x7e]+$/.test(key) || encodeCursor(key) !== raw) throw new ParamError('Must be a nextCursor from an earlier answer.');
+  return key;
+};
+
+/** Paged lines: `?limit&cursor`. */
+export const PAGE_QUERY = { limit: limitParam, cursor: cursorParam };
+/** GET of one entity: `?asOf&knownAt`. */
 export const AS_OF_QUERY = { asOf: asOfParam, knownAt: knownAtParam };
-/** Premium and claims reports: `?from&to&basis&knownAt`; check `requirePeriodOrder` after. */
-export const REPORT_QUERY = { from: periodParam, to: periodParam, basis: basisParam, knownAt: knownAtParam };
+/** The trial balance: `?asOf&knownAt&limit&cursor` (the cursor pages the subledger). */
+export const TRIAL_BALANCE_QUERY = { ...AS_OF_QUERY, ...PAGE_QUERY };
+/** Premium and claims reports: `?from&to&basis&knownAt&limit&cursor`; check `requirePeriodOrder` after. */
+export const REPORT_QUERY = { from: periodParam, to: periodParam, basis: basisParam, knownAt: knownAtParam, ...PAGE_QUERY };
 /** Funds report: `?from&to&knownAt`. */
 export const PERIOD_RANGE_QUERY = { from: periodParam, to: periodParam, knownAt: knownAtParam };
 

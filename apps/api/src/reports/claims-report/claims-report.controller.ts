@@ -1,10 +1,12 @@
-import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Query, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
+import type { FastifyReply } from 'fastify';
 
 import { QueryArea } from '../../auth/access.decorators';
 import { REPORT_QUERY, parseQuery, requirePeriodOrder } from '../../http/validation';
 import { LedgerService } from '../../ledger/ledger.service';
 import { ledgerQueryContext } from '../../ledger/query-context';
+import { sendCsv, wantsCsv } from '../csv-export';
 import { ClaimsReportQuery, type ClaimsReportView } from './claims-report.query';
 
 @Controller()
@@ -14,11 +16,17 @@ export class ClaimsReportController {
     @Inject(LedgerService) private readonly ledger: LedgerService,
   ) {}
 
+  /** JSON: totals and a page of lines. `Accept: text/csv`: every line (from `cursor` on, if given), streamed. */
   @Get('v1/reports/claims')
   @QueryArea('reports')
-  get(@Query() query: unknown): Promise<ClaimsReportView> {
-    const { from, to, basis, knownAt } = parseQuery(query, REPORT_QUERY, ledgerQueryContext(this.ledger));
+  async get(@Query() query: unknown, @Headers('accept') accept: string | undefined, @Res() reply: FastifyReply): Promise<void> {
+    const { from, to, basis, knownAt, limit, cursor } = parseQuery(query, REPORT_QUERY, ledgerQueryContext(this.ledger));
     requirePeriodOrder(from, to);
-    return this.queries.execute<ClaimsReportQuery, ClaimsReportView>(new ClaimsReportQuery(from, to, basis, knownAt));
+    if (wantsCsv(accept)) {
+      const reports = this.ledger.projections.reports;
+      const columns = ['claimId', 'policyId', 'currency', 'openingReserve', 'newReserves', 'reserveChanges', 'paid', 'closingReserve', 'incurred'] as const;
+      return sendCsv(reply, `claims-${from}-${to}-${basis}.csv`, columns, (next, pageLimit) => reports.claimsLines(from, to, basis, knownAt, { limit: pageLimit, cursor: next ?? cursor }));
+    }
+    reply.send(await this.queries.execute<ClaimsReportQuery, ClaimsReportView>(new ClaimsReportQuery(from, to, basis, knownAt, { limit, cursor })));
   }
 }

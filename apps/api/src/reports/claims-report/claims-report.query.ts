@@ -1,10 +1,10 @@
 import { Inject } from '@nestjs/common';
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { Instant, Period } from '@app/domain';
-import type { Basis, ClaimsReportLine } from '@app/projections';
+import type { Basis, ClaimsReportLine, ClaimsTotals, Page } from '@app/projections';
 
+import { encodeCursor } from '../../http/validation';
 import { LedgerService } from '../../ledger/ledger.service';
-import { totalsByCurrency } from '../currency-totals';
 
 export class ClaimsReportQuery {
   constructor(
@@ -12,11 +12,9 @@ export class ClaimsReportQuery {
     readonly to: Period,
     readonly basis: Basis,
     readonly knownAt: Instant,
+    readonly page: Page,
   ) {}
 }
-
-const FIELDS = ['openingReserve', 'newReserves', 'reserveChanges', 'paid', 'closingReserve', 'incurred'] as const;
-type Totals = Record<(typeof FIELDS)[number], string>;
 
 export interface ClaimsReportView {
   from: Period;
@@ -27,18 +25,23 @@ export interface ClaimsReportView {
    * closingReserve = openingReserve + newReserves + reserveChanges - paid and
    * incurred = paid + closingReserve - openingReserve, exactly, here and on every line.
    */
-  totals: Totals;
-  totalsByCurrency: ({ currency: string } & Totals)[];
+  totals: ClaimsTotals;
+  totalsByCurrency: ({ currency: string } & ClaimsTotals)[];
+  /** One page of lines, by claim id. */
   claims: ClaimsReportLine[];
+  /** Present when there are more lines: pass it as `cursor` for the next page. */
+  nextCursor?: string;
 }
 
-/** Claims reserve movement over the months [from, to]; bases as for the premium report. */
+/** Claims reserve movement over the months [from, to]; bases, totals and pages as for the premium report. */
 @QueryHandler(ClaimsReportQuery)
 export class ClaimsReportHandler implements IQueryHandler<ClaimsReportQuery, ClaimsReportView> {
   constructor(@Inject(LedgerService) private readonly ledger: LedgerService) {}
 
-  async execute({ from, to, basis, knownAt }: ClaimsReportQuery): Promise<ClaimsReportView> {
-    const { totals, claims } = this.ledger.projections.claimsReport(from, to, basis, knownAt);
-    return { from, to, basis, knownAt, totals, totalsByCurrency: totalsByCurrency(claims, FIELDS), claims };
+  async execute({ from, to, basis, knownAt, page }: ClaimsReportQuery): Promise<ClaimsReportView> {
+    const reports = this.ledger.projections.reports;
+    const { totals, totalsByCurrency } = reports.claimsTotals(from, to, basis, knownAt);
+    const { lines, nextCursor } = reports.claimsLines(from, to, basis, knownAt, page);
+    return { from, to, basis, knownAt, totals, totalsByCurrency, claims: lines, ...(nextCursor === null ? {} : { nextCursor: encodeCursor(nextCursor) }) };
   }
 }

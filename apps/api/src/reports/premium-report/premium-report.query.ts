@@ -1,10 +1,10 @@
 import { Inject } from '@nestjs/common';
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { Instant, Period } from '@app/domain';
-import type { Basis, PremiumReportLine } from '@app/projections';
+import type { Basis, Page, PremiumReportLine, PremiumTotals } from '@app/projections';
 
+import { encodeCursor } from '../../http/validation';
 import { LedgerService } from '../../ledger/ledger.service';
-import { totalsByCurrency } from '../currency-totals';
 
 export class PremiumReportQuery {
   constructor(
@@ -12,11 +12,9 @@ export class PremiumReportQuery {
     readonly to: Period,
     readonly basis: Basis,
     readonly knownAt: Instant,
+    readonly page: Page,
   ) {}
 }
-
-const FIELDS = ['written', 'earned', 'openingUnearned', 'closingUnearned'] as const;
-type Totals = Record<(typeof FIELDS)[number], string>;
 
 export interface PremiumReportView {
   from: Period;
@@ -24,23 +22,29 @@ export interface PremiumReportView {
   basis: Basis;
   knownAt: Instant;
   /** earned = written + openingUnearned - closingUnearned, exactly, here and on every line. */
-  totals: Totals;
-  totalsByCurrency: ({ currency: string } & Totals)[];
+  totals: PremiumTotals;
+  totalsByCurrency: ({ currency: string } & PremiumTotals)[];
+  /** One page of lines, by policy id. */
   policies: PremiumReportLine[];
+  /** Present when there are more lines: pass it as `cursor` for the next page. */
+  nextCursor?: string;
 }
 
 /**
  * Premium written and earned over the months [from, to], with the unearned
  * premium at the end of from - 1 and of to. `booked`: a closed month's figures
  * as known when it was closed (late changes land in the first open month);
- * `restated`: by valid time, as known at knownAt.
+ * `restated`: by valid time, as known at knownAt. Totals from the report
+ * series (not from the lines: they cover the whole book); lines a page at a time.
  */
 @QueryHandler(PremiumReportQuery)
 export class PremiumReportHandler implements IQueryHandler<PremiumReportQuery, PremiumReportView> {
   constructor(@Inject(LedgerService) private readonly ledger: LedgerService) {}
 
-  async execute({ from, to, basis, knownAt }: PremiumReportQuery): Promise<PremiumReportView> {
-    const { totals, policies } = this.ledger.projections.premiumReport(from, to, basis, knownAt);
-    return { from, to, basis, knownAt, totals, totalsByCurrency: totalsByCurrency(policies, FIELDS), policies };
+  async execute({ from, to, basis, knownAt, page }: PremiumReportQuery): Promise<PremiumReportView> {
+    const reports = this.ledger.projections.reports;
+    const { totals, totalsByCurrency } = reports.premiumTotals(from, to, basis, knownAt);
+    const { lines, nextCursor } = reports.premiumLines(from, to, basis, knownAt, page);
+    return { from, to, basis, knownAt, totals, totalsByCurrency, policies: lines, ...(nextCursor === null ? {} : { nextCursor: encodeCursor(nextCursor) }) };
   }
 }
