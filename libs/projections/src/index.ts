@@ -9,7 +9,6 @@ export { COUNT_BUCKET, formatCents, toCents, splitAccount } from './report-serie
 export type { SeriesFamily } from './report-series';
 export type { Evolve } from './history';
 export { GeneralLedger, postingOf } from './journal';
-export type { TrialBalance } from './journal';
 export type { TrialBalanceLine } from './reports';
 export { periodPoints, cumulativePoint } from './booked';
 export type { Basis, Calendar } from './booked';

@@ -1,6 +1,6 @@
 import type { JournalLine, RecordedEvent } from '@app/domain';
 import { temporaryReadModel } from '@app/read-model';
-import { GeneralLedger } from './journal';
+import { Projections } from './projections';
 
 const line = (account: string, debit: string, credit: string, effectiveDate?: string): JournalLine => ({
   account,
@@ -12,9 +12,9 @@ const line = (account: string, debit: string, credit: string, effectiveDate?: st
 
 function recorded(effectiveDate: string, recordedAt: string, lines: JournalLine[]): RecordedEvent {
   return {
-    type: 'PolicyEndorsed',
+    type: 'Posted',
     v: 1,
-    entity: { kind: 'policy', id: 'P-1' },
+    entity: { kind: 'ledger', id: 'journal' },
     effectiveDate,
     payload: {},
     journal: { lines },
@@ -28,24 +28,28 @@ function recorded(effectiveDate: string, recordedAt: string, lines: JournalLine[
 const T1 = '2025-02-01T00:00:00.000000001Z';
 const T2 = '2025-02-01T00:00:00.000000002Z';
 
-describe('GeneralLedger', () => {
+describe('trial balance from the general ledger series', () => {
   const store = temporaryReadModel();
   afterAll(() => store.dispose());
-  const ledger = new GeneralLedger(store.model);
-  const checkpoint = () => ({ positions: [], through: T2, records: 2, closes: [] });
-  store.model.commit(() => {
-    // An event without line dates (every line on its event's date), then one with a line pair dated later.
-    ledger.add(recorded('2025-01-09', T1, [line('r:EUR:p', '417.43', '0.00'), line('w:EUR:p', '0.00', '417.43')]));
-    ledger.add(
-      recorded('2025-01-02', T2, [
-        line('r:EUR:p', '23559.70', '0.00'),
-        line('w:EUR:p', '0.00', '23559.70'),
-        line('w:EUR:p', '0.01', '0.00', '2025-01-09'),
-        line('r:EUR:p', '0.00', '0.01', '2025-01-09'),
-      ]),
+  const projections = new Projections({ closedAt: () => undefined }, store.model);
+  const apply = (recordedAt: string, event: RecordedEvent) =>
+    store.model.commit(
+      () => projections.apply({ commandId: event.commandId, requestHash: 'h', path: '/t', actor: 'test', recordedAt, status: 201, body: {}, events: [event] }),
+      () => ({ positions: [], through: recordedAt, records: 1, closes: [] }),
     );
-  }, checkpoint);
-  const written = (asOf: string, knownAt: string) => ledger.trialBalance(asOf, knownAt).accounts.find((a) => a.account === 'w:EUR:p')?.credit;
+  // An event without line dates (every line on its event's date), then one with a line pair dated later.
+  apply(T1, recorded('2025-01-09', T1, [line('r:EUR:p', '417.43', '0.00'), line('w:EUR:p', '0.00', '417.43')]));
+  apply(
+    T2,
+    recorded('2025-01-02', T2, [
+      line('r:EUR:p', '23559.70', '0.00'),
+      line('w:EUR:p', '0.00', '23559.70'),
+      line('w:EUR:p', '0.01', '0.00', '2025-01-09'),
+      line('r:EUR:p', '0.00', '0.01', '2025-01-09'),
+    ]),
+  );
+  const written = (asOf: string, knownAt: string) => projections.reports.controlAccounts(asOf, knownAt).accounts.find((a) => a.account === 'w:EUR')?.credit;
+  const subledger = (asOf: string, knownAt: string) => projections.reports.subledger(asOf, knownAt, { limit: 10, cursor: null }).lines;
 
   it('counts a line on its own effectiveDate, else on its event date', () => {
     expect(written('2025-01-01', T2)).toBeUndefined();
@@ -59,8 +63,18 @@ describe('GeneralLedger', () => {
     expect(written('2025-01-09', T1)).toBe('417.43');
     expect(written('2025-01-08', T1)).toBeUndefined();
     for (const asOf of ['2025-01-02', '2025-01-08', '2025-01-09']) {
-      const { totals } = ledger.trialBalance(asOf, T2);
+      const { totals } = projections.reports.controlAccounts(asOf, T2);
       expect(totals.debit).toBe(totals.credit);
     }
+  });
+
+  it('keeps entity accounts in the subledger, summing to their control accounts', () => {
+    expect(subledger('2025-01-09', T2)).toEqual([
+      { account: 'r:EUR:p', control: 'r:EUR', debit: '23977.12', credit: '0.00' },
+      { account: 'w:EUR:p', control: 'w:EUR', debit: '0.00', credit: '23977.12' },
+    ]);
+    expect(subledger('2025-01-08', T1)).toEqual([]);
+    expect(projections.reports.subledger('2025-01-09', T2, { limit: 1, cursor: null })).toEqual({ lines: [subledger('2025-01-09', T2)[0]], nextCursor: 'r:EUR:p' });
+    expect(projections.reports.subledger('2025-01-09', T2, { limit: 1, cursor: 'r:EUR:p' })).toEqual({ lines: [subledger('2025-01-09', T2)[1]], nextCursor: null });
   });
 });

@@ -1,20 +1,9 @@
-// The general ledger: every event's journal lines (postings, kept in the
-// read model), for a trial balance at any (asOf, knownAt): lines effective on
-// or before asOf (a line's own effectiveDate, else its event's: see
-// JournalLine) of events recorded at or before knownAt.
-import { Decimal, ZERO, formatMoney, type Instant, type IsoDate, type RecordedEvent } from '@app/domain';
+// The general ledger's journal: every event's journal lines as one posting,
+// kept in the read model in record order (and so in the state hash). The
+// trial balance itself reads the control-account series and the subledger
+// (reports.ts), not this journal.
+import type { RecordedEvent } from '@app/domain';
 import type { Posting, ProjectionStore } from './store-port';
-
-export interface TrialBalanceLine {
-  account: string;
-  debit: string;
-  credit: string;
-}
-
-export interface TrialBalance {
-  accounts: TrialBalanceLine[];
-  totals: { debit: string; credit: string };
-}
 
 /** The posting an event makes in the general ledger; null for an event without journal lines. */
 export function postingOf(event: RecordedEvent): Posting | null {
@@ -37,31 +26,4 @@ export class GeneralLedger {
   postings(): Iterable<Readonly<Posting>> {
     return this.store.postings();
   }
-
-  /** Net balance per account, shown on its debit or credit side; accounts sorted by name. */
-  trialBalance(asOf: IsoDate, knownAt: Instant): TrialBalance {
-    const net = new Map<string, Decimal>();
-    for (const p of this.store.postings()) {
-      if (p.effectiveDate > asOf || p.recordedAt > knownAt) continue;
-      const every = p.lastDate <= asOf;
-      for (const l of p.lines) {
-        if (!every && (l.effectiveDate ?? p.effectiveDate) > asOf) continue;
-        net.set(l.account, (net.get(l.account) ?? ZERO).plus(l.debit).minus(l.credit));
-      }
-    }
-    let debit = ZERO;
-    let credit = ZERO;
-    const accounts = [...net.keys()].sort().map((account) => {
-      const balance = net.get(account) as Decimal;
-      if (balance.isNegative()) credit = credit.plus(balance.neg());
-      else debit = debit.plus(balance);
-      return {
-        account,
-        debit: formatMoney(balance.isNegative() ? ZERO : balance),
-        credit: formatMoney(balance.isNegative() ? balance.neg() : ZERO),
-      };
-    });
-    return { accounts, totals: { debit: formatMoney(debit), credit: formatMoney(credit) } };
-  }
 }
-
