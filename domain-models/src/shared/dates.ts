@@ -62,16 +62,29 @@ export function firstDay(period: Period): IsoDate {
   return `${period}-01`;
 }
 
-export function lastDay(period: Period): IsoDate {
-  return Temporal.PlainYearMonth.from(period).toPlainDate({ day: 1 }).add({ months: 1 }).subtract({ days: 1 }).toString();
+// Month arithmetic by plain integers (years 0000-9999, as isPeriod allows):
+// the report series step through months on every policy event, where a
+// Temporal object per step cost more than the rest of the step.
+
+function period(year: number, month: number): Period {
+  if (year < 0 || year > 9999) throw new RangeError(`month ${year}-${month} is outside the years 0000-9999`);
+  return `${String(year).padStart(4, '0')}-${month < 10 ? '0' : ''}${month}`;
 }
 
-export function nextPeriod(period: Period): Period {
-  return Temporal.PlainYearMonth.from(period).add({ months: 1 }).toString();
+export function lastDay(p: Period): IsoDate {
+  return `${p}-${daysInMonth(Number(p.slice(0, 4)), Number(p.slice(5, 7)))}`;
 }
 
-export function previousPeriod(period: Period): Period {
-  return Temporal.PlainYearMonth.from(period).subtract({ months: 1 }).toString();
+export function nextPeriod(p: Period): Period {
+  const year = Number(p.slice(0, 4));
+  const month = Number(p.slice(5, 7));
+  return month === 12 ? period(year + 1, 1) : period(year, month + 1);
+}
+
+export function previousPeriod(p: Period): Period {
+  const year = Number(p.slice(0, 4));
+  const month = Number(p.slice(5, 7));
+  return month === 1 ? period(year - 1, 12) : period(year, month - 1);
 }
 
 /** Instants are ISO-8601 UTC with exactly 9 fraction digits. */
