@@ -9,8 +9,7 @@
 //   postings  sequence number    -> posting JSON  the general ledger
 //   series    [family, name, currency, bucket, recordedAt] -> running total (cents)  report totals
 //   seriesIx  [family, name, currency, bucket] -> 1                                 the buckets a series has
-//   accounts  entity account     -> its control account                           subledger, in pages
-//   acctLines [account, recordedAt, n] -> "date cents"                             an entity account's lines
+//   acctLines [account, recordedAt, n] -> "date cents control"                     the subledger: entity accounts' lines
 //
 // Every write goes through `commit`, one synchronous LMDB write transaction
 // that also writes the checkpoint, so the stored data is always exactly "the
@@ -83,7 +82,6 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
   private readonly postingsDb: Database<string, number>;
   private readonly seriesDb: Database<string, Key>;
   private readonly seriesIndexDb: Database<number, Key>;
-  private readonly accountsDb: Database<string, string>;
   private readonly accountLinesDb: Database<string, Key>;
   private nextPosting: number;
   /** Buckets per "family name", ascending by currency then bucket: the calendar's size (months, days, accounts), not the book's. */
@@ -110,7 +108,6 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
     this.postingsDb = root.openDB<string, number>('postings', { encoding: 'string' });
     this.seriesDb = root.openDB<string, Key>('series', { encoding: 'string' });
     this.seriesIndexDb = root.openDB<number, Key>('seriesIx', { encoding: 'ordered-binary' });
-    this.accountsDb = root.openDB<string, string>('accounts', { encoding: 'string' });
     this.accountLinesDb = root.openDB<string, Key>('acctLines', { encoding: 'string' });
     for (const key of this.seriesIndexDb.getKeys({})) this.indexBucket(key[0] as SeriesFamily, key[1] as string, key[2] as string, key[3] as string);
     let last = -1;
@@ -288,18 +285,26 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
       this.lineRecord = recordedAt;
       this.lineCount = 0;
     }
-    if (this.accountsDb.get(account) === undefined) this.accountsDb.put(account, control);
-    this.accountLinesDb.put([account, recordedAt, this.lineCount++], `${date} ${cents}`);
+    this.accountLinesDb.put([account, recordedAt, this.lineCount++], `${date} ${cents} ${control}`);
   }
 
   *accountsAfter(cursor: string | null): Iterable<{ account: string; control: string }> {
-    for (const { key, value } of this.accountsDb.getRange(cursor === null ? {} : { start: cursor, exclusiveStart: true })) yield { account: key, control: value };
+    // Each account's lines are contiguous in key order: the first line of each names it; then skip past its lines.
+    let start: Key = cursor === null ? [''] : [cursor, '\uffff'];
+    for (;;) {
+      let found: { key: Key; value: string } | undefined;
+      for (const entry of this.accountLinesDb.getRange({ start, limit: 1 })) found = entry;
+      if (!found) return;
+      const account = found.key[0] as string;
+      yield { account, control: found.value.slice(found.value.lastIndexOf(' ') + 1) };
+      start = [account, '\uffff'];
+    }
   }
 
   *accountLines(account: string): Iterable<{ recordedAt: Instant; date: IsoDate; cents: bigint }> {
     for (const { key, value } of this.accountLinesDb.getRange({ start: [account], end: [account, '\uffff'] })) {
-      const space = value.indexOf(' ');
-      yield { recordedAt: key[1] as Instant, date: value.slice(0, space), cents: BigInt(value.slice(space + 1)) };
+      const [date, cents] = value.split(' ');
+      yield { recordedAt: key[1] as Instant, date, cents: BigInt(cents) };
     }
   }
 
