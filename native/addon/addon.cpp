@@ -3,7 +3,17 @@
 //    through one thread-safe function, coalesced to one call in flight;
 //  - the JS thread never waits on the disk: open, close, scans and verifies
 //    run on libuv's pool (AsyncWorker); appends only copy into memory;
-//  - every core Status becomes a JS Error with a stable string `code`.
+//  - every core Status becomes a JS Error with a stable string `code`;
+//  - no JS state is process-wide: the class constructors live in each
+//    environment's instance data, so the addon loads in worker threads too
+//    (a constructor reference belongs to the env that made it: a global one,
+//    overwritten by a worker's load, crashed the main thread once the worker
+//    exited);
+//  - an environment may end with work in flight (a worker thread terminated
+//    mid-scan): a completion that can no longer reach JS is dropped, never
+//    rethrown (node-addon-api's switch below; with C++ exceptions on, the
+//    rethrow escaped into std::terminate and aborted the whole process).
+#define NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS
 #include <napi.h>
 
 #include <atomic>
@@ -36,6 +46,14 @@ struct Notifier {
   Napi::ThreadSafeFunction tsfn;
   std::atomic<bool> pending{false};
 };
+
+// Per environment (the main thread and each worker thread that loads the addon).
+struct AddonData {
+  Napi::FunctionReference wal_ctor;
+  Napi::FunctionReference scan_ctor;
+};
+
+AddonData* addon_data(Napi::Env env) { return env.GetInstanceData<AddonData>(); }
 
 Napi::Value report_to_js(Napi::Env env, const wal::OpenReport& r);
 Napi::Value recovery_to_js(Napi::Env env, const wal::PartitionRecovery& r);
@@ -211,8 +229,6 @@ class WalHandle : public Napi::ObjectWrap<WalHandle> {
   std::vector<uint32_t> sizes_;
 };
 
-Napi::FunctionReference* g_wal_ctor = nullptr;
-
 // Joins the I/O thread off the JS thread; every pending flush completes first.
 class CloseWorker : public Napi::AsyncWorker {
  public:
@@ -324,7 +340,7 @@ class OpenWorker : public Napi::AsyncWorker {
       deferred_.Reject(make_error(env, status_).Value());
       return;
     }
-    Napi::Object handle = g_wal_ctor->New({});
+    Napi::Object handle = addon_data(env)->wal_ctor.New({});
     WalHandle::Unwrap(handle)->adopt(std::move(wal_), notifier_);
     Napi::Object result = Napi::Object::New(env);
     result.Set("handle", handle);
@@ -491,8 +507,6 @@ void ScanWorker::OnOK() {
   deferred_.Resolve(o);
 }
 
-Napi::FunctionReference* g_scan_ctor = nullptr;
-
 // scanOpen(dir, mirrorDir|null, partition, fromLsn) -> ScanHandle (opening lists files only)
 Napi::Value ScanOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -506,7 +520,7 @@ Napi::Value ScanOpen(const Napi::CallbackInfo& info) {
     invalid(env, "partition or fromLsn out of range").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  Napi::Object o = g_scan_ctor->New({});
+  Napi::Object o = addon_data(env)->scan_ctor.New({});
   ScanHandle* h = ScanHandle::Unwrap(o);
   std::string mirror = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
   h->open_status = h->scanner.open(info[0].As<Napi::String>().Utf8Value(), mirror, static_cast<uint32_t>(partition),
@@ -570,8 +584,11 @@ Napi::Value Inspect(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
-  g_wal_ctor = new Napi::FunctionReference(Napi::Persistent(WalHandle::Init(env)));
-  g_scan_ctor = new Napi::FunctionReference(Napi::Persistent(ScanHandle::Init(env)));
+  // Freed (by node-addon-api's default finalizer) when this env is torn down.
+  AddonData* data = new AddonData();
+  data->wal_ctor = Napi::Persistent(WalHandle::Init(env));
+  data->scan_ctor = Napi::Persistent(ScanHandle::Init(env));
+  env.SetInstanceData<AddonData>(data);
   exports.Set("open", Napi::Function::New(env, Open));
   exports.Set("scanOpen", Napi::Function::New(env, ScanOpen));
   exports.Set("inspect", Napi::Function::New(env, Inspect));

@@ -263,6 +263,8 @@ const QUERIES: QuerySpec[] = [
   { name: 'trial-balance', path: '/v1/reports/trial-balance', params: { asOf: '2026-06-30' }, badParams: ASOF, wrongRoles: NOT_REPORTS, okRole: 'finance' },
   { name: 'get-period', path: '/v1/periods/2026-03', pathWithId: (id) => `/v1/periods/${id}`, params: {}, badParams: {}, wrongRoles: ['underwriter', 'claims', 'pensions', 'fund-admin'], okRole: 'finance' },
   { name: 'audit-trail', path: '/v1/audit/entities/policy/P-1', pathWithId: (id) => `/v1/audit/entities/policy/${id}`, params: {}, badParams: {}, wrongRoles: NOT_AUDIT, okRole: 'auditor' },
+  // A replay audit's state (POST /v1/audits/replay starts one): an id of 32 lowercase hex digits, no query parameters.
+  { name: 'replay-audit-status', path: `/v1/audits/${'0'.repeat(32)}`, pathWithId: (id) => `/v1/audits/${id}`, params: {}, badParams: {}, wrongRoles: NOT_AUDIT, okRole: 'auditor' },
 ];
 
 // ---------------------------------------------------------------------------

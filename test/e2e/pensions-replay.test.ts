@@ -29,7 +29,7 @@ import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 
-import { type Answer, type Api, type ChildServer, type TestServer, CommandIds, Rng, TOKENS, addDays, assertBuilt, qs, removeDir, sleep, startChild, startInProcess, tempDir, writeTokensFile } from './support';
+import { type Api, type AuditRun, type ChildServer, type TestServer, CommandIds, Rng, TOKENS, addDays, assertBuilt, qs, removeDir, runAudit, sleep, startChild, startInProcess, tempDir, writeTokensFile } from './support';
 
 const SEED = Number(process.env.PENSIONS_REPLAY_SEED ?? 0x9e751);
 const COMMANDS = Number(process.env.PENSIONS_REPLAY_COMMANDS ?? 360);
@@ -290,8 +290,9 @@ function firstDifference(a: Dump, b: Dump): string | null {
   return i < 0 ? null : `${a.answers[i].path}\n  before ${JSON.stringify(a.answers[i]).slice(0, 700)}\n  after  ${JSON.stringify(b.answers[i]).slice(0, 700)}`;
 }
 
-async function replayAudit(api: Api): Promise<Answer> {
-  return api.post('/v1/audits/replay', {}, TOKENS.auditor);
+/** The replay audit over HTTP: started (202) in the server's worker thread, polled until done. */
+async function replayAudit(api: Api): Promise<AuditRun> {
+  return runAudit(api, TOKENS.auditor);
 }
 
 // ---------------------------------------------------------------------------
@@ -433,13 +434,14 @@ describe('pension state rebuilt from the log', () => {
       const audit = await replayAudit(server.api);
       console.log(
         `pensions-replay in process (seed ${SEED}): ${p.outcomes().length} commands in ${p.sent.length} requests, ${before.answers.length} pinned queries, ` +
-          `restart ${restartMs} ms, dump ${before.sha256.slice(0, 16)}, replay audit ${audit.body?.eventsReplayed} events match=${audit.body?.match}, ${Date.now() - started} ms\n  ${tally(p)}`,
+          `restart ${restartMs} ms, dump ${before.sha256.slice(0, 16)}, replay audit ${audit.result?.eventsReplayed} events match=${audit.result?.match}, ${Date.now() - started} ms\n  ${tally(p)}`,
       );
       expect(dumpProblems(before)).toEqual([]);
       expect(firstDifference(before, after)).toBeNull();
       expect(after.sha256).toBe(before.sha256);
-      expect(audit.status).toBe(200);
-      expect(audit.body.match).toBe(true);
+      expect(audit.started.status).toBe(202);
+      expect(audit.audit.status).toBe('done');
+      expect(audit.result.match).toBe(true);
     } finally {
       await server?.close();
     }
@@ -488,12 +490,13 @@ describe('pension state rebuilt from the log', () => {
     const audit = await replayAudit(child.api);
     console.log(
       `pensions-replay child (seed ${SEED}): ${p.outcomes().length} commands acknowledged, ${inFlight} in flight at SIGKILL (${retried} retried), ` +
-        `${first.answers.length} pinned queries, dumps ${[first, ...dumps].map((d) => d.sha256.slice(0, 12)).join(' ')}, replay audit match=${audit.body?.match}, ${Date.now() - started} ms\n  ${tally(p)}`,
+        `${first.answers.length} pinned queries, dumps ${[first, ...dumps].map((d) => d.sha256.slice(0, 12)).join(' ')}, replay audit match=${audit.result?.match}, ${Date.now() - started} ms\n  ${tally(p)}`,
     );
     for (const d of dumps) {
       expect(firstDifference(first, d)).toBeNull();
       expect(d.sha256).toBe(first.sha256);
     }
-    expect(audit.body?.match).toBe(true);
+    expect(audit.started.status).toBe(202);
+    expect(audit.result?.match).toBe(true);
   });
 });

@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import { digestLedger } from '@app/projections';
 
 import { LedgerService } from '../../apps/api/src/ledger/ledger.service';
-import { type Api, type InProcessServer, CommandIds, REPO_ROOT, Rng, TOKENS, addDays, money, removeDir, startInProcess, tempDir, writeTokensFile } from './support';
+import { type Api, type InProcessServer, CommandIds, REPO_ROOT, Rng, TOKENS, addDays, money, removeDir, runAudit, startInProcess, tempDir, writeTokensFile } from './support';
 
 jest.setTimeout(600_000);
 
@@ -117,10 +117,12 @@ function typeOf(p: string): string {
   return parts.length === 1 ? parts[0] : `${parts[0]}/${parts[parts.length - 1]}`;
 }
 
+/** The replay audit over HTTP: started (202), run in the server's worker thread, polled until done. */
 async function audit(api: Api) {
-  const a = await api.request('POST', '/v1/audits/replay', { token: TOKENS.auditor, body: {}, timeoutMs: 600_000 });
-  expect(a.status).toBe(200);
-  return a.body as { match: boolean; stateHash: string; liveStateHash: string; storedStateHash: string; eventsReplayed: number; recordsReplayed: number; durationMs: number; firstDivergence?: Record<string, unknown> };
+  const { started, audit: done, result } = await runAudit(api, TOKENS.auditor, { timeoutMs: 600_000, pollMs: 100 });
+  expect(started.status).toBe(202);
+  expect(done.status).toBe('done');
+  return result as { match: boolean; stateHash: string; liveStateHash: string; storedStateHash: string; eventsReplayed: number; recordsReplayed: number; durationMs: number; firstDivergence?: Record<string, unknown> };
 }
 
 describe(`replay audit after ${COMMANDS.toLocaleString('en')} mixed commands`, () => {

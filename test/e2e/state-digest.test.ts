@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import { digestLedger } from '@app/projections';
 
 import { LedgerService } from '../../apps/api/src/ledger/ledger.service';
-import { type Api, type InProcessServer, CommandIds, TOKENS, removeDir, startInProcess, tempDir, writeTokensFile } from './support';
+import { type Api, type InProcessServer, CommandIds, TOKENS, removeDir, runAudit, startInProcess, tempDir, writeTokensFile } from './support';
 
 jest.setTimeout(60_000);
 
@@ -87,13 +87,14 @@ describe('state hash', () => {
     const rebuilt = digestLedger(await ledger.rebuild());
     expect(rebuilt).toEqual(live);
 
-    // Over HTTP: the replay audit (auditor or admin only).
-    const audit = await server.api.post('/v1/audits/replay', {}, TOKENS.auditor);
-    expect(audit.status).toBe(200);
-    expect(audit.body).toMatchObject({ match: true, stateHash: live.stateHash, liveStateHash: live.stateHash, storedStateHash: live.stateHash, partitions: 8 });
-    expect(audit.body.eventsReplayed).toBe(live.events);
-    expect(audit.body.recordsReplayed).toBe(live.records);
-    expect(audit.body.firstDivergence).toBeUndefined();
+    // Over HTTP: the replay audit (auditor or admin only), in a worker thread: 202, then polled until done.
+    const audit = await runAudit(server.api);
+    expect(audit.started.status).toBe(202);
+    expect(audit.audit.status).toBe('done');
+    expect(audit.result).toMatchObject({ match: true, stateHash: live.stateHash, liveStateHash: live.stateHash, storedStateHash: live.stateHash, partitions: 8 });
+    expect(audit.result.eventsReplayed).toBe(live.events);
+    expect(audit.result.recordsReplayed).toBe(live.records);
+    expect(audit.result.firstDivergence).toBeUndefined();
     expect((await server.api.post('/v1/audits/replay', {}, TOKENS.finance)).status).toBe(403);
     expect((await server.api.post('/v1/audits/replay', { full: true }, TOKENS.auditor)).status).toBe(400);
 
@@ -112,13 +113,13 @@ describe('state hash', () => {
         () => model.checkpoint()!,
       );
     overwrite({ ...original1, payload: { ...original1.payload, units: '1.000000' } });
-    const changed = (await server.api.post('/v1/audits/replay', {}, TOKENS.auditor)).body;
+    const changed = (await runAudit(server.api)).result;
     expect(changed).toMatchObject({ match: false, stateHash: live.stateHash });
     expect(changed.storedStateHash).not.toBe(live.stateHash);
     expect(changed.firstDivergence).toMatchObject({ entity: 'member/M-1', reason: 'events', eventIndex: 1, commandId: memberTrail[1].commandId, type: 'MemberContributed' });
     overwrite(original1);
     // The sums kept while writing counted both overwrites: only a rebuild makes them whole again, so this copy stays flagged.
-    const restored = (await server.api.post('/v1/audits/replay', {}, TOKENS.auditor)).body;
+    const restored = (await runAudit(server.api, TOKENS.admin)).result;
     expect(restored).toMatchObject({ match: false, stateHash: live.stateHash, storedStateHash: live.stateHash });
     expect(restored.liveStateHash).not.toBe(live.stateHash);
     expect(restored.firstDivergence).toMatchObject({ entity: 'store', reason: 'store' });
@@ -131,6 +132,6 @@ describe('state hash', () => {
     fs.rmSync(`${dir}/data/readmodel`, { recursive: true });
     server = await startInProcess({ dataDir: `${dir}/data`, tokensFile });
     expect(digestLedger(ledgerOf(server).live)).toEqual(live);
-    expect((await server.api.post('/v1/audits/replay', {}, TOKENS.auditor)).body).toMatchObject({ match: true, stateHash: live.stateHash });
+    expect((await runAudit(server.api)).result).toMatchObject({ match: true, stateHash: live.stateHash });
   });
 });

@@ -385,6 +385,63 @@ async function spawnChild(port: number, opts: { dataDir: string; tokensFile?: st
 }
 
 // ---------------------------------------------------------------------------
+// Replay audit: POST /v1/audits/replay starts it in a worker thread (202,
+// Location /v1/audits/{auditId}); GET /v1/audits/{auditId} until it is done.
+
+/** GET /v1/audits/{auditId}: the audit and, once done, its result. */
+export interface AuditView {
+  auditId: string;
+  status: 'running' | 'done' | 'failed';
+  startedAt: string;
+  finishedAt?: string;
+  progress: { phase: 'log' | 'read-model' | 'divergence'; done: number; total: number };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  result?: any;
+  error?: { code: string; detail: string };
+}
+
+export interface AuditRun {
+  /** The POST's answer (202, the audit running). */
+  started: Answer;
+  /** The audit once it finished (status done). */
+  audit: AuditView;
+  /** audit.result: eventsReplayed, recordsReplayed, stateHash, liveStateHash, storedStateHash, match, firstDivergence... */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  result: any;
+}
+
+/**
+ * Runs one replay audit to its end: POST (202), then GET its Location until
+ * it is done; throws on any other answer or a failed audit. An audit that was
+ * already running when this one was asked for (POST joins the running one)
+ * is waited out and a new one started, so the result covers every command
+ * acknowledged before the call.
+ */
+export async function runAudit(api: Api, token: string = TOKENS.auditor, opts: { timeoutMs?: number; pollMs?: number } = {}): Promise<AuditRun> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 600_000);
+  for (;;) {
+    const asked = Date.now();
+    const started = await api.request('POST', '/v1/audits/replay', { token, body: {} });
+    if (started.status !== 202) throw new Error(`POST /v1/audits/replay answered ${started.status}: ${started.text.slice(0, 300)}`);
+    const location = `/v1/audits/${started.body?.auditId}`;
+    if (started.headers.location !== location) throw new Error(`POST /v1/audits/replay: Location ${String(started.headers.location)}, body ${started.text.slice(0, 300)}`);
+    const joined = Date.parse(started.body.startedAt) < asked;
+    for (;;) {
+      const a = await api.request('GET', location, { token });
+      if (a.status !== 200) throw new Error(`GET ${location} answered ${a.status}: ${a.text.slice(0, 300)}`);
+      const audit = a.body as AuditView;
+      if (audit.status === 'failed') throw new Error(`replay audit ${audit.auditId} failed: ${JSON.stringify(audit.error)}`);
+      if (audit.status === 'done') {
+        if (!joined) return { started, audit, result: audit.result };
+        break;
+      }
+      if (Date.now() > deadline) throw new Error(`replay audit ${audit.auditId} still running after ${opts.timeoutMs ?? 600_000} ms: ${JSON.stringify(audit.progress)}`);
+      await sleep(opts.pollMs ?? 25);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
 // Which endpoints of api.md the running server has
 
 /** The endpoints of api.md this suite drives, each with a probe that is a 400 (or 2xx) when mounted, a 404 when not. */

@@ -13,7 +13,7 @@
 // records, whatever the size of the book. Only a mismatch costs more: a
 // second pass sums per entity to name the first divergence.
 import type { EntityKind, Instant, PeriodClose, RecordedEvent } from '@app/domain';
-import { PERIOD_CLOSED, decodeRecord, type Checkpoint, type LogPort } from '@app/event-store';
+import { PERIOD_CLOSED, decodeRecord, type Checkpoint, type LogRecord } from '@app/event-store';
 import type { LmdbReadModel, ReadModelSnapshot } from './lmdb-read-model';
 import { HashSum, addRecord, emptySums, eventText, outcomeTermText, stateHashOf, sumsEqual, type DigestSums } from './state-digest';
 
@@ -59,12 +59,24 @@ export interface AuditProgressReport {
 }
 export type AuditProgress = (report: AuditProgressReport) => void;
 
+/**
+ * What the audit reads of a log: its partition count and scans. A LogPort
+ * will do (its scans stop at the durable LSN and may ignore `throughLsn`); a
+ * read-only scanner beside the writer (the audit's worker thread) cannot know
+ * the durable LSN and reads exactly through `throughLsn`, the checkpoint's
+ * position, which the checkpoint guarantees durable.
+ */
+export interface AuditLog {
+  readonly partitions: number;
+  scan(partition: number, fromLsn: number, throughLsn?: number): AsyncIterable<LogRecord[]>;
+}
+
 /** Every record of the log through the checkpoint's position, partition by partition. */
-async function* recordsThrough(log: LogPort, checkpoint: Checkpoint): AsyncGenerator<ReturnType<typeof decodeRecord>> {
+async function* recordsThrough(log: AuditLog, checkpoint: Checkpoint): AsyncGenerator<ReturnType<typeof decodeRecord>> {
   for (let p = 0; p < log.partitions; p++) {
     const position = checkpoint.positions[p];
     if (!position) continue;
-    for await (const batch of log.scan(p, 0)) {
+    for await (const batch of log.scan(p, 0, position.lsn)) {
       for (const r of batch) {
         if (r.lsn > position.lsn) break;
         const record = decodeRecord(r.payload);
@@ -78,12 +90,13 @@ async function* recordsThrough(log: LogPort, checkpoint: Checkpoint): AsyncGener
 
 const PROGRESS_EVERY = 10_000;
 
-export async function replayAudit(log: LogPort, model: LmdbReadModel, onProgress?: AuditProgress): Promise<ReplayAuditResult> {
+export async function replayAudit(log: AuditLog, model: LmdbReadModel, onProgress?: AuditProgress): Promise<ReplayAuditResult> {
   const started = process.hrtime.bigint();
   const snapshot = model.snapshot();
   try {
     const { checkpoint } = snapshot;
     const cut: Checkpoint = checkpoint ?? { positions: [], through: '', records: 0, closes: [] };
+    onProgress?.({ phase: 'log', done: 0, total: cut.records });
     const replayed = emptySums();
     let records = 0;
     // The log's own horizon and closes, so the replayed hash owes nothing to the live checkpoint but the cut.
@@ -150,7 +163,7 @@ function scanStored(snapshot: ReadModelSnapshot, onProgress?: AuditProgress): Di
  * sums per entity from the log and from the snapshot, then, for each entity
  * that differs, its events side by side. Then the general ledger, then the store.
  */
-async function firstDivergence(log: LogPort, cut: Checkpoint, snapshot: ReadModelSnapshot, replayed: DigestSums, stored: DigestSums): Promise<Divergence> {
+async function firstDivergence(log: AuditLog, cut: Checkpoint, snapshot: ReadModelSnapshot, replayed: DigestSums, stored: DigestSums): Promise<Divergence> {
   if (!replayed.events.equals(stored.events) || !replayed.events.equals(snapshot.sums.events)) {
     const fromLog = new Map<string, HashSum>();
     for await (const record of recordsThrough(log, cut)) {
@@ -184,7 +197,7 @@ async function firstDivergence(log: LogPort, cut: Checkpoint, snapshot: ReadMode
   return { entity: 'store', reason: 'store', liveHash: stored.outcomes.hex(), replayedHash: replayed.outcomes.hex() };
 }
 
-async function entityDivergence(log: LogPort, cut: Checkpoint, snapshot: ReadModelSnapshot, key: string, live: HashSum | undefined, replayedSum: HashSum | undefined): Promise<Divergence> {
+async function entityDivergence(log: AuditLog, cut: Checkpoint, snapshot: ReadModelSnapshot, key: string, live: HashSum | undefined, replayedSum: HashSum | undefined): Promise<Divergence> {
   const slash = key.indexOf('/');
   const kind = key.slice(0, slash) as EntityKind;
   const id = key.slice(slash + 1);

@@ -98,6 +98,18 @@ interface Blocked {
 const BLOCKED_MAX = 65536;
 const SCAN_BATCH_RECORDS = 16384;
 
+/** Batches from `read` until an empty one; the next batch is read on the pool while the caller works on this one. */
+async function* scanBatches(partition: number, read: () => Promise<NativeScanBatch>): AsyncGenerator<RecordBatch> {
+  let next = read();
+  for (;;) {
+    const batch = await next;
+    if (batch.count === 0) return;
+    next = read();
+    next.catch(() => undefined);  // surfaced by the await above on the next turn
+    yield new RecordBatch(partition, batch.firstLsn, batch.count, batch.data as Buffer, batch.spans as Uint32Array);
+  }
+}
+
 export class Wal {
   private readonly pending: Pending[][];
   private readonly pendingHead: number[];
@@ -289,15 +301,46 @@ export class Wal {
   /** Verified records of a partition from `fromLsn`, up to the durable LSN, in batches. */
   async *scan(partition: number, fromLsn = 0, batchRecords = SCAN_BATCH_RECORDS): AsyncGenerator<RecordBatch> {
     const scanner = this.openScan(partition, fromLsn);
-    // The next batch is read on the pool while the caller works on this one.
-    let next = this.nextBatch(scanner, partition, batchRecords, true);
-    for (;;) {
-      const batch = await next;
-      if (batch.count === 0) return;
-      next = this.nextBatch(scanner, partition, batchRecords, true);
-      next.catch(() => undefined);  // surfaced by the await above on the next turn
-      yield new RecordBatch(partition, batch.firstLsn, batch.count, batch.data as Buffer, batch.spans as Uint32Array);
+    yield* scanBatches(partition, () => this.nextBatch(scanner, partition, batchRecords, true));
+  }
+
+  /**
+   * Verified records of a partition of the log in `dir` with LSNs in
+   * [fromLsn, limitLsn), in batches, without opening the log: no lock, no
+   * recovery, no writer. For a reader beside the process that writes (a
+   * replay audit in a worker thread): the caller must know the records below
+   * `limitLsn` are durable (a checkpoint names them), since a reader cannot
+   * ask the writer for its durable LSN; a log that ends before the limit is
+   * WAL_CORRUPT. `partitions`, when given, bounds the partition number.
+   */
+  static async *scanReadOnly(
+    dir: string,
+    partition: number,
+    fromLsn: number,
+    limitLsn: number,
+    options: { mirrorDir?: string; partitions?: number; batchRecords?: number } = {},
+  ): AsyncGenerator<RecordBatch> {
+    if (typeof dir !== 'string' || dir.length === 0) throw new WalError('WAL_INVALID_ARGUMENT', 'dir must be a non-empty string');
+    const partitions = options.partitions ?? addon.limits.partitionsMax;
+    if (!Number.isInteger(partition) || partition < 0 || partition >= partitions) {
+      throw new WalError('WAL_UNKNOWN_PARTITION', `partition ${String(partition)} does not exist`);
     }
+    if (!Number.isInteger(fromLsn) || fromLsn < 0) throw new WalError('WAL_INVALID_ARGUMENT', 'fromLsn must be a whole number >= 0');
+    if (!Number.isInteger(limitLsn) || limitLsn < 0) throw new WalError('WAL_INVALID_ARGUMENT', 'limitLsn must be a whole number >= 0');
+    let scanner: ReturnType<typeof addon.scanOpen>;
+    try {
+      scanner = addon.scanOpen(dir, options.mirrorDir ?? null, partition, fromLsn);
+    } catch (e) {
+      throw WalError.from(e);
+    }
+    const batchRecords = options.batchRecords ?? SCAN_BATCH_RECORDS;
+    yield* scanBatches(partition, async () => {
+      try {
+        return await scanner.next(limitLsn, batchRecords, true);
+      } catch (e) {
+        throw WalError.from(e);
+      }
+    });
   }
 
   /** Reads and verifies a whole partition inside the addon: checksums, chain, order. */

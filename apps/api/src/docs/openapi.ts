@@ -56,7 +56,7 @@ export const ERROR_STATUSES: Readonly<Record<number, ErrorStatus>> = {
   400: { name: 'ValidationFailed', description: 'Malformed JSON, missing, extra or ill-typed fields or query parameters, bad decimals, dates or ids.', codes: ['validation_failed'] },
   401: { name: 'Unauthorized', description: 'No bearer token, or an unknown one.', codes: ['unauthorized'] },
   403: { name: 'Forbidden', description: 'The token lacks a role this operation takes.', codes: ['forbidden'] },
-  404: { name: 'NotFound', description: 'Unknown policy, claim, fund, member or route.', codes: ['not_found'] },
+  404: { name: 'NotFound', description: 'Unknown policy, claim, fund, member, replay audit or route.', codes: ['not_found'] },
   405: { name: 'MethodNotAllowed', description: 'The method is not allowed on this resource.', codes: ['method_not_allowed'] },
   408: { name: 'RequestTimeout', description: 'The request was not received in time.', codes: ['request_timeout'] },
   409: {
@@ -220,7 +220,10 @@ function documentedOperation(route: MountedRoute, doc: OperationDoc): Operation 
     if (doc.example !== undefined) content.example = doc.example;
     op.requestBody = { required: doc.bodyRequired ?? false, content: { 'application/json': content } };
   }
-  op.responses = responses(route.access, { [String(doc.ok.status)]: { description: doc.ok.description, content: json(doc.ok.schema, doc.ok.contentType) } }, doc.errors);
+  const ok: JsonSchema = { description: doc.ok.description };
+  if (doc.ok.headers) ok.headers = doc.ok.headers;
+  ok.content = json(doc.ok.schema, doc.ok.contentType);
+  op.responses = responses(route.access, { [String(doc.ok.status)]: ok }, doc.errors);
   return op;
 }
 

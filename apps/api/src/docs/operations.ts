@@ -8,6 +8,7 @@ import type { z } from 'zod';
 
 import { AUDIT_KINDS } from '../audit/get-audit-trail/get-audit-trail.query';
 import { ReplayAuditBodySchema } from '../audit/replay-audit/replay-audit.command';
+import { AUDITS_KEPT, AUDIT_ID_PATTERN } from '../audit/replay-audit/replay-audits';
 import { BatchBodySchema, MAX_BATCH_COMMANDS } from '../batch/run-batch/run-batch.command';
 import { CLAIM_COMMAND_ROUTES } from '../claims/routes';
 import { FUND_COMMAND_ROUTES } from '../funds/routes';
@@ -83,6 +84,11 @@ export const PATH_PARAMS: Readonly<Record<string, ParamDoc>> = {
   kind: { description: 'The kind of entity.', schema: { type: 'string', enum: [...AUDIT_KINDS] }, example: 'policy' },
   period: { description: 'A calendar month, YYYY-MM.', schema: { type: 'string', pattern: PATTERNS.period }, example: '2026-03' },
   file: { description: 'A file of the docs UI.', schema: { type: 'string' }, example: 'swagger-ui.css' },
+  auditId: {
+    description: 'A replay audit, as POST /v1/audits/replay answered it: 32 lowercase hex digits (128 random bits).',
+    schema: { type: 'string', pattern: AUDIT_ID_PATTERN },
+    example: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+  },
 };
 
 /**
@@ -130,6 +136,8 @@ export interface SuccessDoc {
   schema?: JsonSchema;
   /** Default application/json. */
   contentType?: string;
+  /** Response headers, by name: their OpenAPI header objects. */
+  headers?: Record<string, JsonSchema>;
 }
 
 export interface OperationDoc {
@@ -256,6 +264,68 @@ const entityErrors = [400, 404];
 const premiumTotals = { written: OUT.money, earned: OUT.money, openingUnearned: OUT.money, closingUnearned: OUT.money };
 const claimTotals = { openingReserve: OUT.money, newReserves: OUT.money, reserveChanges: OUT.money, paid: OUT.money, closingReserve: OUT.money, incurred: OUT.money };
 const reportHead = { from: OUT.period, to: OUT.period, basis: { type: 'string', enum: ['booked', 'restated'] }, knownAt: OUT.instant };
+
+const count = { type: 'integer', minimum: 0 };
+const stateHash = { type: 'string', pattern: '^[0-9a-f]{64}$' };
+
+/** The replay audit's result (libs/read-model replay-audit.ts ReplayAuditResult). */
+const replayAuditResult = object(
+  {
+    eventsReplayed: count,
+    recordsReplayed: { ...count, description: 'Log records read: every record through the read model checkpoint the audit started from.' },
+    partitions: count,
+    through: { type: 'string', pattern: `^(${PATTERNS.instant.slice(1, -1)})?$`, description: 'The checkpoint horizon the audit read through ("" for an empty ledger).' },
+    stateHash: { ...stateHash, description: 'The state hash the log implies.' },
+    liveStateHash: { ...stateHash, description: 'The state hash the read model kept while writing, at the same cut.' },
+    storedStateHash: { ...stateHash, description: 'The state hash of what the read model stores (scanned).' },
+    match: { type: 'boolean' },
+    durationMs: { type: 'number', minimum: 0 },
+    firstDivergence: object(
+      {
+        entity: { type: 'string', description: '"kind/id", or general-ledger / store when every entity agrees.' },
+        reason: { type: 'string', enum: ['events', 'missing', 'general-ledger', 'store'] },
+        eventIndex: count,
+        commandId: { type: 'string' },
+        type: { type: 'string' },
+        recordedAt: OUT.instant,
+        liveHash: { type: 'string' },
+        replayedHash: { type: 'string' },
+      },
+      ['eventIndex', 'commandId', 'type', 'recordedAt', 'liveHash', 'replayedHash'],
+      'When match is false: the earliest difference.',
+    ),
+  },
+  ['firstDivergence'],
+);
+
+/** A replay audit as POST /v1/audits/replay and GET /v1/audits/{auditId} answer it. */
+const replayAuditView = object(
+  {
+    auditId: { type: 'string', pattern: AUDIT_ID_PATTERN, examples: ['0f1e2d3c4b5a69788796a5b4c3d2e1f0'] },
+    status: { type: 'string', enum: ['running', 'done', 'failed'] },
+    startedAt: { ...OUT.instant, description: 'When it started (UTC, milliseconds).' },
+    finishedAt: { ...OUT.instant, description: 'When it finished (done or failed).' },
+    progress: object(
+      {
+        phase: { type: 'string', enum: ['log', 'read-model', 'divergence'], description: 'log: reading the log; read-model: scanning the stored read model; divergence: naming the first divergence (only when they differ).' },
+        done: { ...count, description: 'Records read (log, divergence) or stored items scanned (read-model) so far.' },
+        total: { ...count, description: 'Records through the checkpoint.' },
+      },
+      [],
+      'The last report of the audit (at the start of each phase and every 10,000 records or items).',
+    ),
+    result: replayAuditResult,
+    error: object(
+      {
+        code: { type: 'string', enum: ['log_corrupt', 'audit_failed', 'audit_terminated'], description: 'log_corrupt: a record failed its checksum or chain; audit_terminated: the server shut down; audit_failed: anything else.' },
+        detail: { type: 'string' },
+      },
+      [],
+      'status failed: why there is no result.',
+    ),
+  },
+  ['finishedAt', 'result', 'error'],
+);
 
 /** Every route that is not a command, keyed "METHOD /path" as its controller declares it. */
 export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
@@ -453,27 +523,28 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     errors: entityErrors,
   },
   'POST /v1/audits/replay': {
-    summary: 'Replay audit: rebuild every projection from the first log record and compare with the live state.',
-    description: 'Verifies every checksum and the chain while reading. The body is {} (or none). Records nothing, changes nothing.',
+    summary: 'Replay audit: start it (in a worker thread); GET its Location until it is done.',
+    description: [
+      'Streams the log through the read model checkpoint, verifying every checksum and the chain as it reads, and compares the state it implies with what the read model stores and with the sums the read model kept while writing. The body is {} (or none). Records nothing, changes nothing.',
+      'Runs off the request path, in a worker thread with its own read-only handles on the read model and the log: the server goes on taking commands and queries meanwhile, and the audit covers the records through the read model checkpoint it starts from.',
+      `One audit at a time: while one runs, this answers 202 with that audit (its id, state and progress) instead of starting another. The last ${AUDITS_KEPT} audits are kept in memory (GET /v1/audits/{auditId}); a restart forgets them.`,
+    ].join('\n\n'),
     body: ReplayAuditBodySchema,
     example: {},
     ok: {
-      status: 200,
-      description: 'Whether the replayed state hash matches the live one; the first divergence if not.',
-      schema: object(
-        {
-          eventsReplayed: { type: 'integer' },
-          partitions: { type: 'integer' },
-          stateHash: { type: 'string' },
-          liveStateHash: { type: 'string' },
-          match: { type: 'boolean' },
-          durationMs: { type: 'number' },
-          firstDivergence: { type: 'object' },
-        },
-        ['firstDivergence'],
-      ),
+      status: 202,
+      description: 'The audit, running (or the one already running): poll its Location.',
+      headers: { Location: { description: 'The audit: /v1/audits/{auditId}.', schema: { type: 'string', pattern: `^/v1/audits/${AUDIT_ID_PATTERN.slice(1, -1)}$` } } },
+      schema: replayAuditView,
     },
     errors: [400, 503],
+  },
+  'GET /v1/audits/:auditId': {
+    summary: 'A replay audit: running with its progress, done with its result, or failed.',
+    description: `One of the last ${AUDITS_KEPT} audits of this server (kept in memory). A malformed id is a 400, an unknown one (or one pushed out) a 404.`,
+    query: {},
+    ok: { status: 200, description: 'The audit.', schema: replayAuditView },
+    errors: [400, 404],
   },
   'POST /v1/batch': {
     summary: `Up to ${MAX_BATCH_COMMANDS.toLocaleString('en')} commands, each checked and applied in order as if sent alone, made durable together.`,

@@ -11,12 +11,13 @@ import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { Instant } from '@app/domain';
 import { WalLog, type EventStore, type ReplayProgressReport } from '@app/event-store';
 import { openLedger, rebuildLedger, type Ledger, type Projections } from '@app/projections';
-import { currentBootId, openReadModel, replayAudit, scratchReadModel, type LmdbReadModel, type ReplayAuditResult } from '@app/read-model';
+import { currentBootId, openReadModel, replayAudit, scratchReadModel, type AuditProgress, type LmdbReadModel, type ReplayAuditResult } from '@app/read-model';
 
 import type { ApiConfig } from '../config';
 import { API_CONFIG } from '../core.module';
 import { NotReadyError } from '../errors/api-errors';
 import { Readiness } from '../health/readiness';
+import { startAuditThread, type AuditThread } from './replay-audit-thread';
 
 /** How often a long replay reports its progress in the log. */
 const PROGRESS_LOG_MS = 2_000;
@@ -27,6 +28,8 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
   private log: WalLog | null = null;
   private readModel: LmdbReadModel | null = null;
   private audits: Promise<unknown> = Promise.resolve();
+  /** Replay audits running in worker threads: terminated on shutdown, before the read model closes. */
+  private readonly auditThreads = new Set<AuditThread>();
   private scratch: { dispose: () => Promise<void> } | null = null;
   private opening: Promise<void> | null = null;
   private progress = 'opening the log';
@@ -109,8 +112,9 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * Streams the log through the read model's checkpoint and compares what it
-   * implies with what the live read model stores (see replay-audit.ts). One
-   * at a time.
+   * implies with what the live read model stores (see replay-audit.ts), on
+   * this thread: for in-process callers (tests). One at a time. The HTTP
+   * path runs it in a worker thread instead (replayAuditInWorker).
    */
   replayAudit(): Promise<ReplayAuditResult> {
     const run = async (): Promise<ReplayAuditResult> => {
@@ -120,6 +124,34 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
     const next = this.audits.then(run, run);
     this.audits = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * The same audit in a worker thread, off the JS thread (the HTTP path: see
+   * replay-audit-thread.ts): it opens the read model read-only (the same LMDB
+   * environment) and scans the log read-only, through the checkpoint of its
+   * snapshot. `onProgress` is called on this thread, first right away with
+   * the records of the current checkpoint as the total. The caller decides
+   * how many run at once (the HTTP slice: one). Throws NotReadyError while
+   * the ledger opens.
+   */
+  replayAuditInWorker(onProgress?: AuditProgress): AuditThread {
+    this.ledger;
+    const log = this.log as WalLog;
+    const model = this.readModel as LmdbReadModel;
+    onProgress?.({ phase: 'log', done: 0, total: model.checkpoint()?.records ?? 0 });
+    const thread = startAuditThread(
+      {
+        walDir: path.join(this.config.dataDir, 'wal'),
+        partitions: log.partitions,
+        readModelDir: path.join(this.config.dataDir, 'readmodel'),
+        mapSizeBytes: this.config.readModelMapSizeBytes,
+      },
+      onProgress,
+    );
+    this.auditThreads.add(thread);
+    void thread.exited.then(() => this.auditThreads.delete(thread));
+    return thread;
   }
 
   /** The persistent read model under the live ledger (its stats; tests alter it to prove the audit notices). */
@@ -134,6 +166,8 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    // Audit threads first: they read the read model and the log this closes.
+    await Promise.all([...this.auditThreads].map((t) => t.terminate()));
     await this.opening?.catch(() => undefined);
     const opened = this.opened;
     this.opened = null;

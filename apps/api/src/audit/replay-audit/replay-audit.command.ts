@@ -1,9 +1,8 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import type { ReplayAuditResult } from '@app/read-model';
 import { z } from 'zod';
 
-import { LedgerService } from '../../ledger/ledger.service';
+import { ReplayAudits, type AuditView } from './replay-audits';
 
 /** POST /v1/audits/replay takes an empty object: there is nothing to choose. */
 export const ReplayAuditBodySchema = z.strictObject({});
@@ -11,15 +10,18 @@ export const ReplayAuditBodySchema = z.strictObject({});
 export class ReplayAuditCommand {}
 
 /**
- * Rebuilds every projection from the log's first record (checksums and chain
- * verified as it is read) and compares the state hash with the live one.
+ * Starts the replay audit in a worker thread (the log streamed through the
+ * read model's checkpoint, checksums and chain verified, compared with what
+ * the read model stores and the sums it kept; see libs/read-model's
+ * replay-audit.ts), or returns the audit already running: one at a time.
  * Not a ledger command: it records nothing and changes nothing.
  */
 @CommandHandler(ReplayAuditCommand)
-export class ReplayAuditHandler implements ICommandHandler<ReplayAuditCommand, ReplayAuditResult> {
-  constructor(@Inject(LedgerService) private readonly ledger: LedgerService) {}
+export class ReplayAuditHandler implements ICommandHandler<ReplayAuditCommand, AuditView> {
+  constructor(@Inject(ReplayAudits) private readonly audits: ReplayAudits) {}
 
-  execute(): Promise<ReplayAuditResult> {
-    return this.ledger.replayAudit();
+  /** Rejects with NotReadyError (503 not_ready) while the ledger opens. */
+  async execute(): Promise<AuditView> {
+    return this.audits.start();
   }
 }

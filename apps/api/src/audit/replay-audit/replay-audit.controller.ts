@@ -1,21 +1,27 @@
-import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import type { ReplayAuditResult } from '@app/read-model';
+import type { FastifyReply } from 'fastify';
 
 import { Roles } from '../../auth/access.decorators';
 import { parseBody } from '../../http/validation';
 import { ReplayAuditBodySchema, ReplayAuditCommand } from './replay-audit.command';
+import type { AuditView } from './replay-audits';
 
 @Controller()
 export class ReplayAuditController {
   constructor(@Inject(CommandBus) private readonly commands: CommandBus) {}
 
-  /** Auditor (and admin). An absent body counts as `{}`. */
+  /**
+   * Auditor (and admin). An absent body counts as `{}`. 202 with the audit
+   * (running) and its Location; while one runs, that one (one at a time).
+   */
   @Post('v1/audits/replay')
-  @HttpCode(200)
+  @HttpCode(202)
   @Roles('auditor')
-  replay(@Body() body: unknown): Promise<ReplayAuditResult> {
+  async replay(@Body() body: unknown, @Res({ passthrough: true }) res: FastifyReply): Promise<AuditView> {
     parseBody(ReplayAuditBodySchema, body ?? {});
-    return this.commands.execute<ReplayAuditCommand, ReplayAuditResult>(new ReplayAuditCommand());
+    const audit = await this.commands.execute<ReplayAuditCommand, AuditView>(new ReplayAuditCommand());
+    res.header('location', `/v1/audits/${audit.auditId}`);
+    return audit;
   }
 }
