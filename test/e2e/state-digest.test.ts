@@ -1,5 +1,5 @@
 // The ledger's state hash: sums of the hashes of every stored event,
-// idempotency outcome and general-ledger posting, with the record count,
+// and idempotency outcome, with the record count,
 // horizon and closes (libs/read-model/src/state-digest.ts), kept as the read
 // model writes. A rebuild from the log's first record into a fresh read
 // model gives the live hash; a restart on the same data directory gives it

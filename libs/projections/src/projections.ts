@@ -30,7 +30,6 @@ import type { CommandRecord, RecordSubscriber } from '@app/event-store';
 import type { Calendar } from './booked';
 import { EntityCache, HistoryMap } from './history';
 import type { ProjectionStore } from './store-port';
-import { GeneralLedger } from './journal';
 import { Reports } from './reports';
 import { addClaimMovements, addLedgerMovements, addPolicyMovements, ledgerLines, type SeriesAdd } from './report-series';
 
@@ -70,7 +69,6 @@ export class Projections implements RecordSubscriber {
   readonly funds: HistoryMap<FundState>;
   readonly members: HistoryMap<MemberState>;
   private readonly histories: { [K in FoldedKind]: HistoryMap<EntityStates[K]> };
-  readonly ledger: GeneralLedger;
   readonly reports: Reports;
 
   constructor(
@@ -84,7 +82,6 @@ export class Projections implements RecordSubscriber {
     this.funds = new HistoryMap<FundState>('fund', evolveFund, store, cache);
     this.members = new HistoryMap<MemberState>('member', evolveMember, store, cache);
     this.histories = { policy: this.policies, claim: this.claims, fund: this.funds, member: this.members };
-    this.ledger = new GeneralLedger(store);
     this.reports = new Reports(store, calendar, this.policies, this.claims);
   }
 
@@ -105,7 +102,6 @@ export class Projections implements RecordSubscriber {
         addClaimMovements(before, after, event, add);
       } else if (kind === 'ledger') this.store.appendEvent(kind, id, this.store.eventCount(kind, id), event);
       else this.histories[kind].add(id, event);
-      this.ledger.add(event);
       const lines = ledgerLines(event);
       addLedgerMovements(lines, add);
       for (const line of lines) if (line.entity !== null) this.store.addAccountLine(line.account, line.control, recordedAt, line.date, line.cents);

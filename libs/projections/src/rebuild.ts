@@ -1,6 +1,6 @@
 // The ledger's state from a log: an event store and the projections it
 // feeds, both over one persistent read model (the event store's checkpoint
-// and outcomes, the projections' histories and postings, in one transaction
+// and outcomes, the projections' histories and report series, in one transaction
 // per commit). The API opens the live one this way, replaying only the log
 // after the read model's checkpoint; a replay audit builds a read-only
 // replica into an empty scratch read model and compares digests.
@@ -14,7 +14,6 @@ export interface LedgerDigest {
   stateHash: string;
   events: number;
   outcomes: number;
-  postings: number;
   records: number;
   through: string;
 }

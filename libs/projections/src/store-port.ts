@@ -1,20 +1,10 @@
 // What the projections need of the persistent read model (libs/read-model
 // implements it over LMDB): each entity's events in record order (its
 // bitemporal history and its audit trail at once), the ids of each kind, and
-// the general ledger's postings. Writes happen only inside the event store's
+// the report series and the subledger. Writes happen only inside the event store's
 // commit, so they land in the same transaction as the checkpoint.
-import type { EntityKind, Instant, IsoDate, JournalLine, RecordedEvent } from '@app/domain';
+import type { EntityKind, Instant, IsoDate, RecordedEvent } from '@app/domain';
 import type { SeriesFamily } from './report-series';
-
-/** One event's journal lines, as the general ledger keeps them. */
-export interface Posting {
-  /** The event's: a line without its own effectiveDate is effective on it. */
-  effectiveDate: IsoDate;
-  /** The latest date of its lines: on or after it, every line counts. */
-  lastDate: IsoDate;
-  recordedAt: Instant;
-  lines: JournalLine[];
-}
 
 export interface ProjectionStore {
   /** Events recorded for an entity (0: unknown entity). */
@@ -27,10 +17,6 @@ export interface ProjectionStore {
   ids(kind: EntityKind): Iterable<string>;
   /** Every entity, by kind then id, ascending. */
   entities(): Iterable<{ kind: EntityKind; id: string }>;
-  addPosting(posting: Posting): void;
-  /** Every posting in record order. */
-  postings(): Iterable<Posting>;
-
   /** Adds `cents` to a series' running total at `recordedAt` (report-series.ts). */
   addToSeries(family: SeriesFamily, name: string, currency: string, bucket: string, recordedAt: Instant, cents: bigint): void;
   /** A series' running total as known at `knownAt`; undefined when nothing was recorded in it by then. */

@@ -6,7 +6,6 @@
 //   events    [kind, id, index]  -> event JSON    histories, audit trails, as-of folds
 //   entities  [kind, id]         -> event count   ids per kind, next index
 //   outcomes  commandId          -> outcome JSON  idempotent retries
-//   postings  sequence number    -> posting JSON  the general ledger
 //   series    [family, name, currency, bucket, recordedAt] -> running total (cents)  report totals
 //   seriesIx  [family, name, currency, bucket] -> 1                                 the buckets a series has
 //   acctLines [account, recordedAt, n] -> "date cents control"                     the subledger: entity accounts' lines
@@ -22,11 +21,11 @@
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { EntityKind, Instant, IsoDate, RecordedEvent } from '@app/domain';
 import type { Checkpoint, ReadModelPort, StoredOutcome } from '@app/event-store';
-import type { Posting, ProjectionStore, SeriesBucket, SeriesFamily } from '@app/projections';
+import type { ProjectionStore, SeriesBucket, SeriesFamily } from '@app/projections';
 import { HashSum, eventText, outcomeTermText, stateHashOf, type DigestSums, type StateHash } from './state-digest';
 
 /** Bumped whenever what is stored, or how, changes: a read model of another version is rebuilt. */
-export const READ_MODEL_SCHEMA = 1;
+export const READ_MODEL_SCHEMA = 2;
 
 export interface ReadModelOptions {
   /** LMDB map size: the most the read model may grow to (address space, not memory). */
@@ -70,7 +69,6 @@ export interface ReadModelSnapshot {
   events(): Iterable<{ kind: EntityKind; id: string; text: string }>;
   entityEvents(kind: EntityKind, id: string): Iterable<string>;
   outcomes(): Iterable<[string, string]>;
-  postings(): Iterable<string>;
   done(): void;
 }
 
@@ -79,11 +77,9 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
   private readonly eventsDb: Database<string, Key>;
   private readonly entitiesDb: Database<number, Key>;
   private readonly outcomesDb: Database<string, string>;
-  private readonly postingsDb: Database<string, number>;
   private readonly seriesDb: Database<string, Key>;
   private readonly seriesIndexDb: Database<number, Key>;
   private readonly accountLinesDb: Database<string, Key>;
-  private nextPosting: number;
   /** Buckets per "family name", ascending by currency then bucket: the calendar's size (months, days, accounts), not the book's. */
   private readonly buckets = new Map<string, SeriesBucket[]>();
   private readonly names = new Map<SeriesFamily, string[]>();
@@ -105,20 +101,16 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
     this.eventsDb = root.openDB<string, Key>('events', { encoding: 'string' });
     this.entitiesDb = root.openDB<number, Key>('entities', { encoding: 'ordered-binary' });
     this.outcomesDb = root.openDB<string, string>('outcomes', { encoding: 'string' });
-    this.postingsDb = root.openDB<string, number>('postings', { encoding: 'string' });
     this.seriesDb = root.openDB<string, Key>('series', { encoding: 'string' });
     this.seriesIndexDb = root.openDB<number, Key>('seriesIx', { encoding: 'ordered-binary' });
     this.accountLinesDb = root.openDB<string, Key>('acctLines', { encoding: 'string' });
     for (const key of this.seriesIndexDb.getKeys({})) this.indexBucket(key[0] as SeriesFamily, key[1] as string, key[2] as string, key[3] as string);
-    let last = -1;
-    for (const key of this.postingsDb.getKeys({ reverse: true, limit: 1 })) last = key;
-    this.nextPosting = last + 1;
     this.sums = this.storedSums();
   }
 
   private storedSums(): DigestSums {
     const stored = this.meta.get('digest') as Record<keyof DigestSums, { sum: string; count: number }> | undefined;
-    return { events: HashSum.from(stored?.events), outcomes: HashSum.from(stored?.outcomes), postings: HashSum.from(stored?.postings) };
+    return { events: HashSum.from(stored?.events), outcomes: HashSum.from(stored?.outcomes) };
   }
 
   /** The state hash of what is stored (kept as it is written: reading it costs nothing). */
@@ -173,7 +165,7 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
         try {
           apply();
           this.meta.put('checkpoint', checkpoint());
-          this.meta.put('digest', { events: this.sums.events.toJSON(), outcomes: this.sums.outcomes.toJSON(), postings: this.sums.postings.toJSON() });
+          this.meta.put('digest', { events: this.sums.events.toJSON(), outcomes: this.sums.outcomes.toJSON() });
         } finally {
           this.writing = false;
         }
@@ -219,17 +211,6 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
 
   *entities(): Iterable<{ kind: EntityKind; id: string }> {
     for (const key of this.entitiesDb.getKeys({})) yield { kind: key[0] as EntityKind, id: key[1] as string };
-  }
-
-  addPosting(posting: Posting): void {
-    this.assertWriting();
-    const text = JSON.stringify(posting);
-    this.postingsDb.put(this.nextPosting++, text);
-    this.sums.postings.addText(text);
-  }
-
-  *postings(): Iterable<Posting> {
-    for (const { value } of this.postingsDb.getRange({})) yield JSON.parse(value) as Posting;
   }
 
   // ---------------------------------------------------------------- report series
@@ -326,10 +307,9 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
     const stored = this.meta.get('digest', { transaction }) as Record<keyof DigestSums, { sum: string; count: number }> | undefined;
     const eventsDb = this.eventsDb;
     const outcomesDb = this.outcomesDb;
-    const postingsDb = this.postingsDb;
     return {
       checkpoint: (this.meta.get('checkpoint', { transaction }) as Checkpoint | undefined) ?? null,
-      sums: { events: HashSum.from(stored?.events), outcomes: HashSum.from(stored?.outcomes), postings: HashSum.from(stored?.postings) },
+      sums: { events: HashSum.from(stored?.events), outcomes: HashSum.from(stored?.outcomes) },
       *events() {
         for (const { key, value } of eventsDb.getRange({ transaction })) yield { kind: key[0] as EntityKind, id: key[1] as string, text: value };
       },
@@ -338,9 +318,6 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
       },
       *outcomes() {
         for (const { key, value } of outcomesDb.getRange({ transaction })) yield [key, value] as [string, string];
-      },
-      *postings() {
-        for (const { value } of postingsDb.getRange({ transaction })) yield value;
       },
       done: () => transaction.done(),
     };
@@ -368,9 +345,9 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
   }
 
   /** Disk use and entry counts (metrics, the CLI). */
-  stats(): { events: number; entities: number; outcomes: number; postings: number } {
+  stats(): { events: number; entities: number; outcomes: number } {
     const count = (db: { getStats(): object }) => (db.getStats() as { entryCount: number }).entryCount;
-    return { events: count(this.eventsDb), entities: count(this.entitiesDb), outcomes: count(this.outcomesDb), postings: count(this.postingsDb) };
+    return { events: count(this.eventsDb), entities: count(this.entitiesDb), outcomes: count(this.outcomesDb) };
   }
 
   private assertWriting(): void {

@@ -6,7 +6,7 @@
 //      position, and adds every record's contributions (state-digest.ts) to
 //      fresh sums: the state the log implies (the WAL verifies every frame's
 //      checksum and the chain as it is read);
-//   2. scans the snapshot's stored events, outcomes and postings and adds
+//   2. scans the snapshot's stored events and outcomes and adds
 //      the stored texts: the state the read model holds;
 //   3. compares both with the sums the read model kept as it wrote.
 // Sums do not depend on order, so neither pass holds more than a batch of
@@ -18,14 +18,14 @@ import type { LmdbReadModel, ReadModelSnapshot } from './lmdb-read-model';
 import { HashSum, addRecord, emptySums, eventText, outcomeTermText, stateHashOf, sumsEqual, type DigestSums } from './state-digest';
 
 export interface Divergence {
-  /** "kind/id" of the entity, or `general-ledger` / `store` when every entity agrees. */
+  /** "kind/id" of the entity, or `store` when every entity agrees. */
   entity: string;
   /**
    * events: the stored and replayed events differ from this index on;
    * missing: the entity exists on one side only;
-   * general-ledger: the postings differ; store: the outcomes or the record count differ.
+   * store: the outcomes, the record count or the sums kept while writing differ.
    */
-  reason: 'events' | 'missing' | 'general-ledger' | 'store';
+  reason: 'events' | 'missing' | 'store';
   eventIndex?: number;
   commandId?: string;
   type?: string;
@@ -151,17 +151,13 @@ function scanStored(snapshot: ReadModelSnapshot, onProgress?: AuditProgress): Di
     sums.outcomes.addText(outcomeTermText(commandId, text));
     tick();
   }
-  for (const text of snapshot.postings()) {
-    sums.postings.addText(text);
-    tick();
-  }
   return sums;
 }
 
 /**
  * Names the divergence whose first differing event was recorded earliest:
  * sums per entity from the log and from the snapshot, then, for each entity
- * that differs, its events side by side. Then the general ledger, then the store.
+ * that differs, its events side by side. Then the store.
  */
 async function firstDivergence(log: AuditLog, cut: Checkpoint, snapshot: ReadModelSnapshot, replayed: DigestSums, stored: DigestSums): Promise<Divergence> {
   if (!replayed.events.equals(stored.events) || !replayed.events.equals(snapshot.sums.events)) {
@@ -190,9 +186,6 @@ async function firstDivergence(log: AuditLog, cut: Checkpoint, snapshot: ReadMod
     if (first) return first;
     // Every entity's events agree: the live sums were kept wrong while writing.
     return { entity: 'store', reason: 'store', liveHash: snapshot.sums.events.hex(), replayedHash: replayed.events.hex() };
-  }
-  if (!replayed.postings.equals(stored.postings) || !replayed.postings.equals(snapshot.sums.postings)) {
-    return { entity: 'general-ledger', reason: 'general-ledger', liveHash: stored.postings.hex(), replayedHash: replayed.postings.hex() };
   }
   return { entity: 'store', reason: 'store', liveHash: stored.outcomes.hex(), replayedHash: replayed.outcomes.hex() };
 }

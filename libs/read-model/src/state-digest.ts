@@ -1,5 +1,5 @@
 // The ledger's state hash, kept incrementally. Each stored item (an event, an
-// idempotency outcome, a general-ledger posting) contributes the sha256 of
+// idempotency outcome) contributes the sha256 of
 // the exact text the read model stores for it; the contributions are added
 // modulo 2^256, per family. A sum does not depend on order, so:
 //   - the read model keeps the sums as it writes (O(1) per item, committed
@@ -13,7 +13,7 @@
 import { createHash, hash as oneShotHash } from 'node:crypto';
 import type { Checkpoint } from '@app/event-store';
 import type { RecordedEvent } from '@app/domain';
-import { postingOf, type LedgerDigest } from '@app/projections';
+import type { LedgerDigest } from '@app/projections';
 
 /** A sum of sha256 digests modulo 2^256, as eight 32-bit little-endian lanes. */
 export class HashSum {
@@ -59,19 +59,18 @@ export class HashSum {
   }
 }
 
-/** The three families of stored items. */
+/** The two families of stored items (an event's journal lines are part of its text). */
 export interface DigestSums {
   events: HashSum;
   outcomes: HashSum;
-  postings: HashSum;
 }
 
 export function emptySums(): DigestSums {
-  return { events: new HashSum(), outcomes: new HashSum(), postings: new HashSum() };
+  return { events: new HashSum(), outcomes: new HashSum() };
 }
 
 export function sumsEqual(a: DigestSums, b: DigestSums): boolean {
-  return a.events.equals(b.events) && a.outcomes.equals(b.outcomes) && a.postings.equals(b.postings);
+  return a.events.equals(b.events) && a.outcomes.equals(b.outcomes);
 }
 
 /** What the read model stores for an event, and so what is hashed: its JSON, exactly as the log holds it. */
@@ -84,30 +83,25 @@ export function outcomeTermText(commandId: string, outcomeText: string): string 
   return `${commandId}\n${outcomeText}`;
 }
 
-/** Adds what one log record contributes (its outcome, its events and their postings): the audit's side of the sums. */
+/** Adds what one log record contributes (its outcome and its events): the audit's side of the sums. */
 export function addRecord(sums: DigestSums, record: { commandId: string; requestHash: string; status: number; body: unknown; events: RecordedEvent[] }): void {
   sums.outcomes.addText(outcomeTermText(record.commandId, JSON.stringify({ requestHash: record.requestHash, status: record.status, body: record.body })));
-  for (const event of record.events) {
-    sums.events.addText(eventText(event));
-    const posting = postingOf(event);
-    if (posting) sums.postings.addText(JSON.stringify(posting));
-  }
+  for (const event of record.events) sums.events.addText(eventText(event));
 }
 
 /** The state hash and what it counts. */
 export type StateHash = LedgerDigest;
 
-/** The state hash: the three sums with the checkpoint's record count, horizon and closes (positions are the log's, not the state's). */
+/** The state hash: the sums with the checkpoint's record count, horizon and closes (positions are the log's, not the state's). */
 export function stateHashOf(sums: DigestSums, checkpoint: Checkpoint | null): StateHash {
   const records = checkpoint?.records ?? 0;
   const through = checkpoint?.through ?? '';
   const text =
     `events ${sums.events.count} ${sums.events.hex()}\n` +
     `outcomes ${sums.outcomes.count} ${sums.outcomes.hex()}\n` +
-    `postings ${sums.postings.count} ${sums.postings.hex()}\n` +
     `records ${records} through ${through}\n` +
     `calendar ${JSON.stringify(checkpoint?.closes ?? [])}\n`;
-  return { stateHash: sha256(text).toString('hex'), events: sums.events.count, outcomes: sums.outcomes.count, postings: sums.postings.count, records, through };
+  return { stateHash: sha256(text).toString('hex'), events: sums.events.count, outcomes: sums.outcomes.count, records, through };
 }
 
 const sha256: (text: string) => Buffer =

@@ -282,8 +282,8 @@ const replayAuditResult = object(
     durationMs: { type: 'number', minimum: 0 },
     firstDivergence: object(
       {
-        entity: { type: 'string', description: '"kind/id", or general-ledger / store when every entity agrees.' },
-        reason: { type: 'string', enum: ['events', 'missing', 'general-ledger', 'store'] },
+        entity: { type: 'string', description: '"kind/id", or store when every entity agrees.' },
+        reason: { type: 'string', enum: ['events', 'missing', 'store'] },
         eventIndex: count,
         commandId: { type: 'string' },
         type: { type: 'string' },
