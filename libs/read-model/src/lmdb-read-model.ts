@@ -4,7 +4,7 @@
 //
 //   meta      schema version, the checkpoint (log position per partition), the owner
 //   events    [kind, id, index]  -> event JSON    histories, audit trails, as-of folds
-//   entities  [kind, id]         -> event count   ids per kind, next index
+//   entities  [kind, id]         -> 1             ids per kind (written with the first event)
 //   outcomes  commandId          -> outcome JSON  idempotent retries
 //   series    family|name|currency|bucket|recordedAt -> running total (cents)      report totals
 //   seriesIx  [family, name, currency, bucket] -> 1                                 the buckets a series has
@@ -193,7 +193,9 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
   // ---------------------------------------------------------------- projection store port
 
   eventCount(kind: EntityKind, id: string): number {
-    return this.entitiesDb.get([kind, id]) ?? 0;
+    // The last event's index + 1: one reverse seek (the count is not written per event: a put costs more than this seek).
+    for (const key of this.eventsDb.getKeys({ start: [kind, id, Number.MAX_SAFE_INTEGER], end: [kind, id], reverse: true, limit: 1 })) return (key[2] as number) + 1;
+    return 0;
   }
 
   appendEvent(kind: EntityKind, id: string, index: number, event: RecordedEvent): void {
@@ -201,7 +203,8 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
     if (event.entity.kind !== kind || event.entity.id !== id) throw new Error(`event of ${event.entity.kind}/${event.entity.id} stored under ${kind}/${id}`);
     const text = eventText(event);
     this.eventsDb.putSync([kind, id, index], text);
-    this.entitiesDb.putSync([kind, id], index + 1);
+    // The entity's first event lists it (ids per kind, in pages).
+    if (index === 0) this.entitiesDb.putSync([kind, id], 1);
     this.sums.events.addText(text);
   }
 
