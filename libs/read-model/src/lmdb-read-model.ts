@@ -6,7 +6,9 @@
 //   events    [kind, id, index]  -> event JSON    histories, audit trails, as-of folds
 //   entities  [kind, id]         -> 1             ids per kind (written with the first event)
 //   outcomes  commandId          -> outcome JSON  idempotent retries
-//   series    family|name|currency|bucket|recordedAt -> running total (cents)      report totals
+//   series    family|name|currency|bucket|recordedAt -> "first total"  report totals: per commit that moved
+//             the series, keyed by its last step, the first step's recordedAt and the running total (cents)
+//   seriesSteps  same key -> every step of that commit ("recordedAt total" lines), when there were several
 //   seriesIx  [family, name, currency, bucket] -> 1                                 the buckets a series has
 //   acctLines [account, recordedAt, n] -> "date cents control"                     the subledger: entity accounts' lines
 //
@@ -25,7 +27,7 @@ import type { ProjectionStore, SeriesBucket, SeriesFamily } from '@app/projectio
 import { HashSum, eventText, outcomeTermText, stateHashOf, type DigestSums, type StateHash } from './state-digest';
 
 /** Bumped whenever what is stored, or how, changes: a read model of another version is rebuilt. */
-export const READ_MODEL_SCHEMA = 3;
+export const READ_MODEL_SCHEMA = 4;
 
 export interface ReadModelOptions {
   /** LMDB map size: the most the read model may grow to (address space, not memory). */
@@ -83,6 +85,7 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
   private readonly entitiesDb: Database<number, Key>;
   private readonly outcomesDb: Database<string, string>;
   private readonly seriesDb: Database<string, string>;
+  private readonly seriesStepsDb: Database<string, string>;
   private readonly seriesIndexDb: Database<number, Key>;
   private readonly accountLinesDb: Database<string, Key>;
   /** Buckets per "family name", ascending by currency then bucket: the calendar's size (months, days, accounts), not the book's. */
@@ -90,6 +93,8 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
   private readonly names = new Map<SeriesFamily, string[]>();
   /** The last running total of each series written since open (written series only). */
   private readonly lastTotals = new Map<string, bigint>();
+  /** The steps of each series moved by the open transaction, in recordedAt order (flushed at commit). */
+  private readonly pendingSeries = new Map<string, { recordedAt: Instant; total: bigint }[]>();
   /** The record whose lines are being added, and how many (an account line's key). */
   private lineRecord = '';
   private lineCount = 0;
@@ -107,6 +112,7 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
     this.entitiesDb = root.openDB<number, Key>('entities', { encoding: 'ordered-binary' });
     this.outcomesDb = root.openDB<string, string>('outcomes', { encoding: 'string' });
     this.seriesDb = root.openDB<string, string>('series', { encoding: 'string' });
+    this.seriesStepsDb = root.openDB<string, string>('seriesSteps', { encoding: 'string' });
     this.seriesIndexDb = root.openDB<number, Key>('seriesIx', { encoding: 'ordered-binary' });
     this.accountLinesDb = root.openDB<string, Key>('acctLines', { encoding: 'string' });
     for (const key of this.seriesIndexDb.getKeys({})) this.indexBucket(key[0] as SeriesFamily, key[1] as string, key[2] as string, key[3] as string);
@@ -169,6 +175,7 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
         this.writing = true;
         try {
           apply();
+          this.flushSeries();
           this.meta.putSync('checkpoint', checkpoint());
           this.meta.putSync('digest', { events: this.sums.events.toJSON(), outcomes: this.sums.outcomes.toJSON() });
         } finally {
@@ -179,6 +186,7 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
       // Aborted: the sums go back to what is committed.
       this.sums = this.storedSums();
       this.lastTotals.clear();
+      this.pendingSeries.clear();
       throw e;
     }
   }
@@ -225,8 +233,8 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
 
   addToSeries(family: SeriesFamily, name: string, currency: string, bucket: string, recordedAt: Instant, cents: bigint): void {
     this.assertWriting();
-    const key = `${family}\u0000${name}\u0000${currency}\u0000${bucket}`;
-    let total = this.lastTotals.get(key);
+    const prefix = seriesPrefix(family, name, currency, bucket);
+    let total = this.lastTotals.get(prefix);
     if (total === undefined) {
       total = this.seriesAt(family, name, currency, bucket, '\uffff');
       if (total === undefined) {
@@ -235,14 +243,48 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
       }
     }
     total = (total ?? 0n) + cents;
-    this.lastTotals.set(key, total);
-    this.seriesDb.putSync(`${seriesPrefix(family, name, currency, bucket)}${recordedAt}`, total.toString());
+    this.lastTotals.set(prefix, total);
+    let steps = this.pendingSeries.get(prefix);
+    if (!steps) this.pendingSeries.set(prefix, (steps = []));
+    const last = steps[steps.length - 1];
+    if (last && last.recordedAt === recordedAt) last.total = total;
+    else steps.push({ recordedAt, total });
+  }
+
+  /**
+   * Writes the series the open transaction moved: per series, one entry keyed
+   * by its last step's recordedAt holding its first step's recordedAt and the
+   * final total, and, when it moved more than once, the steps themselves
+   * (a batch of 4,000 binds moves each month's series 4,000 times: two puts,
+   * not 4,000).
+   */
+  private flushSeries(): void {
+    for (const [prefix, steps] of this.pendingSeries) {
+      const first = steps[0];
+      const last = steps[steps.length - 1];
+      this.seriesDb.putSync(`${prefix}${last.recordedAt}`, `${first.recordedAt} ${last.total}`);
+      if (steps.length > 1) this.seriesStepsDb.putSync(`${prefix}${last.recordedAt}`, steps.map((step) => `${step.recordedAt} ${step.total}`).join('\n'));
+    }
+    this.pendingSeries.clear();
   }
 
   seriesAt(family: SeriesFamily, name: string, currency: string, bucket: string, knownAt: Instant): bigint | undefined {
-    // The last entry at or before knownAt: a reverse seek from [.., knownAt] down to the series' own prefix.
     const prefix = seriesPrefix(family, name, currency, bucket);
-    for (const { value } of this.seriesDb.getRange({ start: `${prefix}${knownAt}`, end: prefix, reverse: true, limit: 1 })) return BigInt(value);
+    const at = `${prefix}${knownAt}`;
+    // A commit whose steps straddle knownAt: its entry sorts after knownAt but its first step is at or before it.
+    for (const { key, value } of this.seriesDb.getRange({ start: at, end: `${prefix}\uffff`, exclusiveStart: true, limit: 1 })) {
+      if (value.slice(0, value.indexOf(' ')) > knownAt) break;
+      const steps = (this.seriesStepsDb.get(key) as string).split('\n');
+      let total: string | undefined;
+      for (const step of steps) {
+        const space = step.indexOf(' ');
+        if (step.slice(0, space) > knownAt) break;
+        total = step.slice(space + 1);
+      }
+      return BigInt(total as string);
+    }
+    // Else the last commit at or before knownAt: its final total.
+    for (const { value } of this.seriesDb.getRange({ start: at, end: prefix, reverse: true, limit: 1 })) return BigInt(value.slice(value.indexOf(' ') + 1));
     return undefined;
   }
 
