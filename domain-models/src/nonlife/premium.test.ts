@@ -1,8 +1,9 @@
 import { addDays, daysBetween } from '../shared/dates';
-import { Decimal, round2 } from '../shared/decimal';
+import { Decimal, round2, toCents } from '../shared/decimal';
 import {
   type PremiumLayer,
   earnedPremium,
+  earnedPremiumCents,
   fullTermPremiumOn,
   layerWrittenPremium,
   lowestFullTermPremium,
@@ -12,6 +13,7 @@ import {
   termDays,
   unexpiredPremium,
   writtenPremium,
+  writtenPremiumCents,
 } from './premium';
 
 const term = { start: '2025-01-01', end: '2026-01-01' };
@@ -124,5 +126,29 @@ describe('full-term premium', () => {
     expect(premiumChangeAfter(layers, term, '2025-06-01')).toBe('2025-09-01');
     expect(premiumChangeAfter(layers, term, '2025-09-01')).toBeUndefined();
     expect(premiumChangeAfter([...layers, layer('-500', '2025-09-01')], term, '2025-06-01')).toBeUndefined();
+  });
+});
+
+describe('cent figures (the report series)', () => {
+  it('earnedPremiumCents and writtenPremiumCents equal the Decimal figures in cents on 20,000 random policies and dates', () => {
+    let seed = 20261204;
+    const next = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    for (let i = 0; i < 20_000; i++) {
+      const start = addDays('2025-01-01', next(400));
+      const t = { start, end: addDays(start, 1 + next(800)) };
+      const layers: PremiumLayer[] = [];
+      for (let k = 0, n = 1 + next(4); k < n; k++) {
+        const from = k === 0 ? t.start : addDays(t.start, next(daysBetween(t.start, t.end)));
+        const cents = BigInt(next(5_000_000)) - (k === 0 ? 0n : 2_000_000n);
+        const premium = new Decimal(cents.toString()).div(next(3) === 0 ? 1000 : 100);
+        layers.push({ premium, start: from, end: t.end });
+      }
+      const date = addDays(t.start, next(daysBetween(t.start, t.end) + 60) - 30);
+      expect({ i, earned: earnedPremiumCents(layers, t, date) }).toEqual({ i, earned: toCents(earnedPremium(layers, t, date)) });
+      expect({ i, written: writtenPremiumCents(layers, t, date) }).toEqual({ i, written: toCents(writtenPremium(layers, t, date)) });
+    }
   });
 });

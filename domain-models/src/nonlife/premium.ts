@@ -6,7 +6,7 @@
 // the quotient is exact to 60 significant digits, far from any half-cent tie
 // it could misround.
 import { type IsoDate, epochDay } from '../shared/dates';
-import { Decimal, ZERO, round2 } from '../shared/decimal';
+import { Decimal, ZERO, round2, toCents } from '../shared/decimal';
 
 /** A policy term [start, end): end exclusive. */
 export interface PolicyTerm {
@@ -112,22 +112,44 @@ function centsOf(layer: PremiumLayer): bigint | null {
 
 const NEGATIVE_ZERO = new Decimal('-0');
 
-/** round2(prorate(layers, term, days)), exactly, in integer cents (see above). */
-function prorateRounded(layers: readonly PremiumLayer[], term: PolicyTerm, days: (layer: PremiumLayer) => number): Decimal {
-  const total = termDays(term);
-  if (!(total > 0)) return round2(prorate(layers, term, days));
+/** sum(A_k * days_k) in cents x days, or null when a premium is not whole cents (then the Decimal route). */
+function weightedCents(layers: readonly PremiumLayer[], days: (layer: PremiumLayer) => number): bigint | null {
   let weighted = 0n;
   for (const layer of layers) {
     const cents = centsOf(layer);
-    if (cents === null) return round2(prorate(layers, term, days));
+    if (cents === null) return null;
     const d = days(layer);
     if (d !== 0) weighted += cents * BigInt(d);
   }
-  const divisor = BigInt(total);
+  return weighted;
+}
+
+/** round(weighted / divisor), half-up away from zero, in cents. */
+function roundedQuotient(weighted: bigint, divisor: bigint): bigint {
   const negative = weighted < 0n;
   const magnitude = negative ? -weighted : weighted;
   let quotient = magnitude / divisor;
   if ((magnitude % divisor) * 2n >= divisor) quotient += 1n;
+  return negative ? -quotient : quotient;
+}
+
+/** round2(prorate(layers, term, days)) in integer cents: what the report series add up. */
+function prorateCents(layers: readonly PremiumLayer[], term: PolicyTerm, days: (layer: PremiumLayer) => number): bigint {
+  const total = termDays(term);
+  const weighted = total > 0 ? weightedCents(layers, days) : null;
+  if (weighted === null) return toCents(round2(prorate(layers, term, days)));
+  return roundedQuotient(weighted, BigInt(total));
+}
+
+/** round2(prorate(layers, term, days)), exactly, in integer cents (see above). */
+function prorateRounded(layers: readonly PremiumLayer[], term: PolicyTerm, days: (layer: PremiumLayer) => number): Decimal {
+  const total = termDays(term);
+  if (!(total > 0)) return round2(prorate(layers, term, days));
+  const weighted = weightedCents(layers, days);
+  if (weighted === null) return round2(prorate(layers, term, days));
+  const negative = weighted < 0n;
+  const rounded = roundedQuotient(weighted, BigInt(total));
+  const quotient = negative ? -rounded : rounded;
   // Decimal keeps the sign of a negative amount that rounds to zero: so does this.
   if (quotient === 0n) return negative ? NEGATIVE_ZERO : ZERO;
   const units = quotient / 100n;
@@ -155,6 +177,20 @@ export function totalWrittenPremium(layers: readonly PremiumLayer[], term: Polic
 /** Written premium of one layer, W_k rounded: what an endorsement response reports. */
 export function layerWrittenPremium(layer: PremiumLayer, term: PolicyTerm): Decimal {
   return totalWrittenPremium([layer], term);
+}
+
+/** earnedPremium in integer cents. */
+export function earnedPremiumCents(layers: readonly PremiumLayer[], term: PolicyTerm, through: IsoDate): bigint {
+  return prorateCents(layers, term, (layer) => earnedDays(layer, through));
+}
+
+/** writtenPremium in integer cents. */
+export function writtenPremiumCents(layers: readonly PremiumLayer[], term: PolicyTerm, asOf: IsoDate): bigint {
+  return prorateCents(
+    layers.filter((layer) => layer.start <= asOf),
+    term,
+    layerDays,
+  );
 }
 
 /** Cumulative earned through V inclusive: round(sum of E_k(V)). */

@@ -28,6 +28,12 @@ export function round6(value: Decimal): Decimal {
 // that is negative and rounds to zero would read "-0.00", where the rounded
 // Decimal prints "0.00".
 
+/** Money in exact integer cents (half-up to 2 places first, as stored). */
+export function toCents(value: Decimal): bigint {
+  const text = value.toFixed(2);
+  return BigInt(text.slice(0, -3) + text.slice(-2));
+}
+
 /** "1200.00": the wire and storage form of money. */
 export function formatMoney(value: Decimal): string {
   const text = value.toFixed(2);

@@ -5,7 +5,7 @@ export type { Page, PagedLines, PremiumReportLine, ClaimsReportLine, SubledgerLi
 export { canonical } from './canonical';
 export { EntityCache, EntityHistory, HistoryMap } from './history';
 export type { ProjectionStore, SeriesBucket } from './store-port';
-export { COUNT_BUCKET, formatCents, toCents, splitAccount } from './report-series';
+export { COUNT_BUCKET, formatCents, splitAccount } from './report-series';
 export type { SeriesFamily } from './report-series';
 export type { Evolve } from './history';
 export type { TrialBalanceLine } from './reports';

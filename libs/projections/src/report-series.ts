@@ -25,13 +25,14 @@
 import {
   Decimal,
   claimFigures,
-  earnedPremium,
+  earnedPremiumCents,
   lastDay,
   nextPeriod,
   periodOf,
   previousPeriod,
+  toCents,
+  writtenPremiumCents,
   writtenPremiumChanges,
-  writtenPremiumOn,
   type ClaimState,
   type IsoDate,
   type Period,
@@ -47,23 +48,17 @@ export const COUNT_BUCKET = '-';
 /** Adds `cents` to a series at the event being applied. */
 export type SeriesAdd = (family: SeriesFamily, name: string, currency: string, bucket: string, cents: bigint) => void;
 
-/** Exact cents of a money amount (at most 2 decimal places, as the ledger stores money). */
-export function toCents(value: Decimal): bigint {
-  const text = value.toFixed(2);
-  return BigInt(text.slice(0, -3) + text.slice(-2));
-}
-
 export function formatCents(cents: bigint): string {
   const negative = cents < 0n;
   const digits = (negative ? -cents : cents).toString().padStart(3, '0');
   return `${negative ? '-' : ''}${digits.slice(0, -2)}.${digits.slice(-2)}`;
 }
 
-/** Earned premium valid on `date`: everything written is earned on and after a cancellation. */
+/** Earned premium valid on `date` in cents: everything written is earned on and after a cancellation (premiumFigures' rule). */
 function earnedOn(state: PolicyState, date: IsoDate): bigint {
   const c = state.cancellation;
-  if (c && date >= c.effectiveDate) return toCents(writtenPremiumOn(state.layers, state.term, c, date));
-  return toCents(earnedPremium(state.layers, state.term, date));
+  if (c && date >= c.effectiveDate) return writtenPremiumCents(state.layers, state.term, date) - toCents(c.returnPremium);
+  return earnedPremiumCents(state.layers, state.term, date);
 }
 
 /** The month from which a policy's figures no longer move: that of its term end, or of an earlier cancellation. */

@@ -4,10 +4,10 @@
 // ascending by id, `limit` at a time after an exclusive `cursor` (the last
 // id of the previous page); every page is computed from the entities'
 // histories as known at the report's points, exactly as a line always was.
-import { periodOf, policyFigures, claimFigures, type ClaimState, type Instant, type IsoDate, type Period, type PolicyState } from '@app/domain';
+import { periodOf, policyFigures, claimFigures, toCents, type ClaimState, type Instant, type IsoDate, type Period, type PolicyState } from '@app/domain';
 import { periodPoints, type Basis, type Calendar } from './booked';
 import type { HistoryMap } from './history';
-import { COUNT_BUCKET, formatCents, toCents, type SeriesFamily } from './report-series';
+import { COUNT_BUCKET, formatCents, type SeriesFamily } from './report-series';
 import type { ProjectionStore } from './store-port';
 
 export interface Page {
