@@ -30,7 +30,14 @@ export function round6(value: Decimal): Decimal {
 
 /** Money in exact integer cents (half-up to 2 places first, as stored). */
 export function toCents(value: Decimal): bigint {
-  const text = value.toFixed(2);
+  return moneyTextCents(value.toFixed(2));
+}
+
+const MONEY_TEXT = /^-?[0-9]+\.[0-9]{2}$/;
+
+/** Stored money text ("1200.00", "-0.01") in integer cents without building a Decimal; any other spelling through Decimal. */
+export function moneyTextCents(text: string): bigint {
+  if (!MONEY_TEXT.test(text)) return toCents(new Decimal(text));
   return BigInt(text.slice(0, -3) + text.slice(-2));
 }
 

@@ -23,8 +23,8 @@
 //            net debit - credit, by the month and by the day of the line's date
 // Entity accounts' own lines go to the subledger (see ProjectionStore).
 import {
-  Decimal,
   claimFigures,
+  moneyTextCents,
   earnedPremiumCents,
   lastDay,
   nextPeriod,
@@ -144,7 +144,7 @@ export interface LedgerLine {
 export function ledgerLines(event: RecordedEvent): LedgerLine[] {
   return event.journal.lines.map((l) => {
     const { control, entity } = splitAccount(l.account);
-    return { account: l.account, control, entity, date: l.effectiveDate ?? event.effectiveDate, cents: toCents(new Decimal(l.debit)) - toCents(new Decimal(l.credit)) };
+    return { account: l.account, control, entity, date: l.effectiveDate ?? event.effectiveDate, cents: moneyTextCents(l.debit) - moneyTextCents(l.credit) };
   });
 }
 
