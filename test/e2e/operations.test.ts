@@ -152,6 +152,9 @@ describe('operations: health, metrics, request ids, logs', () => {
     expect(after.get('ledger_projection_pending_records')).toBe(0);
     expect(after.get('ledger_projection_lag_seconds')).toBe(0);
     expect(delta('ledger_records_applied_total')).toBe(8);
+    // The read model: a file of its own (not heap), and a few latest states cached (a policy, a claim...).
+    expect(after.get('ledger_readmodel_file_bytes')).toBeGreaterThan(0);
+    expect(after.get('ledger_entity_cache_entries')).toBeGreaterThan(0);
     const flushes = [...after].filter(([k]) => k.startsWith('wal_flushes_total{')).reduce((s, [, v]) => s + v, 0);
     expect(flushes).toBeGreaterThanOrEqual(4);
     expect(after.has('process_cpu_user_seconds_total')).toBe(true);

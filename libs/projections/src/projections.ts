@@ -70,19 +70,25 @@ export class Projections implements RecordSubscriber {
   readonly members: HistoryMap<MemberState>;
   private readonly histories: { [K in FoldedKind]: HistoryMap<EntityStates[K]> };
   readonly reports: Reports;
+  private readonly cache: EntityCache;
 
   constructor(
     private readonly calendar: Calendar,
     private readonly store: ProjectionStore,
     cacheEntities = DEFAULT_CACHE_ENTITIES,
   ) {
-    const cache = new EntityCache(cacheEntities);
+    const cache = (this.cache = new EntityCache(cacheEntities));
     this.policies = new HistoryMap<PolicyState>('policy', evolvePolicy, store, cache);
     this.claims = new HistoryMap<ClaimState>('claim', evolveClaim, store, cache);
     this.funds = new HistoryMap<FundState>('fund', evolveFund, store, cache);
     this.members = new HistoryMap<MemberState>('member', evolveMember, store, cache);
     this.histories = { policy: this.policies, claim: this.claims, fund: this.funds, member: this.members };
     this.reports = new Reports(store, calendar, this.policies, this.claims);
+  }
+
+  /** Latest states held in the cache now. */
+  get cachedEntities(): number {
+    return this.cache.size;
   }
 
   /** Inside the event store's commit (the read model's write transaction). */

@@ -5,6 +5,7 @@
 // after the read model's checkpoint is replayed, or the whole log when the
 // read model had to be rebuilt. Closed (log flushed, read model synced and
 // marked clean) on shutdown.
+import * as fs from 'fs';
 import * as path from 'path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
@@ -158,6 +159,17 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
   get readModelStore(): LmdbReadModel {
     this.ledger;
     return this.readModel as LmdbReadModel;
+  }
+
+  /** The read model's size on disk and the entity cache's fill (for /metrics). */
+  readModelGauges(): { fileBytes: number; cachedEntities: number } {
+    let fileBytes = 0;
+    try {
+      fileBytes = fs.statSync(path.join(this.config.dataDir, 'readmodel', 'data.mdb')).size;
+    } catch {
+      // Not created yet (or being rebuilt): 0.
+    }
+    return { fileBytes, cachedEntities: this.opened?.projections.cachedEntities ?? 0 };
   }
 
   /** The live ledger (store and projections), for digests. */

@@ -38,12 +38,19 @@ export function commandType(path: string): string {
 /** The duration series of one HTTP route, looked up by method and status. */
 export type RouteSeries = (method: string, status: number) => HistogramSeries;
 
+/** What /metrics shows of the read model, read on each scrape. */
+export interface ReadModelGauges {
+  fileBytes: number;
+  cachedEntities: number;
+}
+
 export class LedgerMetrics implements StoreObserver, CommandObserver {
   static readonly contentType = Registry.PROMETHEUS_CONTENT_TYPE;
 
   readonly registry = new Registry();
   private store: EventStore | null = null;
   private readiness: Readiness | null = null;
+  private readModel: (() => ReadModelGauges) | null = null;
   private readonly appendSeconds: HistogramSeries;
   private readonly appendRecords: HistogramSeries;
   private readonly http: HotHistogram;
@@ -95,7 +102,7 @@ export class LedgerMetrics implements StoreObserver, CommandObserver {
     });
     new Counter({
       name: 'ledger_records_applied_total',
-      help: 'Log records applied to the projections since the process started (replay included).',
+      help: 'Log records the read model reflects (those applied before this start included).',
       registers,
       collect() {
         this.reset();
@@ -137,6 +144,22 @@ export class LedgerMetrics implements StoreObserver, CommandObserver {
         this.set(self.walStatus()?.failed || self.store?.failed ? 1 : 0);
       },
     });
+    new Gauge({
+      name: 'ledger_readmodel_file_bytes',
+      help: 'Size of the read model (LMDB data.mdb under <dataDir>/readmodel): pages the kernel caches, not process memory.',
+      registers,
+      collect() {
+        this.set(self.readModel?.().fileBytes ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'ledger_entity_cache_entries',
+      help: 'Latest entity states held in the heap (at most LEDGER_CACHE_ENTITIES; the rest are folded from the read model when asked for).',
+      registers,
+      collect() {
+        this.set(self.readModel?.().cachedEntities ?? 0);
+      },
+    });
     new Counter({
       name: 'wal_flushes_total',
       help: 'WAL flushes (write + fdatasync rounds, each a group commit) per partition since the log was opened.',
@@ -150,9 +173,10 @@ export class LedgerMetrics implements StoreObserver, CommandObserver {
   }
 
   /** Starts observing the store (its appends, and its state on scrape). */
-  attach(store: EventStore, readiness: Readiness): void {
+  attach(store: EventStore, readiness: Readiness, readModel?: () => ReadModelGauges): void {
     this.store = store;
     this.readiness = readiness;
+    this.readModel = readModel ?? null;
     store.observer = this;
   }
 

@@ -59,7 +59,7 @@ class MetricsBinding implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     // A failed open is the start-up's error (startServer rethrows it); nothing to attach then.
     this.ledger.ready.then(
-      () => this.metrics.attach(this.ledger.store, this.readiness),
+      () => this.metrics.attach(this.ledger.store, this.readiness, () => this.ledger.readModelGauges()),
       () => undefined,
     );
   }
