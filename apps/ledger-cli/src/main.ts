@@ -72,7 +72,6 @@ function parse(argv: string[]): { command: Command; dataDir: string; json: boole
 async function openLog(dataDir: string): Promise<{ log: WalLog; walDir: string }> {
   const walDir = path.join(dataDir, 'wal');
   if (!fs.existsSync(walDir)) throw new CliError(EXIT.notALedger, 'not_a_ledger', `${dataDir} has no wal/ directory: not a ledger data directory`);
-  const started = process.hrtime.bigint();
   let log: WalLog;
   try {
     log = await WalLog.open(walDir, { create: false, lockWaitMs: 0 });

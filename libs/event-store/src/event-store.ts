@@ -12,7 +12,7 @@ import { LedgerClock } from './clock';
 import type { LogPort, LogRecord } from './log-port';
 import { PeriodCalendar } from '@app/domain';
 import { createHash } from 'node:crypto';
-import { CommandRecord, canonicalJson, decodeRecord, encodeRecord } from './record';
+import { CommandRecord, decodeRecord, encodeRecord } from './record';
 import type { Checkpoint, LogPosition, ReadModelPort } from './read-model-port';
 
 export interface RecordSubscriber {

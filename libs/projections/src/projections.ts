@@ -1,10 +1,9 @@
-// Every view of the ledger, rebuilt from the log: policy and claim histories
-// (bitemporal), the general ledger, and the audit trail per entity. It
-// subscribes to the event store, which hands it durable records in recordedAt
-// order, at replay and live alike. No clock, no randomness, no I/O.
+// Every view of the ledger, derived from the log into the read model:
+// entity histories (bitemporal) and audit trails, the report series and the
+// subledger. It subscribes to the event store, which hands it durable records
+// in recordedAt order, at replay and live alike, inside the read model's
+// write transaction. No clock, no randomness; storage behind ProjectionStore.
 import {
-  ZERO,
-  claimFigures,
   evolveClaim,
   evolveFund,
   evolveMember,
@@ -13,7 +12,6 @@ import {
   formatUnits,
   fundPeriodFigures,
   lastDay,
-  policyFigures,
   previousPeriod,
   type ClaimState,
   type Decimal,
@@ -73,7 +71,7 @@ export class Projections implements RecordSubscriber {
   private readonly cache: EntityCache;
 
   constructor(
-    private readonly calendar: Calendar,
+    calendar: Calendar,
     private readonly store: ProjectionStore,
     cacheEntities = DEFAULT_CACHE_ENTITIES,
   ) {
