@@ -63,11 +63,14 @@ export class EntityHistory<S> {
     return this.map.latest(this.id)?.state as S | undefined;
   }
 
-  /** State as known at `knownAt`: undefined if the entity did not exist yet. */
+  /**
+   * State as known at `knownAt`: undefined if the entity did not exist yet.
+   * The cached latest state when nothing later is known; else one pass over
+   * the stored events through knownAt (a report's page at a past knownAt
+   * folds each of its entities once, and does not flush the cache).
+   */
   knownAt(knownAt: Instant): S | undefined {
-    const latest = this.map.latest(this.id);
-    if (latest === undefined || latest.lastAt <= knownAt) return latest?.state as S | undefined;
-    return this.map.fold(this.id, knownAt).state;
+    return this.map.stateKnownAt(this.id, knownAt);
   }
 
   /** Every event in record order (read from the store). */
@@ -97,8 +100,21 @@ export class HistoryMap<S> {
     return { before, after };
   }
 
+  /** A view of the entity's history; undefined when it has no event (a cache hit, else one seek). */
   get(id: string): EntityHistory<S> | undefined {
-    return this.latest(id) ? new EntityHistory(this, id) : undefined;
+    const exists = this.cache.peek(`${this.kind}/${id}`) !== undefined || this.store.eventCount(this.kind, id) > 0;
+    return exists ? new EntityHistory(this, id) : undefined;
+  }
+
+  /** See EntityHistory#knownAt. */
+  stateKnownAt(id: string, knownAt: Instant): S | undefined {
+    const key = `${this.kind}/${id}`;
+    const cached = this.cache.peek(key);
+    if (cached && cached.lastAt <= knownAt) return cached.state as S;
+    const folded = this.fold(id, knownAt);
+    // Every stored event was at or before knownAt: that is the latest state, worth caching.
+    if (!cached && folded.count > 0 && folded.complete) this.cache.set(key, { state: folded.state, count: folded.count, lastAt: folded.lastAt });
+    return folded.state;
   }
 
   /** The latest state, from the cache or folded from the store (and then cached). */
@@ -118,18 +134,18 @@ export class HistoryMap<S> {
     return (cached ? cached.state : this.fold(id).state) as S | undefined;
   }
 
-  /** Folds the stored events recorded at or before `knownAt` (default: all). */
-  fold(id: string, knownAt?: Instant): { state: S | undefined; count: number; lastAt: Instant } {
+  /** Folds the stored events recorded at or before `knownAt` (default: all); `complete` when no later event was left out. */
+  fold(id: string, knownAt?: Instant): { state: S | undefined; count: number; lastAt: Instant; complete: boolean } {
     let state: S | undefined;
     let count = 0;
     let lastAt = '';
     for (const e of this.store.events(this.kind, id)) {
-      if (knownAt !== undefined && e.recordedAt > knownAt) break;
+      if (knownAt !== undefined && e.recordedAt > knownAt) return { state, count, lastAt, complete: false };
       state = this.evolve(state, e);
       count++;
       lastAt = e.recordedAt;
     }
-    return { state, count, lastAt };
+    return { state, count, lastAt, complete: true };
   }
 
   /** Every id of this kind, ascending. */
