@@ -20,6 +20,8 @@
 // last written in, and a read model not closed cleanly in another boot is
 // rebuilt (see open-read-model.ts). Values are JSON, exactly as the log holds
 // them, so an event read here is the event a replay decodes.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type { EntityKind, Instant, IsoDate, RecordedEvent } from '@app/domain';
 import type { Checkpoint, ReadModelPort, StoredOutcome } from '@app/event-store';
@@ -44,6 +46,44 @@ export interface ReadModelOwner {
 }
 
 type Key = (string | number)[];
+
+/** LMDB's meta pages: the P_META flag (byte 18 of the page header) and the magic 0xBEEFC0DE (bytes 24-27, little-endian) after it. */
+const META_FLAG_OFFSET = 18;
+const META_FLAG = 0x08;
+const META_MAGIC_OFFSET = 24;
+const META_MAGIC = 0xbeefc0de;
+const PAGE_BYTES = 4096;
+
+/**
+ * Refuses a data file LMDB would not open cleanly, before LMDB sees it:
+ * lmdb-js 3.5 frees its environment twice when mdb_env_open fails on a file
+ * whose meta pages are damaged (MDB_INVALID), and the process dies of
+ * SIGSEGV instead of getting an error. A missing file is fine (a new read
+ * model); a file too short for its two meta pages, or either meta page
+ * without LMDB's flag and magic, is "cannot be read" (then rebuilt).
+ */
+export function checkDataFile(file: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  try {
+    const head = Buffer.alloc(2 * PAGE_BYTES);
+    const got = fs.readSync(fd, head, 0, head.length, 0);
+    if (got < head.length) throw new Error(`${file} holds ${got} bytes, less than LMDB's two meta pages`);
+    for (const page of [0, 1]) {
+      const at = page * PAGE_BYTES;
+      if ((head[at + META_FLAG_OFFSET] & META_FLAG) === 0 || head.readUInt32LE(at + META_MAGIC_OFFSET) !== META_MAGIC) {
+        throw new Error(`${file}: meta page ${page} is not an LMDB meta page`);
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 /** A series' key prefix (a string key: cheaper to encode than an array; the separator sorts below every character of a name). */
 function seriesPrefix(family: SeriesFamily, name: string, currency: string, bucket: string): string {
@@ -132,10 +172,11 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
   /** Opens (or creates) the environment; throws if LMDB cannot read it. */
   static open(dir: string, options: ReadModelOptions): LmdbReadModel {
     if (!(options.mapSizeBytes >= 1 << 20)) throw new Error(`read model map size must be at least 1 MiB, got ${options.mapSizeBytes}`);
+    checkDataFile(path.join(dir, 'data.mdb'));
     const root = open({ path: dir, mapSize: options.mapSizeBytes, noSync: true, maxDbs: 12, compression: false, readOnly: options.readOnly === true });
     const model = new LmdbReadModel(dir, root);
     if (!options.readOnly && model.schemaVersion() === undefined && model.checkpoint() === null) {
-      root.transactionSync(() => model.meta.put('schema', READ_MODEL_SCHEMA));
+      root.transactionSync(() => model.meta.putSync('schema', READ_MODEL_SCHEMA));
     }
     return model;
   }
@@ -149,7 +190,7 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
   }
 
   setOwner(owner: ReadModelOwner): void {
-    this.root.transactionSync(() => this.meta.put('owner', owner));
+    this.root.transactionSync(() => this.meta.putSync('owner', owner));
   }
 
   // ---------------------------------------------------------------- event store port
