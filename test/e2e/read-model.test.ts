@@ -1052,18 +1052,26 @@ type MutableCheckpoint = { positions: ({ lsn: number; recordedAt: string; payloa
 /** Rewrites the stored checkpoint of a stopped server's read model (one commit, data untouched). */
 async function alterCheckpoint(dir: string, change: (cp: MutableCheckpoint) => string): Promise<string> {
   const model = LmdbReadModel.open(dir, { mapSizeBytes: 1 << 30 });
+  let cp: MutableCheckpoint;
+  let what: string;
   try {
     const stored = model.checkpoint();
     if (!stored) throw new Error(`${dir} has no checkpoint`);
-    const cp = JSON.parse(JSON.stringify(stored)) as MutableCheckpoint;
-    const what = change(cp);
+    cp = JSON.parse(JSON.stringify(stored)) as MutableCheckpoint;
+    what = change(cp);
     model.commit(
       () => undefined,
       () => cp as unknown as NonNullable<ReturnType<LmdbReadModel['checkpoint']>>,
     );
-    if (!isDeepStrictEqual(model.checkpoint(), cp)) throw new Error('the altered checkpoint did not stick');
-    return what;
   } finally {
     await model.close();
   }
+  // What a server starting on it will read: a fresh open.
+  const reopened = LmdbReadModel.open(dir, { mapSizeBytes: 1 << 30, readOnly: true });
+  try {
+    if (!isDeepStrictEqual(reopened.checkpoint(), cp)) throw new Error(`the altered checkpoint did not stick: ${JSON.stringify(reopened.checkpoint())}`);
+  } finally {
+    await reopened.close();
+  }
+  return what;
 }

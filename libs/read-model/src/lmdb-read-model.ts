@@ -223,6 +223,8 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
           this.writing = false;
         }
       });
+      // Every read from here on sees this commit (lmdb-js renews its read transaction lazily; say so explicitly).
+      this.root.resetReadTxn();
     } catch (e) {
       // Aborted: the sums go back to what is committed.
       this.sums = this.storedSums();
