@@ -35,7 +35,7 @@ export class EntityCache {
     return entry;
   }
 
-  /** Without making it recent (a digest walking the whole book must not flush the hot entities). */
+  /** Without making it recent (a report page or an existence check must not flush the hot entities). */
   peek(key: string): Latest | undefined {
     return this.entries.get(key);
   }
@@ -71,11 +71,6 @@ export class EntityHistory<S> {
    */
   knownAt(knownAt: Instant): S | undefined {
     return this.map.stateKnownAt(this.id, knownAt);
-  }
-
-  /** Every event in record order (read from the store). */
-  get events(): RecordedEvent[] {
-    return [...this.map.store.events(this.map.kind, this.id)];
   }
 }
 
@@ -126,12 +121,6 @@ export class HistoryMap<S> {
     if (folded.count === 0) return undefined;
     this.cache.set(key, folded);
     return folded;
-  }
-
-  /** The latest state without touching the cache's order or contents (digests). */
-  peekLatest(id: string): S | undefined {
-    const cached = this.cache.peek(`${this.kind}/${id}`);
-    return (cached ? cached.state : this.fold(id).state) as S | undefined;
   }
 
   /** Folds the stored events recorded at or before `knownAt` (default: all); `complete` when no later event was left out. */

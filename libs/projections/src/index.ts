@@ -2,7 +2,6 @@ export { Projections, DEFAULT_CACHE_ENTITIES } from './projections';
 export type { FundReportLine, EntityStates, FoldedKind } from './projections';
 export { Reports, PREMIUM_FIELDS, CLAIMS_FIELDS } from './reports';
 export type { Page, PagedLines, PremiumReportLine, ClaimsReportLine, SubledgerLine, PremiumTotals, ClaimsTotals, ReportTotals } from './reports';
-export { canonical } from './canonical';
 export { EntityCache, EntityHistory, HistoryMap } from './history';
 export type { ProjectionStore, SeriesBucket } from './store-port';
 export { COUNT_BUCKET, formatCents, splitAccount } from './report-series';
