@@ -7,7 +7,7 @@
 import { periodOf, policyFigures, claimFigures, toCents, type ClaimState, type Instant, type IsoDate, type Period, type PolicyState } from '@app/domain';
 import { periodPoints, type Basis, type Calendar } from './booked';
 import type { HistoryMap } from './history';
-import { COUNT_BUCKET, formatCents, type SeriesFamily } from './report-series';
+import { COUNT_BUCKET, accountCurrency, formatCents, type SeriesFamily } from './report-series';
 import type { ProjectionStore } from './store-port';
 
 export interface Page {
@@ -79,12 +79,12 @@ export class Reports {
     private readonly claims: HistoryMap<ClaimState>,
   ) {}
 
-  /** Sum of a series over its buckets up to `throughBucket` in one currency, as known at `knownAt`; `seen` if any entry counted. */
-  private cumulative(family: SeriesFamily, name: string, currency: string, from: string, throughBucket: string, knownAt: Instant): { cents: bigint; seen: boolean } {
+  /** Sum of a series over the buckets `within` accepts, in one currency, as known at `knownAt`; `seen` if any entry counted. */
+  private cumulative(family: SeriesFamily, name: string, currency: string, within: (bucket: string) => boolean, knownAt: Instant): { cents: bigint; seen: boolean } {
     let cents = 0n;
     let seen = false;
     for (const b of this.store.seriesBuckets(family, name)) {
-      if (b.currency !== currency || b.bucket < from || b.bucket > throughBucket) continue;
+      if (b.currency !== currency || !within(b.bucket)) continue;
       const total = this.store.seriesAt(family, name, currency, b.bucket, knownAt);
       if (total === undefined) continue;
       cents += total;
@@ -104,7 +104,8 @@ export class Reports {
   }
 
   private figure(family: SeriesFamily, name: string, currency: string, point: Point): bigint {
-    return this.cumulative(family, name, currency, '', periodOf(point.asOf), point.knownAt).cents;
+    const through = periodOf(point.asOf);
+    return this.cumulative(family, name, currency, (bucket) => bucket <= through, point.knownAt).cents;
   }
 
   premiumTotals(from: Period, to: Period, basis: Basis, knownAt: Instant): ReportTotals<PremiumTotals> {
@@ -198,19 +199,13 @@ export class Reports {
     const accounts: TrialBalanceLine[] = [];
     let debit = 0n;
     let credit = 0n;
+    const firstDay = `${month}-01`;
     for (const name of this.store.seriesNames('gl-month')) {
-      let cents = 0n;
-      let seen = false;
-      for (const b of this.store.seriesBuckets('gl-month', name)) {
-        if (b.bucket >= month) continue;
-        const total = this.store.seriesAt('gl-month', name, b.currency, b.bucket, knownAt);
-        if (total !== undefined) (cents += total), (seen = true);
-      }
-      for (const b of this.store.seriesBuckets('gl-day', name)) {
-        if (b.bucket > asOf || b.bucket < `${month}-01`) continue;
-        const total = this.store.seriesAt('gl-day', name, b.currency, b.bucket, knownAt);
-        if (total !== undefined) (cents += total), (seen = true);
-      }
+      const currency = accountCurrency(name);
+      const months = this.cumulative('gl-month', name, currency, (bucket) => bucket < month, knownAt);
+      const days = this.cumulative('gl-day', name, currency, (bucket) => bucket >= firstDay && bucket <= asOf, knownAt);
+      const cents = months.cents + days.cents;
+      const seen = months.seen || days.seen;
       if (!seen) continue;
       accounts.push(sideLine(name, cents));
       if (cents < 0n) credit -= cents;
