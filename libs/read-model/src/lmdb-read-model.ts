@@ -107,6 +107,12 @@ function sortedIndex<T>(list: readonly T[], item: T, compare: (a: T, b: T) => nu
   return low;
 }
 
+/** The state hash's sums as the meta table stores them (absent: none yet). */
+function sumsFrom(stored: unknown): DigestSums {
+  const s = stored as Partial<Record<keyof DigestSums, { sum: string; count: number }>> | undefined;
+  return { events: HashSum.from(s?.events), outcomes: HashSum.from(s?.outcomes) };
+}
+
 /** A consistent read of the whole read model (see LmdbReadModel#snapshot). */
 export interface ReadModelSnapshot {
   checkpoint: Checkpoint | null;
@@ -160,8 +166,7 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
   }
 
   private storedSums(): DigestSums {
-    const stored = this.meta.get('digest') as Record<keyof DigestSums, { sum: string; count: number }> | undefined;
-    return { events: HashSum.from(stored?.events), outcomes: HashSum.from(stored?.outcomes) };
+    return sumsFrom(this.meta.get('digest'));
   }
 
   /** The state hash of what is stored (kept as it is written: reading it costs nothing). */
@@ -223,8 +228,6 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
           this.writing = false;
         }
       });
-      // Every read from here on sees this commit (lmdb-js renews its read transaction lazily; say so explicitly).
-      this.root.resetReadTxn();
     } catch (e) {
       // Aborted: the sums go back to what is committed.
       this.sums = this.storedSums();
@@ -398,12 +401,11 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
    */
   snapshot(): ReadModelSnapshot {
     const transaction = this.root.useReadTransaction();
-    const stored = this.meta.get('digest', { transaction }) as Record<keyof DigestSums, { sum: string; count: number }> | undefined;
     const eventsDb = this.eventsDb;
     const outcomesDb = this.outcomesDb;
     return {
       checkpoint: (this.meta.get('checkpoint', { transaction }) as Checkpoint | undefined) ?? null,
-      sums: { events: HashSum.from(stored?.events), outcomes: HashSum.from(stored?.outcomes) },
+      sums: sumsFrom(this.meta.get('digest', { transaction })),
       *events() {
         for (const { key, value } of eventsDb.getRange({ transaction })) yield { kind: key[0] as EntityKind, id: key[1] as string, text: value };
       },
