@@ -4,21 +4,12 @@
 // listed under `subledger`; accounts without one are control accounts as
 // they are. Tests keep their hand-checked per-account figures and compare
 // with the answer through this.
+import { cents, money } from './support';
+
 export interface AccountLine {
   account: string;
   debit: string;
   credit: string;
-}
-
-function cents(text: string): bigint {
-  const [units, fraction = ''] = text.split('.');
-  return BigInt(units) * 100n + BigInt(fraction.padEnd(2, '0'));
-}
-
-function money(value: bigint): string {
-  const negative = value < 0n;
-  const digits = (negative ? -value : value).toString().padStart(3, '0');
-  return `${negative ? '-' : ''}${digits.slice(0, -2)}.${digits.slice(-2)}`;
 }
 
 export function controlOf(account: string): string {
@@ -26,7 +17,7 @@ export function controlOf(account: string): string {
 }
 
 function line(account: string, net: bigint): AccountLine {
-  return { account, debit: money(net > 0n ? net : 0n), credit: money(net < 0n ? -net : 0n) };
+  return { account, debit: money(Number(net > 0n ? net : 0n)), credit: money(Number(net < 0n ? -net : 0n)) };
 }
 
 /** `accounts` (control accounts, by name) and `subledger` (entity accounts, by name, with their control) of these lines. */
