@@ -30,7 +30,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 
-import { LmdbReadModel } from '@app/read-model';
 import { digestLedger, type LedgerDigest } from '@app/projections';
 
 import { LedgerService } from '../../apps/api/src/ledger/ledger.service';
@@ -1049,29 +1048,35 @@ describe('the persistent read model on a real data directory', () => {
 
 type MutableCheckpoint = { positions: ({ lsn: number; recordedAt: string; payloadHash: string } | null)[]; through: string; records: number; closes: unknown[] };
 
-/** Rewrites the stored checkpoint of a stopped server's read model (one commit, data untouched). */
+/**
+ * Rewrites the stored checkpoint of a stopped server's read model (one commit, data untouched).
+ * The rewrite and the check that it stuck run in a separate Node process, as an operator's tool
+ * or another program would damage it: lmdb-js shares one LMDB environment per file within a
+ * process (by device and inode), so an in-process write and read could not stand for what the
+ * next server, a new process, reads.
+ */
 async function alterCheckpoint(dir: string, change: (cp: MutableCheckpoint) => string): Promise<string> {
-  const model = LmdbReadModel.open(dir, { mapSizeBytes: 1 << 30 });
-  let cp: MutableCheckpoint;
-  let what: string;
-  try {
-    const stored = model.checkpoint();
-    if (!stored) throw new Error(`${dir} has no checkpoint`);
-    cp = JSON.parse(JSON.stringify(stored)) as MutableCheckpoint;
-    what = change(cp);
-    model.commit(
-      () => undefined,
-      () => cp as unknown as NonNullable<ReturnType<LmdbReadModel['checkpoint']>>,
-    );
-  } finally {
-    await model.close();
-  }
-  // What a server starting on it will read: a fresh open.
-  const reopened = LmdbReadModel.open(dir, { mapSizeBytes: 1 << 30, readOnly: true });
-  try {
-    if (!isDeepStrictEqual(reopened.checkpoint(), cp)) throw new Error(`the altered checkpoint did not stick: ${JSON.stringify(reopened.checkpoint())}`);
-  } finally {
-    await reopened.close();
-  }
+  const stored = runReadModelScript(dir, 'read', null);
+  if (!stored) throw new Error(`${dir} has no checkpoint`);
+  const cp = JSON.parse(JSON.stringify(stored)) as MutableCheckpoint;
+  const what = change(cp);
+  runReadModelScript(dir, 'write', cp);
+  const reread = runReadModelScript(dir, 'read', null);
+  if (!isDeepStrictEqual(reread, cp)) throw new Error(`the altered checkpoint did not stick: ${JSON.stringify(reread)}`);
   return what;
+}
+
+/** Reads, or replaces, a read model's checkpoint in a child process (the compiled read model); returns the checkpoint read. */
+function runReadModelScript(dir: string, mode: 'read' | 'write', cp: MutableCheckpoint | null): MutableCheckpoint | null {
+  const script = `
+    const { LmdbReadModel } = require(${JSON.stringify(path.join(REPO_ROOT, 'dist', 'libs', 'read-model', 'src', 'index.js'))});
+    const [dir, mode, cpText] = process.argv.slice(1);
+    const model = LmdbReadModel.open(dir, { mapSizeBytes: 1 << 30, readOnly: mode === 'read' });
+    if (mode === 'write') model.commit(() => undefined, () => JSON.parse(cpText));
+    const out = JSON.stringify(model.checkpoint());
+    model.close().then(() => process.stdout.write(out));
+  `;
+  const r = spawnSync(process.execPath, ['-e', script, dir, mode, JSON.stringify(cp)], { encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`read-model script (${mode}) exited ${r.status}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as MutableCheckpoint | null;
 }
