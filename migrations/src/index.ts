@@ -5,7 +5,11 @@
 // register it here; never edit a released one.
 export type Upcaster = (payload: Record<string, unknown>) => Record<string, unknown>;
 
-export const UPCASTERS: Record<string, Record<number, Upcaster>> = {};
+import { feeChargedV1toV2, feeRecordV1toV2 } from './0001-fee-holdings-derived';
+
+export const UPCASTERS: Record<string, Record<number, Upcaster>> = {
+  FeeCharged: { 1: feeChargedV1toV2 },
+};
 
 export interface VersionedEvent {
   type: string;
@@ -22,4 +26,13 @@ export function upcast<E extends VersionedEvent>(event: E, registry = UPCASTERS)
     current = { ...current, v: current.v + 1, payload: step(current.payload) };
   }
   return current;
+}
+
+/**
+ * A stored record's events at their latest versions: the record-level steps
+ * (a migration that moves events between a record and its derivation), then
+ * each event's upcast.
+ */
+export function upcastRecordEvents<E extends VersionedEvent & { entity: { kind: string; id: string }; journal: { lines: unknown[] } }>(events: E[]): E[] {
+  return feeRecordV1toV2(events).map((e) => upcast(e));
 }

@@ -1,4 +1,17 @@
-import { UPCASTERS, upcast, type Upcaster } from '@app/migrations';
+import {
+  Decimal,
+  decideContribute,
+  decideLaunchFund,
+  decideRegisterMember,
+  decideStrikeValuation,
+  evolveFund,
+  evolveMember,
+  feeMemberEvents,
+  formatUnits,
+  type MemberState,
+  type RecordedEvent,
+} from '@app/domain';
+import { upcast, upcastRecordEvents, type Upcaster } from '@app/migrations';
 
 test('an event is upcast step by step to its latest version; unknown types and current versions pass through', () => {
   const registry: Record<string, Record<number, Upcaster>> = {
@@ -19,6 +32,84 @@ test('an event is upcast step by step to its latest version; unknown types and c
   expect(upcast(other, registry)).toBe(other);
 });
 
-test('no released event type needs an upcaster yet: every stored version is current', () => {
-  expect(Object.keys(UPCASTERS)).toEqual([]);
+// What a v1 fee wrote: two holdings (1,000 and 250 units at NAV 1.000000), rate 0.001000.
+const AT = { recordedAt: '2026-01-05T10:00:00.000000000Z', bookingPeriod: '2026-01', commandId: '0123456789abcdef0123456789abcdef', actor: 'fund-admin' };
+const liability = (m: string) => `unit-liability:EUR:fund/F-1/member/${m}`;
+const payable = 'fees-payable:EUR:fund/F-1';
+const V1_FEE_RECORD_EVENTS = [
+  {
+    type: 'FeeCharged',
+    v: 1,
+    entity: { kind: 'fund', id: 'F-1' },
+    effectiveDate: '2026-01-05',
+    payload: {
+      fundId: 'F-1',
+      rate: '0.001000',
+      navPerUnit: '1.000000',
+      holdings: [
+        { memberId: 'M-1', units: '1000.000000', value: '1000.00', fee: '1.00', unitsCancelled: '1.000000' },
+        { memberId: 'M-2', units: '250.000000', value: '250.00', fee: '0.25', unitsCancelled: '0.250000' },
+      ],
+      totalFee: '1.25',
+      totalUnitsCancelled: '1.250000',
+    },
+    journal: {
+      lines: [
+        { account: liability('M-1'), currency: 'EUR', debit: '1.00', credit: '0.00' },
+        { account: payable, currency: 'EUR', debit: '0.00', credit: '1.00' },
+        { account: liability('M-2'), currency: 'EUR', debit: '0.25', credit: '0.00' },
+        { account: payable, currency: 'EUR', debit: '0.00', credit: '0.25' },
+      ],
+    },
+    ...AT,
+  },
+  ...[
+    ['M-1', '1.00', '1.000000'],
+    ['M-2', '0.25', '0.250000'],
+  ].map(([memberId, fee, unitsCancelled]) => ({
+    type: 'MemberFeeCharged',
+    v: 1,
+    entity: { kind: 'member', id: memberId },
+    effectiveDate: '2026-01-05',
+    payload: { memberId, fundId: 'F-1', rate: '0.001000', navPerUnit: '1.000000', fee, unitsCancelled },
+    journal: { lines: [] },
+    ...AT,
+  })),
+];
+
+test('0001: a v1 fee record reads as one v2 FeeCharged, and its members\' events and postings derive as v1 recorded them', () => {
+  const fund = [
+    decideLaunchFund(undefined, { commandId: AT.commandId, fundId: 'F-1', currency: 'EUR', launchNavPerUnit: new Decimal('1') }, '2026-01-01').events[0],
+  ];
+  let state = evolveFund(undefined, fund[0]);
+  state = evolveFund(state, decideStrikeValuation(state, { commandId: AT.commandId, fundId: 'F-1', valuationDate: '2026-01-05', netAssets: new Decimal('0') }).events[0]);
+  const members = new Map<string, MemberState>();
+  for (const [memberId, amount] of [['M-1', '1000.00'], ['M-2', '250.00']]) {
+    let member = evolveMember(undefined, decideRegisterMember(undefined, { commandId: AT.commandId, memberId, name: memberId }, '2026-01-01').events[0]);
+    const contributed = decideContribute(member, state, { commandId: AT.commandId, memberId, fundId: 'F-1', amount: new Decimal(amount), effectiveDate: '2026-01-05' }).events;
+    member = evolveMember(member, contributed[0]);
+    state = evolveFund(state, contributed[1]);
+    members.set(memberId, member);
+  }
+
+  const upcast = upcastRecordEvents(JSON.parse(JSON.stringify(V1_FEE_RECORD_EVENTS)) as typeof V1_FEE_RECORD_EVENTS);
+  expect(upcast).toEqual([
+    {
+      ...V1_FEE_RECORD_EVENTS[0],
+      v: 2,
+      payload: { fundId: 'F-1', rate: '0.001000', navPerUnit: '1.000000', holders: 2, totalFee: '1.25', totalUnitsCancelled: '1.250000' },
+      journal: { lines: [] },
+    },
+  ]);
+  const fee = upcast[0] as unknown as RecordedEvent;
+  const derived = feeMemberEvents(state, fee);
+  // The members' events as v1 recorded them, but for the postings, which move from the fund's event onto each member's.
+  expect(derived.map((e) => ({ ...e, journal: { lines: [] } }))).toEqual(V1_FEE_RECORD_EVENTS.slice(1));
+  expect(derived.flatMap((e) => e.journal.lines)).toEqual(V1_FEE_RECORD_EVENTS[0].journal.lines);
+  // The fund's fold takes the same holdings from it.
+  const after = evolveFund(state, fee);
+  expect(formatUnits(after.unitsOutstanding)).toBe('1248.750000');
+  // A record without a v1 fee passes through untouched.
+  const current = [fee];
+  expect(upcastRecordEvents(current)).toEqual(current);
 });

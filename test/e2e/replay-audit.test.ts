@@ -205,7 +205,7 @@ describe(`replay audit after ${COMMANDS.toLocaleString('en')} mixed commands`, (
     const trail = ledger.projections.auditTrail('policy', policyId)!;
     const last = trail.length - 1;
     const model = ledger.readModelStore;
-    model.commit(() => model.appendEvent('policy', policyId, last, { ...trail[last], actor: 'mallory' }), () => model.checkpoint()!);
+    model.commit(() => model.appendEvent('policy', policyId, last, { ...trail[last], actor: 'mallory' }, false), () => model.checkpoint()!);
     const altered = await audit(servers[1].api);
     expect(altered).toMatchObject({ match: false, stateHash: live.stateHash });
     expect(altered.storedStateHash).not.toBe(live.stateHash);

@@ -102,7 +102,7 @@ describe('state hash', () => {
     const memberTrail = ledger.projections.auditTrail('member', 'M-1')!;
     const original1 = memberTrail[1];
     const model = ledger.readModelStore;
-    const overwrite = (event: typeof original1) => model.commit(() => model.appendEvent('member', 'M-1', 1, event), () => model.checkpoint()!);
+    const overwrite = (event: typeof original1) => model.commit(() => model.appendEvent('member', 'M-1', 1, event, false), () => model.checkpoint()!);
     overwrite({ ...original1, payload: { ...original1.payload, units: '1.000000' } });
     const changed = (await runAudit(server.api)).result;
     expect(changed).toMatchObject({ match: false, stateHash: live.stateHash });

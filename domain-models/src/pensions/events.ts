@@ -65,25 +65,28 @@ export const UnitsCancelledPayloadSchema = z.strictObject({
 });
 export type UnitsCancelledPayload = z.infer<typeof UnitsCancelledPayloadSchema>;
 
-const FeeHoldingSchema = z.strictObject({
-  memberId: EntityIdSchema,
-  /** Holding before the fee. */
-  units: StoredUnitsSchema,
-  value: StoredMoneySchema,
-  fee: StoredMoneySchema,
-  unitsCancelled: StoredUnitsSchema,
-});
-
+/**
+ * A fee by unit cancellation on every holding of the fund (v2). The record
+ * holds the fee's parameters and totals only, so one command charges any
+ * number of holdings within one log record: each holding's figures follow
+ * from the fund's state before the fee by the rule in fund.ts (feeCharges),
+ * on apply and on every replay alike, and become a MemberFeeCharged on each
+ * member charged (fund.ts, feeMemberEvents). v1 also listed every holding;
+ * migrations/ upcasts it.
+ */
 export const FeeChargedPayloadSchema = z.strictObject({
   fundId: EntityIdSchema,
   rate: StoredUnitsSchema,
   navPerUnit: StoredUnitsSchema,
-  /** One per holding with units on the fee date, by memberId. */
-  holdings: z.array(FeeHoldingSchema),
+  /** Holdings charged (those with units on the fee date and a fee above 0.00). */
+  holders: z.number().int().nonnegative(),
   totalFee: StoredMoneySchema,
   totalUnitsCancelled: StoredUnitsSchema,
 });
 export type FeeChargedPayload = z.infer<typeof FeeChargedPayloadSchema>;
+
+/** Fund event types whose payload is past v1 (the others are at FUND_EVENT_VERSION). */
+export const FUND_EVENT_TYPE_VERSIONS = { FeeCharged: 2 } as const;
 
 export const FUND_EVENT_PAYLOADS = {
   FundLaunched: FundLaunchedPayloadSchema,
@@ -103,7 +106,12 @@ export type UnitsCancelled = DomainEvent<'UnitsCancelled', UnitsCancelledPayload
 export type FeeCharged = DomainEvent<'FeeCharged', FeeChargedPayload>;
 export type FundEvent = FundLaunched | ValuationStruck | UnitsIssued | UnitsCancelled | FeeCharged;
 
-const fundEvents = eventFamily('fund', FUND_EVENT_VERSION, FUND_EVENT_PAYLOADS);
+const fundEvents = eventFamily('fund', FUND_EVENT_VERSION, FUND_EVENT_PAYLOADS, FUND_EVENT_TYPE_VERSIONS);
+
+/** The current schema version of a fund event type. */
+export function fundEventVersion(type: FundEventType): number {
+  return (FUND_EVENT_TYPE_VERSIONS as Record<string, number>)[type] ?? FUND_EVENT_VERSION;
+}
 
 export function isFundEventType(type: string): type is FundEventType {
   return fundEvents.isType(type);
@@ -143,7 +151,7 @@ export const UnitsSwitchedPayloadSchema = z.strictObject({
 });
 export type UnitsSwitchedPayload = z.infer<typeof UnitsSwitchedPayloadSchema>;
 
-/** The member's share of a fund's FeeCharged. */
+/** The member's share of a fund's FeeCharged: derived from it on apply (fund.ts, feeMemberEvents), never decided. */
 export const MemberFeeChargedPayloadSchema = z.strictObject({
   memberId: EntityIdSchema,
   fundId: EntityIdSchema,

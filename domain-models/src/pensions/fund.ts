@@ -27,7 +27,7 @@ import type { Decision, DomainEvent, RecordedEvent } from '../shared/events';
 import type { JournalEntry } from '../shared/journal';
 import { EMPTY_ENTRY, feeEntry } from './accounts';
 import type { ChargeFee, LaunchFund, StrikeValuation } from './commands';
-import { FUND_EVENT_VERSION, MEMBER_EVENT_VERSION, type FundEvent, type FundEventType, type MemberFeeChargedPayload, parseFundEvent } from './events';
+import { MEMBER_EVENT_VERSION, type FeeChargedPayload, type FundEvent, type FundEventType, type MemberFeeChargedPayload, fundEventVersion, parseFundEvent } from './events';
 
 export interface Valuation {
   navPerUnit: Decimal;
@@ -240,7 +240,7 @@ export function fundEvent<T extends FundEventType>(
   payload: Extract<FundEvent, { type: T }>['payload'],
   journal: JournalEntry,
 ): DomainEvent {
-  return { type, v: FUND_EVENT_VERSION, entity: { kind: 'fund', id: fundId }, effectiveDate, payload, journal };
+  return { type, v: fundEventVersion(type), entity: { kind: 'fund', id: fundId }, effectiveDate, payload, journal };
 }
 
 export function assertSameFund(state: FundState, fundId: string): void {
@@ -291,65 +291,150 @@ export function decideStrikeValuation(state: FundState, cmd: StrikeValuation): D
   };
 }
 
+/** One holding's share of a fee (see feeCharges). */
+export interface FeeCharge {
+  memberId: string;
+  /** Units held on the fee date, before the fee. */
+  units: Decimal;
+  value: Decimal;
+  fee: Decimal;
+  unitsCancelled: Decimal;
+}
+
+/** The holdings a fee's answer lists (the first, by memberId); the rest are paged from its holdings endpoint, and each member's history shows its own. */
+export const FEE_ANSWER_HOLDINGS_MAX = 1000;
+
+/**
+ * The rule of a fee at `rate` by unit cancellation, at the NAV `nav` of its
+ * date, on every holding with units valid on that date, by memberId:
+ * value = round2(units * nav), fee = round2(value * rate),
+ * unitsCancelled = round6(fee / nav); a holding whose fee rounds to 0.00 is
+ * not charged. The decider, the fund's fold and the members' events all
+ * take a fee's figures from here, from the fund's state before the fee, so a
+ * replay derives the figures the decision saw.
+ */
+export function feeCharges(state: FundState, date: IsoDate, rate: Decimal, nav: Decimal): FeeCharge[] {
+  const charges: FeeCharge[] = [];
+  const holdings = [...holdingsOn(state, date)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [memberId, units] of holdings) {
+    if (!units.isPositive() || units.isZero()) continue;
+    const value = round2(units.times(nav));
+    const fee = round2(value.times(rate));
+    if (fee.isZero()) continue;
+    charges.push({ memberId, units, value, fee, unitsCancelled: round6(fee.div(nav)) });
+  }
+  return charges;
+}
+
+function formatCharge(c: FeeCharge): { memberId: string; units: string; value: string; fee: string; unitsCancelled: string } {
+  return { memberId: c.memberId, units: formatUnits(c.units), value: formatMoney(c.value), fee: formatMoney(c.fee), unitsCancelled: formatUnits(c.unitsCancelled) };
+}
+
 /**
  * A fee at `rate` by unit cancellation on every holding valid on
- * effectiveDate, at the NAV for that date: fee = round2(round2(units * nav) * rate),
- * unitsCancelled = round6(fee / nav). Net assets fall by the sum of the fees;
- * the NAV is unchanged. A holding so small that its cancellation would exceed
- * it (then or on a later date) refuses the fee (insufficient_units), after
- * the date's checks of dealingNav (nav_not_published, dealing_date_closed).
- * Emits FeeCharged on the fund and MemberFeeCharged on each member charged.
+ * effectiveDate, at the NAV for that date (feeCharges). Net assets fall by
+ * the sum of the fees; the NAV is unchanged. A holding so small that its
+ * cancellation would exceed it (then or on a later date) refuses the fee
+ * (insufficient_units), after the date's checks of dealingNav
+ * (nav_not_published, dealing_date_closed).
+ * Emits one FeeCharged on the fund, holding the parameters and totals only:
+ * however many holdings, the command is one record. Each member's
+ * MemberFeeCharged, with its posting, is derived from it (feeMemberEvents).
+ * The answer lists the first FEE_ANSWER_HOLDINGS_MAX holdings, with a
+ * `nextCursor` when there are more.
  */
 export function decideChargeFee(state: FundState, cmd: ChargeFee): Decision {
   assertSameFund(state, cmd.fundId);
   const nav = dealingNav(state, cmd.effectiveDate);
-  const charged: { memberId: string; units: Decimal; value: Decimal; fee: Decimal; unitsCancelled: Decimal }[] = [];
-  const holdings = [...holdingsOn(state, cmd.effectiveDate)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const floors = holdingFloors(state, cmd.effectiveDate);
-  for (const [memberId, units] of holdings) {
-    if (!units.isPositive() || units.isZero()) continue;
-    const value = round2(units.times(nav));
-    const fee = round2(value.times(cmd.rate));
-    if (fee.isZero()) continue;
-    const unitsCancelled = round6(fee.div(nav));
-    if (unitsCancelled.gt(floors.get(memberId) ?? ZERO)) {
-      throw new DomainError('insufficient_units', `fee of ${formatMoney(fee)} would cancel ${formatUnits(unitsCancelled)} units of member ${memberId} in fund ${state.fundId}, more than the holding`);
+  const charges = feeCharges(state, cmd.effectiveDate, cmd.rate, nav);
+  if (charges.length > 0) {
+    const floors = holdingFloors(state, cmd.effectiveDate);
+    for (const c of charges) {
+      if (c.unitsCancelled.gt(floors.get(c.memberId) ?? ZERO)) {
+        throw new DomainError(
+          'insufficient_units',
+          `fee of ${formatMoney(c.fee)} would cancel ${formatUnits(c.unitsCancelled)} units of member ${c.memberId} in fund ${state.fundId}, more than the holding`,
+        );
+      }
     }
-    charged.push({ memberId, units, value, fee, unitsCancelled });
   }
-  const totalFee = sum(charged.map((c) => c.fee));
-  const totalUnitsCancelled = sum(charged.map((c) => c.unitsCancelled));
-  const rate = formatUnits(cmd.rate);
-  const navPerUnit = formatUnits(nav);
-  const fundPayload = {
+  const payload: FeeChargedPayload = {
     fundId: state.fundId,
-    rate,
-    navPerUnit,
-    holdings: charged.map((c) => ({
-      memberId: c.memberId,
-      units: formatUnits(c.units),
-      value: formatMoney(c.value),
-      fee: formatMoney(c.fee),
-      unitsCancelled: formatUnits(c.unitsCancelled),
-    })),
-    totalFee: formatMoney(totalFee),
-    totalUnitsCancelled: formatUnits(totalUnitsCancelled),
+    rate: formatUnits(cmd.rate),
+    navPerUnit: formatUnits(nav),
+    holders: charges.length,
+    totalFee: formatMoney(sum(charges.map((c) => c.fee))),
+    totalUnitsCancelled: formatUnits(sum(charges.map((c) => c.unitsCancelled))),
   };
-  const memberEvents: DomainEvent[] = charged.map((c) => {
-    const payload: MemberFeeChargedPayload = {
-      memberId: c.memberId,
-      fundId: state.fundId,
+  const { fundId, rate, navPerUnit, holders, totalFee, totalUnitsCancelled } = payload;
+  return {
+    events: [fundEvent('FeeCharged', state.fundId, cmd.effectiveDate, payload, EMPTY_ENTRY)],
+    result: {
+      effectiveDate: cmd.effectiveDate,
+      fundId,
       rate,
       navPerUnit,
-      fee: formatMoney(c.fee),
-      unitsCancelled: formatUnits(c.unitsCancelled),
-    };
-    return { type: 'MemberFeeCharged', v: MEMBER_EVENT_VERSION, entity: { kind: 'member', id: c.memberId }, effectiveDate: cmd.effectiveDate, payload, journal: EMPTY_ENTRY };
-  });
-  return {
-    events: [fundEvent('FeeCharged', state.fundId, cmd.effectiveDate, fundPayload, feeEntry(state.fundId, state.currency, charged)), ...memberEvents],
-    result: { effectiveDate: cmd.effectiveDate, ...fundPayload },
+      holdings: charges.slice(0, FEE_ANSWER_HOLDINGS_MAX).map(formatCharge),
+      // More holdings than the answer lists: the last one listed, where GET /v1/funds/{fundId}/fees/{commandId}/holdings goes on.
+      ...(holders > FEE_ANSWER_HOLDINGS_MAX ? { nextCursor: charges[FEE_ANSWER_HOLDINGS_MAX - 1].memberId } : {}),
+      totalFee,
+      totalUnitsCancelled,
+    },
   };
+}
+
+/** A FeeCharged's holdings, from the fund's state before it; crashes when they do not add up to its recorded totals (a replay that derives other figures is a broken ledger). */
+function chargesOf(before: FundState, date: IsoDate, payload: FeeChargedPayload): FeeCharge[] {
+  const charges = feeCharges(before, date, new Decimal(payload.rate), new Decimal(payload.navPerUnit));
+  const totalFee = formatMoney(sum(charges.map((c) => c.fee)));
+  const totalUnitsCancelled = formatUnits(sum(charges.map((c) => c.unitsCancelled)));
+  if (charges.length !== payload.holders || totalFee !== payload.totalFee || totalUnitsCancelled !== payload.totalUnitsCancelled) {
+    throw new Error(
+      `fee on fund ${payload.fundId} of ${date} derives ${charges.length} holdings, ${totalFee}, ${totalUnitsCancelled} units; it recorded ${payload.holders}, ${payload.totalFee}, ${payload.totalUnitsCancelled}`,
+    );
+  }
+  return charges;
+}
+
+/**
+ * The MemberFeeCharged of each member a recorded FeeCharged charged, derived
+ * from the fund's state before it (chargesOf), stamped as the fee was, each
+ * with that holding's posting (member unit liability Dr / fees payable Cr):
+ * what a v1 fee recorded on the members, now derived on apply and on replay.
+ */
+export function feeMemberEvents(before: FundState, fee: RecordedEvent): RecordedEvent[] {
+  const e = parseFundEvent(fee);
+  if (e.type !== 'FeeCharged') throw new Error(`feeMemberEvents of a ${e.type}`);
+  assertSameFund(before, e.payload.fundId);
+  const { rate, navPerUnit } = e.payload;
+  return chargesOf(before, fee.effectiveDate, e.payload).map((c) => {
+    const payload: MemberFeeChargedPayload = { memberId: c.memberId, fundId: before.fundId, rate, navPerUnit, fee: formatMoney(c.fee), unitsCancelled: formatUnits(c.unitsCancelled) };
+    return {
+      type: 'MemberFeeCharged',
+      v: MEMBER_EVENT_VERSION,
+      entity: { kind: 'member', id: c.memberId },
+      effectiveDate: fee.effectiveDate,
+      payload,
+      journal: feeEntry(before.fundId, before.currency, [c]),
+      recordedAt: fee.recordedAt,
+      bookingPeriod: fee.bookingPeriod,
+      commandId: fee.commandId,
+      actor: fee.actor,
+    };
+  });
+}
+
+/** A recorded FeeCharged's holdings, as its answer lists them, from the fund's state before it. */
+export function feeHoldings(before: FundState, fee: RecordedEvent): ReturnType<typeof formatCharge>[] {
+  const e = parseFundEvent(fee);
+  if (e.type !== 'FeeCharged') throw new Error(`feeHoldings of a ${e.type}`);
+  assertSameFund(before, e.payload.fundId);
+  return chargesOf(before, fee.effectiveDate, e.payload).map(formatCharge);
+}
+
+/** A FeeCharged event (decided or recorded): its member events are derived from it (feeMemberEvents). */
+export function isFeeCharged(event: DomainEvent): boolean {
+  return event.type === 'FeeCharged' && event.entity.kind === 'fund';
 }
 
 // ---------------------------------------------------------------- fold
@@ -387,7 +472,7 @@ export function evolveFund(state: FundState | undefined, event: RecordedEvent | 
     case 'FeeCharged':
       return withMovements(
         state,
-        e.payload.holdings.map((h) => ({ effectiveDate: date, memberId: h.memberId, cause: 'fee', units: new Decimal(h.unitsCancelled).neg(), money: new Decimal(h.fee).neg() })),
+        chargesOf(state, date, e.payload).map((c) => ({ effectiveDate: date, memberId: c.memberId, cause: 'fee', units: c.unitsCancelled.neg(), money: c.fee.neg() })),
       );
   }
 }

@@ -63,8 +63,14 @@ describe('pensions, hand-checked', () => {
       totalUnitsCancelled: '0.800000',
       holdings: [{ memberId: 'M-1', units: '800.000000', value: '1010.00', fee: '1.01', unitsCancelled: '0.800000' }],
     });
-    expect(f.events.map((e) => e.type)).toEqual(['FeeCharged', 'MemberFeeCharged']);
-    expect(f.events[0].journal.lines).toEqual([
+    // One event in the record, parameters and totals only; the member's share, with its posting, is derived from it.
+    expect(f.events.map((e) => e.type)).toEqual(['FeeCharged']);
+    expect(f.events[0].payload).toEqual({ fundId: 'F-1', rate: '0.001000', navPerUnit: '1.262500', holders: 1, totalFee: '1.01', totalUnitsCancelled: '0.800000' });
+    expect(f.events[0].journal.lines).toEqual([]);
+    expect(w.derived.map((e) => [e.type, e.entity.id, e.payload])).toEqual([
+      ['MemberFeeCharged', 'M-1', { memberId: 'M-1', fundId: 'F-1', rate: '0.001000', navPerUnit: '1.262500', fee: '1.01', unitsCancelled: '0.800000' }],
+    ]);
+    expect(w.derived[0].journal.lines).toEqual([
       { account: unitLiabilityAccount('F-1', 'M-1', 'EUR'), currency: 'EUR', debit: '1.01', credit: '0.00' },
       { account: feesPayableAccount('F-1', 'EUR'), currency: 'EUR', debit: '0.00', credit: '1.01' },
     ]);

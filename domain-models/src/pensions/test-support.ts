@@ -1,9 +1,9 @@
 // Builders and folds shared by the pension tests. Not exported from the package index.
 import { Decimal } from '../shared/decimal';
 import type { IsoDate } from '../shared/dates';
-import type { Decision, DomainEvent } from '../shared/events';
+import type { Decision, DomainEvent, RecordedEvent } from '../shared/events';
 import type { ChargeFee, Contribute, LaunchFund, StrikeValuation, Switch } from './commands';
-import { type FundState, evolveFund } from './fund';
+import { type FundState, evolveFund, feeMemberEvents, isFeeCharged } from './fund';
 import { type MemberState, evolveMember } from './member';
 import { isFundEventType, isMemberEventType } from './events';
 
@@ -41,15 +41,27 @@ export class World {
   members = new Map<string, MemberState>();
   events: DomainEvent[] = [];
 
+  /** Every member event derived from a fee (feeMemberEvents), as the projections derive them. */
+  derived: RecordedEvent[] = [];
+
   apply(decision: Decision): Decision {
     for (const raw of decision.events) {
       const event = JSON.parse(JSON.stringify(raw)) as DomainEvent;
-      if (event.entity.kind === 'fund' && isFundEventType(event.type)) this.funds.set(event.entity.id, evolveFund(this.funds.get(event.entity.id), event));
-      else if (event.entity.kind === 'member' && isMemberEventType(event.type)) this.members.set(event.entity.id, evolveMember(this.members.get(event.entity.id), event));
-      else throw new Error(`event ${event.type} on ${event.entity.kind}/${event.entity.id} has no fold`);
-      this.events.push(event);
+      // Stamped as the event store would (the fields a fee's member events copy).
+      const stamped: RecordedEvent = { ...event, recordedAt: '2026-01-01T00:00:00.000000000Z', bookingPeriod: event.effectiveDate.slice(0, 7), commandId: COMMAND_ID, actor: 'test' };
+      const derived = isFeeCharged(event) ? feeMemberEvents(this.fund(event.entity.id), stamped) : [];
+      this.fold(event);
+      for (const d of derived) this.fold(d);
+      this.derived.push(...derived);
     }
     return decision;
+  }
+
+  private fold(event: DomainEvent): void {
+    if (event.entity.kind === 'fund' && isFundEventType(event.type)) this.funds.set(event.entity.id, evolveFund(this.funds.get(event.entity.id), event));
+    else if (event.entity.kind === 'member' && isMemberEventType(event.type)) this.members.set(event.entity.id, evolveMember(this.members.get(event.entity.id), event));
+    else throw new Error(`event ${event.type} on ${event.entity.kind}/${event.entity.id} has no fold`);
+    this.events.push(event);
   }
 
   fund(id: string): FundState {

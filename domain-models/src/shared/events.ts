@@ -38,7 +38,8 @@ interface PayloadSchema {
 
 /**
  * Reads stored events of one family (policy, claim, ...): checks the type is
- * one of `payloads`, the version is the current one (older versions must be
+ * one of `payloads`, the version is the current one (`typeVersions` for a
+ * type past the family's `version`; older versions must be
  * upcast through migrations/ first) and the payload's schema.
  *
  * Payload schemas only check (no transforms, no defaults), so a valid event
@@ -48,12 +49,13 @@ interface PayloadSchema {
  * batch's overlay then the projection; an as-of query folding a prefix of a
  * history) takes it as checked.
  */
-export function eventFamily<P extends Record<string, PayloadSchema>>(family: string, version: number, payloads: P) {
+export function eventFamily<P extends Record<string, PayloadSchema>>(family: string, version: number, payloads: P, typeVersions: Partial<Record<keyof P, number>> = {}) {
   const isType = (type: string): type is Extract<keyof P, string> => Object.prototype.hasOwnProperty.call(payloads, type);
   const checkedAs = new WeakMap<object, string>();
   const parse = (event: DomainEvent | RecordedEvent): DomainEvent => {
     if (!isType(event.type)) throw new Error(`not a ${family} event: ${event.type}`);
-    if (event.v !== version) throw new Error(`${event.type} v${event.v} is not v${version}: upcast it first (migrations/)`);
+    const current = typeVersions[event.type] ?? version;
+    if (event.v !== current) throw new Error(`${event.type} v${event.v} is not v${current}: upcast it first (migrations/)`);
     const payload = event.payload as object;
     if (typeof payload === 'object' && payload !== null && checkedAs.get(payload) === event.type) return event;
     payloads[event.type].parse(payload);

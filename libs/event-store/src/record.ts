@@ -3,7 +3,7 @@
 // same answer forever (idempotency survives restarts).
 import { createHash, hash as oneShotHash } from 'crypto';
 import type { Instant, RecordedEvent } from '@app/domain';
-import { upcast } from '@app/migrations';
+import { upcastRecordEvents } from '@app/migrations';
 
 /** Format of the record envelope itself (events carry their own versions). */
 export const RECORD_FORMAT = 1;
@@ -33,7 +33,7 @@ export function decodeRecord(payload: Buffer): CommandRecord {
     throw new RecordFormatError(`unknown record format ${String(raw.f)}`);
   }
   const { f: _format, ...record } = raw;
-  record.events = record.events.map((e) => upcast(e));
+  record.events = upcastRecordEvents(record.events);
   return record;
 }
 

@@ -83,12 +83,16 @@ export class HistoryMap<S> {
     private readonly cache: EntityCache,
   ) {}
 
-  /** Inside the store's commit: records the event and folds it into the latest state (cached); returns both versions. */
-  add(id: string, event: RecordedEvent): { before: S | undefined; after: S } {
+  /**
+   * Inside the store's commit: records the event and folds it into the latest
+   * state (cached); returns both versions. `derived`: the event is not in the
+   * log's record but derived from one on apply (a fee's member events).
+   */
+  add(id: string, event: RecordedEvent, derived = false): { before: S | undefined; after: S } {
     const key = `${this.kind}/${id}`;
     const latest = this.latest(id);
     const count = latest ? latest.count : 0;
-    this.store.appendEvent(this.kind, id, count, event);
+    this.store.appendEvent(this.kind, id, count, event, derived);
     const before = latest?.state as S | undefined;
     const after = this.evolve(before, event);
     this.cache.set(key, { state: after, count: count + 1, lastAt: event.recordedAt });

@@ -8,6 +8,8 @@ import {
   evolveFund,
   evolveMember,
   evolvePolicy,
+  feeMemberEvents,
+  isFeeCharged,
   formatMoney,
   formatUnits,
   fundPeriodFigures,
@@ -104,12 +106,23 @@ export class Projections implements RecordSubscriber {
       } else if (kind === 'claim') {
         const { before, after } = this.claims.add(id, event);
         addClaimMovements(before, after, event, add);
-      } else if (kind === 'ledger') this.store.appendEvent(kind, id, this.store.eventCount(kind, id), event);
-      else this.histories[kind].add(id, event);
-      const lines = ledgerLines(event);
-      addLedgerMovements(lines, add);
-      for (const line of lines) if (line.entity !== null) this.store.addAccountLine(line.account, line.control, recordedAt, line.date, line.cents);
+      } else if (kind === 'ledger') this.store.appendEvent(kind, id, this.store.eventCount(kind, id), event, false);
+      else if (kind === 'fund' && isFeeCharged(event)) {
+        // A fee records its parameters and totals only: each member's share, with its posting, is derived here (fund.ts, feeMemberEvents).
+        const { before } = this.funds.add(id, event);
+        for (const derived of feeMemberEvents(before as FundState, event)) {
+          this.members.add(derived.entity.id, derived, true);
+          this.addLines(derived, add);
+        }
+      } else this.histories[kind].add(id, event);
+      this.addLines(event, add);
     }
+  }
+
+  private addLines(event: RecordedEvent, add: SeriesAdd): void {
+    const lines = ledgerLines(event);
+    addLedgerMovements(lines, add);
+    for (const line of lines) if (line.entity !== null) this.store.addAccountLine(line.account, line.control, event.recordedAt, line.date, line.cents);
   }
 
   /** The histories of one entity kind. */

@@ -9,8 +9,13 @@ import type { SeriesFamily } from './report-series';
 export interface ProjectionStore {
   /** Events recorded for an entity (0: unknown entity). */
   eventCount(kind: EntityKind, id: string): number;
-  /** Writes the entity's event number `index` (= its event count before). */
-  appendEvent(kind: EntityKind, id: string, index: number, event: RecordedEvent): void;
+  /**
+   * Writes the entity's event number `index` (= its event count before).
+   * `derived`: not in a log record but derived from one on apply (a fee's
+   * member events); served like any event, but outside the state hash, which
+   * sums what the log records (the audit recomputes it from the log alone).
+   */
+  appendEvent(kind: EntityKind, id: string, index: number, event: RecordedEvent, derived: boolean): void;
   /** The entity's events in record order. */
   events(kind: EntityKind, id: string): Iterable<RecordedEvent>;
   /** Ids of one kind, ascending. */

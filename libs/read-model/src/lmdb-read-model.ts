@@ -29,7 +29,7 @@ import type { ProjectionStore, SeriesBucket, SeriesFamily } from '@app/projectio
 import { HashSum, eventText, outcomeTermText, stateHashOf, type DigestSums, type StateHash } from './state-digest';
 
 /** Bumped whenever what is stored, or how, changes: a read model of another version is rebuilt. */
-export const READ_MODEL_SCHEMA = 4;
+export const READ_MODEL_SCHEMA = 5;
 
 export interface ReadModelOptions {
   /** LMDB map size: the most the read model may grow to (address space, not memory). */
@@ -118,11 +118,22 @@ export interface ReadModelSnapshot {
   checkpoint: Checkpoint | null;
   /** The sums kept while writing, as of this cut. */
   sums: DigestSums;
-  /** Every stored event's text, by entity and index. */
+  /** Every stored event's text, by entity and index: those the log records (derived events left out, see appendEvent). */
   events(): Iterable<{ kind: EntityKind; id: string; text: string }>;
   entityEvents(kind: EntityKind, id: string): Iterable<string>;
   outcomes(): Iterable<[string, string]>;
   done(): void;
+}
+
+/** Prefix of a derived event's stored text (an event's JSON starts with "{"). */
+const DERIVED_MARK = '~';
+
+function isDerived(stored: string): boolean {
+  return stored.charCodeAt(0) === 0x7e;
+}
+
+function unmarked(stored: string): string {
+  return isDerived(stored) ? stored.slice(1) : stored;
 }
 
 export class LmdbReadModel implements ReadModelPort, ProjectionStore {
@@ -252,18 +263,19 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
     return 0;
   }
 
-  appendEvent(kind: EntityKind, id: string, index: number, event: RecordedEvent): void {
+  appendEvent(kind: EntityKind, id: string, index: number, event: RecordedEvent, derived: boolean): void {
     this.assertWriting();
     if (event.entity.kind !== kind || event.entity.id !== id) throw new Error(`event of ${event.entity.kind}/${event.entity.id} stored under ${kind}/${id}`);
     const text = eventText(event);
-    this.eventsDb.putSync([kind, id, index], text);
+    // A derived event is stored marked, outside the sums: the state hash sums what the log records.
+    this.eventsDb.putSync([kind, id, index], derived ? DERIVED_MARK + text : text);
     // The entity's first event lists it (ids per kind, in pages).
     if (index === 0) this.entitiesDb.putSync([kind, id], 1);
-    this.sums.events.addText(text);
+    if (!derived) this.sums.events.addText(text);
   }
 
   *events(kind: EntityKind, id: string): Iterable<RecordedEvent> {
-    for (const { value } of this.eventsDb.getRange({ start: [kind, id, 0], end: [kind, id, Number.MAX_SAFE_INTEGER] })) yield JSON.parse(value) as RecordedEvent;
+    for (const { value } of this.eventsDb.getRange({ start: [kind, id, 0], end: [kind, id, Number.MAX_SAFE_INTEGER] })) yield JSON.parse(unmarked(value)) as RecordedEvent;
   }
 
   *ids(kind: EntityKind): Iterable<string> {
@@ -407,10 +419,10 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
       checkpoint: (this.meta.get('checkpoint', { transaction }) as Checkpoint | undefined) ?? null,
       sums: sumsFrom(this.meta.get('digest', { transaction })),
       *events() {
-        for (const { key, value } of eventsDb.getRange({ transaction })) yield { kind: key[0] as EntityKind, id: key[1] as string, text: value };
+        for (const { key, value } of eventsDb.getRange({ transaction })) if (!isDerived(value)) yield { kind: key[0] as EntityKind, id: key[1] as string, text: value };
       },
       *entityEvents(kind: EntityKind, id: string) {
-        for (const { value } of eventsDb.getRange({ start: [kind, id, 0], end: [kind, id, Number.MAX_SAFE_INTEGER], transaction })) yield value;
+        for (const { value } of eventsDb.getRange({ start: [kind, id, 0], end: [kind, id, Number.MAX_SAFE_INTEGER], transaction })) if (!isDerived(value)) yield value;
       },
       *outcomes() {
         for (const { key, value } of outcomesDb.getRange({ transaction })) yield [key, value] as [string, string];

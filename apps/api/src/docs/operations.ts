@@ -13,7 +13,7 @@ import { BatchBodySchema, MAX_BATCH_COMMANDS } from '../batch/run-batch/run-batc
 import { CLAIM_COMMAND_ROUTES } from '../claims/routes';
 import { FUND_COMMAND_ROUTES } from '../funds/routes';
 import type { Access } from '../auth/roles';
-import { AS_OF_QUERY, PERIOD_RANGE_QUERY, REPORT_QUERY, TRIAL_BALANCE_QUERY, type QuerySpec } from '../http/validation';
+import { AS_OF_QUERY, PAGE_QUERY, PERIOD_RANGE_QUERY, REPORT_QUERY, TRIAL_BALANCE_QUERY, type QuerySpec } from '../http/validation';
 import type { CommandRoute } from '../ledger/command-route';
 import { MEMBER_COMMAND_ROUTES } from '../members/routes';
 import { ClosePeriodRoute } from '../periods/close-period/close-period.command';
@@ -84,6 +84,11 @@ export const PATH_PARAMS: Readonly<Record<string, ParamDoc>> = {
   kind: { description: 'The kind of entity.', schema: { type: 'string', enum: [...AUDIT_KINDS] }, example: 'policy' },
   period: { description: 'A calendar month, YYYY-MM.', schema: { type: 'string', pattern: PATTERNS.period }, example: '2026-03' },
   file: { description: 'A file of the docs UI.', schema: { type: 'string' }, example: 'swagger-ui.css' },
+  commandId: {
+    description: "The commandId of an accepted command (a fee's), as a UUID or 32 hex digits.",
+    schema: { type: 'string', pattern: PATTERNS.commandId },
+    example: '5162738495a6b7c8d9eaf10c1d2e3f40',
+  },
   auditId: {
     description: 'A replay audit, as POST /v1/audits/replay answered it: 32 lowercase hex digits (128 random bits).',
     schema: { type: 'string', pattern: AUDIT_ID_PATTERN },
@@ -169,7 +174,11 @@ export const COMMAND_ERRORS = [400, 404, 409, 422, 503];
 
 const claimFigures = { status: { type: 'string', enum: ['open', 'closed'] }, reserve: OUT.money, paid: OUT.money, incurred: OUT.money };
 
+/** One holding's share of a fee. */
+const feeHolding = object({ memberId: OUT.entityId, units: OUT.units, value: OUT.money, fee: OUT.money, unitsCancelled: OUT.units });
+
 /** Result fields of each command's 201 answer (beyond commandId and recordedAt), keyed like the routes. */
+
 export const COMMAND_RESULTS: Readonly<Record<string, CommandResultDoc>> = {
   'POST /v1/policies': {
     result: {
@@ -222,10 +231,12 @@ export const COMMAND_RESULTS: Readonly<Record<string, CommandResultDoc>> = {
       effectiveDate: OUT.date,
       rate: OUT.units,
       navPerUnit: OUT.units,
-      holdings: arrayOf(object({ memberId: OUT.entityId, units: OUT.units, value: OUT.money, fee: OUT.money, unitsCancelled: OUT.units })),
+      holdings: arrayOf(feeHolding, 'The holdings charged, by memberId: the first 1000.'),
+      nextCursor: { type: 'string', description: 'Present when the fee charged more holdings than listed: the cursor of GET /v1/funds/{fundId}/fees/{commandId}/holdings.' },
       totalFee: OUT.money,
       totalUnitsCancelled: OUT.units,
     },
+    optional: ['nextCursor'],
   },
   'POST /v1/members': { result: { memberId: OUT.entityId, name: { type: 'string' } } },
   'POST /v1/members/:memberId/contributions': {
@@ -356,6 +367,30 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
       status: 200,
       description: 'The claim: reserve, paid and incurred through asOf.',
       schema: object({ claimId: OUT.entityId, policyId: OUT.entityId, ...claimFigures, ...asOfKnownAt }),
+    },
+    errors: entityErrors,
+  },
+  'GET /v1/funds/:fundId/fees/:commandId/holdings': {
+    summary: 'Every holding a fee charged, in pages by memberId.',
+    description: "A fee's record holds its rate, NAV and totals; each holding's figures follow from the fund's holdings before it, by the fee's rule.",
+    query: PAGE_QUERY,
+    ok: {
+      status: 200,
+      description: "The fee's parameters and totals, and one page of its holdings.",
+      schema: object(
+        {
+          fundId: OUT.entityId,
+          commandId: OUT.commandId,
+          effectiveDate: OUT.date,
+          rate: OUT.units,
+          navPerUnit: OUT.units,
+          totalFee: OUT.money,
+          totalUnitsCancelled: OUT.units,
+          holdings: arrayOf(feeHolding),
+          nextCursor: { type: 'string', description: 'Present when more holdings follow: the cursor of the next page.' },
+        },
+        ['nextCursor'],
+      ),
     },
     errors: entityErrors,
   },

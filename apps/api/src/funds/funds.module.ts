@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 
 import { ChargeFeeController } from './charge-fee/charge-fee.controller';
 import { ChargeFeeHandler } from './charge-fee/charge-fee.handler';
+import { GetFeeHoldingsController } from './get-fee-holdings/get-fee-holdings.controller';
+import { GetFeeHoldingsHandler } from './get-fee-holdings/get-fee-holdings.query';
 import { GetFundController } from './get-fund/get-fund.controller';
 import { GetFundHandler } from './get-fund/get-fund.query';
 import { LaunchFundController } from './launch-fund/launch-fund.controller';
@@ -11,7 +13,7 @@ import { StrikeValuationHandler } from './strike-valuation/strike-valuation.hand
 
 /** Pension funds (fund-admin): launch, NAV valuations, fees by unit cancellation; one folder per use case. */
 @Module({
-  controllers: [LaunchFundController, StrikeValuationController, ChargeFeeController, GetFundController],
-  providers: [LaunchFundHandler, StrikeValuationHandler, ChargeFeeHandler, GetFundHandler],
+  controllers: [LaunchFundController, StrikeValuationController, ChargeFeeController, GetFundController, GetFeeHoldingsController],
+  providers: [LaunchFundHandler, StrikeValuationHandler, ChargeFeeHandler, GetFundHandler, GetFeeHoldingsHandler],
 })
 export class FundsModule {}

@@ -8,7 +8,7 @@
 // Batches decide each command against the state left by the ones before it
 // (an overlay), then make all of them durable together.
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { DomainError, NotFoundError, PeriodAlreadyClosedError, checkFigures, checkStoredEvent } from '@app/domain';
+import { DomainError, NotFoundError, PeriodAlreadyClosedError, checkFigures, checkStoredEvent, feeMemberEvents, isFeeCharged } from '@app/domain';
 import type { ClaimState, Decision, DomainEvent, EntityKind, FundState, Instant, MemberState, PolicyState, RecordedEvent } from '@app/domain';
 import { PERIOD_CLOSED, RecordTooLargeError, requestHash } from '@app/event-store';
 import type { CommandRecord, Draft, EventStore } from '@app/event-store';
@@ -135,19 +135,29 @@ class Overlay implements StateReader {
     return added ? [...known, ...added] : known;
   }
 
-  /** Folds a batch command's events so the next command of the batch sees them (folds never mutate a state). */
+  /**
+   * Folds a batch command's events so the next command of the batch sees them
+   * (folds never mutate a state); a fee's member events are derived from it
+   * as the projections derive them on apply.
+   */
   add(events: RecordedEvent[]): void {
     for (const e of events) {
-      const { kind, id } = e.entity;
-      const key = `${kind}/${id}`;
-      const trail = this.trails.get(key);
-      if (trail) trail.push(e);
-      else this.trails.set(key, [e]);
-      if (kind === 'ledger') continue;
-      if (kind === 'policy') this.createdPolicies.add(id);
-      const history = this.projections.history(kind) as HistoryMap<unknown>;
-      this.changed.set(key, history.evolve(this.entity(kind, id), e));
+      const derived = isFeeCharged(e) ? feeMemberEvents(this.fund(e.entity.id) as FundState, e) : [];
+      this.fold(e);
+      for (const d of derived) this.fold(d);
     }
+  }
+
+  private fold(e: RecordedEvent): void {
+    const { kind, id } = e.entity;
+    const key = `${kind}/${id}`;
+    const trail = this.trails.get(key);
+    if (trail) trail.push(e);
+    else this.trails.set(key, [e]);
+    if (kind === 'ledger') return;
+    if (kind === 'policy') this.createdPolicies.add(id);
+    const history = this.projections.history(kind) as HistoryMap<unknown>;
+    this.changed.set(key, history.evolve(this.entity(kind, id), e));
   }
 }
 

@@ -1,6 +1,6 @@
-import { ChargeFeeBodySchema, decideChargeFee, type ChargeFee } from '@app/domain';
+import { ChargeFeeBodySchema, decideChargeFee, type ChargeFee, type Decision, type FundState } from '@app/domain';
 
-import { parseBody } from '../../http/validation';
+import { encodeCursor, parseBody } from '../../http/validation';
 import { entityCommandRoute, type CommandMeta } from '../../ledger/command-route';
 
 export class ChargeFeeCommand {
@@ -21,5 +21,12 @@ export const CHARGE_FEE = entityCommandRoute({
   idField: 'fundId',
   parse: (body, fundId): ChargeFee => ({ ...parseBody(ChargeFeeBodySchema, body), fundId }),
   make: (command, meta) => new ChargeFeeCommand(command, meta),
-  decide: decideChargeFee,
+  decide: decideWithCursor,
 });
+
+/** The decision, its answer's `nextCursor` (the last holding listed, when there are more) made an opaque page cursor for GET .../fees/{commandId}/holdings. */
+function decideWithCursor(fund: FundState, command: ChargeFee): Decision {
+  const decision = decideChargeFee(fund, command);
+  const next = decision.result.nextCursor;
+  return typeof next === 'string' ? { ...decision, result: { ...decision.result, nextCursor: encodeCursor(next) } } : decision;
+}
