@@ -491,6 +491,7 @@ async function fee(client: HttpClient, book: Book, size: number, holdings: numbe
     // not JSON: reported by status
   }
   if (answer.status === 201) book.acceptedCommands++;
+  const charged = answer.status === 201 ? await countFeeHoldings(client, fundId, body) : null;
   return {
     holdings,
     setup_commands: setup,
@@ -498,9 +499,24 @@ async function fee(client: HttpClient, book: Book, size: number, holdings: numbe
     status: answer.status,
     code: typeof body.code === 'string' ? body.code : null,
     latency_ms: round(answer.ms, 1),
-    holdings_charged: Array.isArray(body.holdings) ? body.holdings.length : null,
+    holdings_charged: charged,
     detail: typeof body.detail === 'string' ? body.detail.slice(0, 300) : null,
   };
+}
+
+/** Every holding the fee charged: its answer's first page, then GET .../fees/{commandId}/holdings page by page. */
+async function countFeeHoldings(client: HttpClient, fundId: string, answer: Record<string, unknown>): Promise<number | null> {
+  if (!Array.isArray(answer.holdings)) return null;
+  let count = answer.holdings.length;
+  let cursor = typeof answer.nextCursor === 'string' ? answer.nextCursor : undefined;
+  while (cursor !== undefined) {
+    const page = await client.send('GET', `/v1/funds/${fundId}/fees/${String(answer.commandId)}/holdings?limit=10000&cursor=${cursor}`, undefined, 120_000);
+    if (page.status !== 200) throw new Error(`fee holdings page answered ${page.status}: ${page.text.slice(0, 200)}`);
+    const body = JSON.parse(page.text) as { holdings: unknown[]; nextCursor?: string };
+    count += body.holdings.length;
+    cursor = body.nextCursor;
+  }
+  return count;
 }
 
 // ---------------------------------------------------------------------------
