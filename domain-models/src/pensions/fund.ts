@@ -366,6 +366,8 @@ export function decideChargeFee(state: FundState, cmd: ChargeFee): Decision {
     totalFee: formatMoney(sum(charges.map((c) => c.fee))),
     totalUnitsCancelled: formatUnits(sum(charges.map((c) => c.unitsCancelled))),
   };
+  // The totals are these charges' by construction: what chargesOf would check.
+  chargesMemo.set(payload, { state, charges });
   const { fundId, rate, navPerUnit, holders, totalFee, totalUnitsCancelled } = payload;
   return {
     events: [fundEvent('FeeCharged', state.fundId, cmd.effectiveDate, payload, EMPTY_ENTRY)],
@@ -383,8 +385,17 @@ export function decideChargeFee(state: FundState, cmd: ChargeFee): Decision {
   };
 }
 
+/**
+ * A fee payload's holdings with the fund state they were computed on: the
+ * decider, the fund's fold and the members' events of one fee ask for them
+ * on the same state object, once each (payloads and states are immutable).
+ */
+const chargesMemo = new WeakMap<object, { state: FundState; charges: FeeCharge[] }>();
+
 /** A FeeCharged's holdings, from the fund's state before it; crashes when they do not add up to its recorded totals (a replay that derives other figures is a broken ledger). */
 function chargesOf(before: FundState, date: IsoDate, payload: FeeChargedPayload): FeeCharge[] {
+  const memo = chargesMemo.get(payload);
+  if (memo !== undefined && memo.state === before) return memo.charges;
   const charges = feeCharges(before, date, new Decimal(payload.rate), new Decimal(payload.navPerUnit));
   const totalFee = formatMoney(sum(charges.map((c) => c.fee)));
   const totalUnitsCancelled = formatUnits(sum(charges.map((c) => c.unitsCancelled)));
@@ -393,6 +404,7 @@ function chargesOf(before: FundState, date: IsoDate, payload: FeeChargedPayload)
       `fee on fund ${payload.fundId} of ${date} derives ${charges.length} holdings, ${totalFee}, ${totalUnitsCancelled} units; it recorded ${payload.holders}, ${payload.totalFee}, ${payload.totalUnitsCancelled}`,
     );
   }
+  chargesMemo.set(payload, { state: before, charges });
   return charges;
 }
 

@@ -98,6 +98,7 @@ export class Projections implements RecordSubscriber {
     const add: SeriesAdd = (family, name, currency, bucket, cents) => {
       if (cents !== 0n || family === 'gl-month' || family === 'gl-day') this.store.addToSeries(family, name, currency, bucket, recordedAt, cents);
     };
+    const subledger = new Map<string, { account: string; control: string; date: IsoDate; cents: bigint }>();
     for (const event of record.events) {
       const { kind, id } = event.entity;
       if (kind === 'policy') {
@@ -111,18 +112,27 @@ export class Projections implements RecordSubscriber {
         // A fee records its parameters and totals only: each member's share, with its posting, is derived here (fund.ts, feeMemberEvents).
         const { before } = this.funds.add(id, event);
         for (const derived of feeMemberEvents(before as FundState, event)) {
-          this.members.add(derived.entity.id, derived, true);
-          this.addLines(derived, add);
+          this.members.append(derived.entity.id, derived, true);
+          this.addLines(derived, add, subledger);
         }
-      } else this.histories[kind].add(id, event);
-      this.addLines(event, add);
+      } else this.histories[kind].append(id, event);
+      this.addLines(event, add, subledger);
     }
+    // One subledger line per entity account and date per record: the subledger nets an account's lines, and a fee's
+    // holdings all credit the fund's one fees-payable account (100,000 holdings: one line, not 100,000).
+    for (const line of subledger.values()) this.store.addAccountLine(line.account, line.control, recordedAt, line.date, line.cents);
   }
 
-  private addLines(event: RecordedEvent, add: SeriesAdd): void {
+  private addLines(event: RecordedEvent, add: SeriesAdd, subledger: Map<string, { account: string; control: string; date: IsoDate; cents: bigint }>): void {
     const lines = ledgerLines(event);
     addLedgerMovements(lines, add);
-    for (const line of lines) if (line.entity !== null) this.store.addAccountLine(line.account, line.control, event.recordedAt, line.date, line.cents);
+    for (const line of lines) {
+      if (line.entity === null) continue;
+      const key = `${line.account}\x1f${line.date}`;
+      const pending = subledger.get(key);
+      if (pending) pending.cents += line.cents;
+      else subledger.set(key, { account: line.account, control: line.control, date: line.date, cents: line.cents });
+    }
   }
 
   /** The histories of one entity kind. */
