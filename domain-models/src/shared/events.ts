@@ -49,6 +49,20 @@ interface PayloadSchema {
  * batch's overlay then the projection; an as-of query folding a prefix of a
  * history) takes it as checked.
  */
+/**
+ * Payloads read back from the ledger's own read model, by the type they were
+ * stored as: every event was checked against its schema before it was
+ * stored (when decided, or when its log record was applied), so a fold of
+ * stored events does not check them again on every read.
+ */
+const storedPayloads = new WeakMap<object, string>();
+
+/** Marks an event read back from the read model as checked (see storedPayloads); returns it. */
+export function trustStoredEvent<E extends RecordedEvent>(event: E): E {
+  if (typeof event.payload === 'object' && event.payload !== null) storedPayloads.set(event.payload, event.type);
+  return event;
+}
+
 export function eventFamily<P extends Record<string, PayloadSchema>>(family: string, version: number, payloads: P, typeVersions: Partial<Record<keyof P, number>> = {}) {
   const isType = (type: string): type is Extract<keyof P, string> => Object.prototype.hasOwnProperty.call(payloads, type);
   const checkedAs = new WeakMap<object, string>();
@@ -57,7 +71,7 @@ export function eventFamily<P extends Record<string, PayloadSchema>>(family: str
     const current = typeVersions[event.type] ?? version;
     if (event.v !== current) throw new Error(`${event.type} v${event.v} is not v${current}: upcast it first (migrations/)`);
     const payload = event.payload as object;
-    if (typeof payload === 'object' && payload !== null && checkedAs.get(payload) === event.type) return event;
+    if (typeof payload === 'object' && payload !== null && (checkedAs.get(payload) === event.type || storedPayloads.get(payload) === event.type)) return event;
     payloads[event.type].parse(payload);
     if (typeof payload === 'object' && payload !== null) checkedAs.set(payload, event.type);
     return event;

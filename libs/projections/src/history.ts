@@ -156,6 +156,29 @@ export class HistoryMap<S> {
     return folded.state;
   }
 
+  /**
+   * The states as known at `a` and at `b` (a report's opening and closing),
+   * in one pass over the stored events: a report's page folds each of its
+   * entities once, whatever the two instants.
+   */
+  statesKnownAt(id: string, a: Instant, b: Instant): [S | undefined, S | undefined] {
+    const cached = this.cache.peek(`${this.kind}/${id}`);
+    if (cached && cached.lastAt <= a && cached.lastAt <= b) return [cached.state as S, cached.state as S];
+    const last = a > b ? a : b;
+    let state: S | undefined;
+    let atA: S | undefined;
+    let atB: S | undefined;
+    let haveA = false;
+    let haveB = false;
+    for (const e of this.store.events(this.kind, id)) {
+      if (!haveA && e.recordedAt > a) [atA, haveA] = [state, true];
+      if (!haveB && e.recordedAt > b) [atB, haveB] = [state, true];
+      if (e.recordedAt > last) break;
+      state = this.evolve(state, e);
+    }
+    return [haveA ? atA : state, haveB ? atB : state];
+  }
+
   /** The latest state, from the cache or folded from the store (and then cached). */
   latest(id: string): Latest | undefined {
     const key = `${this.kind}/${id}`;

@@ -7,6 +7,7 @@ import {
   evolveClaim,
   evolveFund,
   evolveMember,
+  checkStoredEvent,
   evolvePolicy,
   feeMemberEvents,
   isFeeCharged,
@@ -101,6 +102,9 @@ export class Projections implements RecordSubscriber {
     const subledger = new Map<string, { account: string; control: string; date: IsoDate; cents: bigint }>();
     for (const event of record.events) {
       const { kind, id } = event.entity;
+      // An entity's event is checked before it is stored, folded now or not (read back, it is trusted: trustStoredEvent);
+      // a decided event was checked already (a memo hit).
+      if (kind !== 'ledger') checkStoredEvent(event);
       if (kind === 'policy') {
         const { before, after } = this.policies.add(id, event);
         addPolicyMovements(before, after, event, add);

@@ -139,9 +139,8 @@ export class Reports {
   premiumLines(from: Period, to: Period, basis: Basis, knownAt: Instant, page: Page): PagedLines<PremiumReportLine> {
     const { opening, closing } = periodPoints(from, to, basis, knownAt, this.calendar);
     return this.page('policy', page, (id) => {
-      const history = this.policies.get(id);
-      const before = history?.knownAt(opening.knownAt);
-      const after = history?.knownAt(closing.knownAt);
+      // Ids come from the store's entity index: no existence check before the fold.
+      const [before, after] = this.policies.statesKnownAt(id, opening.knownAt, closing.knownAt);
       if (!before && !after) return null;
       const b = before ? policyFigures(before, opening.asOf) : null;
       const a = after ? policyFigures(after, closing.asOf) : null;
@@ -163,9 +162,7 @@ export class Reports {
   claimsLines(from: Period, to: Period, basis: Basis, knownAt: Instant, page: Page): PagedLines<ClaimsReportLine> {
     const { opening, closing } = periodPoints(from, to, basis, knownAt, this.calendar);
     return this.page('claim', page, (id) => {
-      const history = this.claims.get(id);
-      const before = history?.knownAt(opening.knownAt);
-      const after = history?.knownAt(closing.knownAt);
+      const [before, after] = this.claims.statesKnownAt(id, opening.knownAt, closing.knownAt);
       const state = after ?? before;
       if (!state) return null;
       const f = (s: ClaimState | undefined, asOf: IsoDate) => {

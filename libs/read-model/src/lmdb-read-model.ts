@@ -23,7 +23,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import type { EntityKind, Instant, IsoDate, RecordedEvent } from '@app/domain';
+import { trustStoredEvent, type EntityKind, type Instant, type IsoDate, type RecordedEvent } from '@app/domain';
 import type { Checkpoint, ReadModelPort, StoredOutcome } from '@app/event-store';
 import type { ProjectionStore, SeriesBucket, SeriesFamily } from '@app/projections';
 import { HashSum, eventText, outcomeTermText, stateHashOf, type DigestSums, type StateHash } from './state-digest';
@@ -275,7 +275,7 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
   }
 
   *events(kind: EntityKind, id: string): Iterable<RecordedEvent> {
-    for (const { value } of this.eventsDb.getRange({ start: [kind, id, 0], end: [kind, id, Number.MAX_SAFE_INTEGER] })) yield JSON.parse(unmarked(value)) as RecordedEvent;
+    for (const { value } of this.eventsDb.getRange({ start: [kind, id, 0], end: [kind, id, Number.MAX_SAFE_INTEGER] })) yield trustStoredEvent(JSON.parse(unmarked(value)) as RecordedEvent);
   }
 
   *ids(kind: EntityKind): Iterable<string> {
