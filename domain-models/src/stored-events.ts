@@ -5,8 +5,8 @@ import { parseClaimEvent } from './claims/events';
 import { parsePeriodClosedEvent } from './ledger/period-close';
 import { parsePolicyEvent } from './nonlife/events';
 import { parseFundEvent, parseMemberEvent } from './pensions/events';
-import { DomainError } from './shared/errors';
-import type { DomainEvent } from './shared/events';
+import { DomainError } from './common/errors';
+import type { DomainEvent } from './common/events';
 
 /** Money, units, NAVs and rates: at most 18 integer digits, as on input. */
 export const FIGURE_INTEGER_DIGITS_MAX = 18;

@@ -1,9 +1,9 @@
 // Ledger accounts of claims and their journal entries (domain.md, "Double
 // entry"). The case reserve and the amounts paid are namespaced by claim so
 // the ledger ties to the claims report claim by claim.
-import { Decimal } from '../shared/decimal';
-import { entityKey } from '../shared/ids';
-import { type JournalEntry, account, assertBalanced, pair } from '../shared/journal';
+import { Decimal } from '../common/decimal';
+import { entityKey } from '../common/ids';
+import { type JournalEntry, account, assertBalanced, pair } from '../common/journal';
 import { CASH } from '../nonlife/accounts';
 
 export const CLAIMS_RESERVE = 'claims-reserve';

@@ -1,10 +1,10 @@
 // Property tests of the claim rules over random (also back-dated, also
 // refused) movements, seeded so a failure replays.
 import fc from 'fast-check';
-import { type IsoDate, addDays } from '../shared/dates';
-import { Decimal } from '../shared/decimal';
-import type { Decision, DomainEvent } from '../shared/events';
-import { assertBalanced } from '../shared/journal';
+import { type IsoDate, addDays } from '../common/dates';
+import { Decimal } from '../common/decimal';
+import type { Decision, DomainEvent } from '../common/events';
+import { assertBalanced } from '../common/journal';
 import { COMMAND_ID, applyDecision, boundPolicy, consecutiveDates, creditBalance, tryDecide } from '../nonlife/test-support';
 import { claimAccounts } from './accounts';
 import { type ClaimState, claimFigures, decideChangeReserve, decideCloseClaim, decideOpenClaim, decidePayClaim, evolveClaim } from './claim';

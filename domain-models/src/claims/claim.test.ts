@@ -1,5 +1,5 @@
-import { Decimal } from '../shared/decimal';
-import type { Decision, DomainEvent } from '../shared/events';
+import { Decimal } from '../common/decimal';
+import type { Decision, DomainEvent } from '../common/events';
 import { type PolicyState, decideCancelPolicy, evolvePolicy } from '../nonlife/policy';
 import { COMMAND_ID, applyDecision, boundPolicy, cancelCommand, creditBalance, domainErrorCode, expectAllBalanced } from '../nonlife/test-support';
 import { claimAccounts } from './accounts';

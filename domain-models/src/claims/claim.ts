@@ -4,11 +4,11 @@
 // rule like "reserve >= 0" or "a payment may not exceed the outstanding
 // reserve" is checked on every date from the movement's date on, not only on
 // the latest one: a back-dated payment lowers the reserve of every later date.
-import { type IsoDate } from '../shared/dates';
-import { Decimal, ZERO, formatMoney, sum } from '../shared/decimal';
-import { DomainError } from '../shared/errors';
-import type { Decision, DomainEvent, RecordedEvent } from '../shared/events';
-import type { JournalEntry } from '../shared/journal';
+import { type IsoDate } from '../common/dates';
+import { Decimal, ZERO, formatMoney, sum } from '../common/decimal';
+import { DomainError } from '../common/errors';
+import type { Decision, DomainEvent, RecordedEvent } from '../common/events';
+import type { JournalEntry } from '../common/journal';
 import type { PolicyState } from '../nonlife/policy';
 import { claimAccounts, claimPaymentEntry, reserveChangeEntry } from './accounts';
 import type { ChangeReserve, CloseClaim, OpenClaim, PayClaim } from './commands';

@@ -1,7 +1,7 @@
 // Claim events: type names, schema version and the zod schema of each payload
 // in its stored (JSON) form. Movement dates are the envelope's effectiveDate.
 import { z } from 'zod';
-import { eventFamily, type DomainEvent, type RecordedEvent } from '../shared/events';
+import { eventFamily, type DomainEvent, type RecordedEvent } from '../common/events';
 import { CurrencySchema, EntityIdSchema, IsoDateSchema } from '../nonlife/fields';
 import { StoredMoneySchema } from '../nonlife/events';
 

@@ -1,6 +1,6 @@
-import { PeriodAlreadyClosedError } from '../shared/errors';
-import type { DomainEvent } from '../shared/events';
-import { assertBalanced } from '../shared/journal';
+import { PeriodAlreadyClosedError } from '../common/errors';
+import type { DomainEvent } from '../common/events';
+import { assertBalanced } from '../common/journal';
 import { decideCancelPolicy, decideEndorsePolicy, evolvePolicy, type PolicyState } from '../nonlife/policy';
 import { applyDecision, boundPolicy, cancelCommand, creditBalance, endorseCommand, money } from '../nonlife/test-support';
 import { decideClosePeriod, newlyClosedPeriods, parsePeriodClosedEvent, postedTrueUp, postedTrueUps } from './period-close';

@@ -18,12 +18,12 @@
 // lines per currency and its payload per-currency totals, whatever the number
 // of policies.
 import { z } from 'zod';
-import { lastDay, nextPeriod, isPeriod, type Period } from '../shared/dates';
-import { type Decimal, ZERO, formatMoney } from '../shared/decimal';
-import { PeriodAlreadyClosedError } from '../shared/errors';
-import type { Decision, DomainEvent, RecordedEvent } from '../shared/events';
-import type { EntityRef } from '../shared/ids';
-import { account, assertBalanced, type JournalLine } from '../shared/journal';
+import { lastDay, nextPeriod, isPeriod, type Period } from '../common/dates';
+import { type Decimal, ZERO, formatMoney } from '../common/decimal';
+import { PeriodAlreadyClosedError } from '../common/errors';
+import type { Decision, DomainEvent, RecordedEvent } from '../common/events';
+import type { EntityRef } from '../common/ids';
+import { account, assertBalanced, type JournalLine } from '../common/journal';
 import { CHANGE_IN_UPR, UNEARNED_PREMIUM_RESERVE } from '../nonlife/accounts';
 import { StoredMoneySchema } from '../nonlife/events';
 import { CommandIdSchema, CurrencySchema } from '../nonlife/fields';

@@ -1,7 +1,7 @@
 // The period-close watermark. Closing month M at system time T closes M and
 // every earlier open month; after T an event whose natural month is <= M is
 // booked into the first open month (domain.md).
-import { nextPeriod, periodOf, type Instant, type IsoDate, type Period } from '../shared/dates';
+import { nextPeriod, periodOf, type Instant, type IsoDate, type Period } from '../common/dates';
 
 export interface PeriodClose {
   /** Every month up to and including this one is closed. */

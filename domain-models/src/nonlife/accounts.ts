@@ -5,10 +5,10 @@
 // P&L-side movement account and cash: the period close trues it up with one
 // line per currency, and a policy's own unearned premium is in the premium
 // report (the subledger), not in a ledger account.
-import type { IsoDate } from '../shared/dates';
-import { type Decimal, ZERO } from '../shared/decimal';
-import { entityKey } from '../shared/ids';
-import { type JournalEntry, type JournalLine, account, assertBalanced, pair } from '../shared/journal';
+import type { IsoDate } from '../common/dates';
+import { type Decimal, ZERO } from '../common/decimal';
+import { entityKey } from '../common/ids';
+import { type JournalEntry, type JournalLine, account, assertBalanced, pair } from '../common/journal';
 
 export const CASH = 'cash';
 export const PREMIUM_RECEIVABLE = 'premium-receivable';

@@ -5,7 +5,7 @@
 // of a body: `*BodySchema` validates the request body, `*Schema` the command
 // (body fields + the id from the path).
 import { z } from 'zod';
-import { Decimal } from '../shared/decimal';
+import { Decimal } from '../common/decimal';
 import {
   CommandIdSchema,
   CurrencySchema,

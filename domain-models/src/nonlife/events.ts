@@ -3,8 +3,8 @@
 // "YYYY-MM-DD". A change of a payload is a new version plus an upcaster in
 // migrations/, never an edit of v1.
 import { z } from 'zod';
-import { eventFamily, type DomainEvent, type RecordedEvent } from '../shared/events';
-import { parseDecimal } from '../shared/decimal';
+import { eventFamily, type DomainEvent, type RecordedEvent } from '../common/events';
+import { parseDecimal } from '../common/decimal';
 import { CurrencySchema, EntityIdSchema, IsoDateSchema } from './fields';
 
 export const POLICY_EVENT_VERSION = 1;

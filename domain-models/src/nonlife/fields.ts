@@ -3,9 +3,9 @@
 // lowercase hex digits, money and rates as Decimal. Bad input is a zod issue
 // (the API answers 400 validation_failed), never a DomainError.
 import { z } from 'zod';
-import { isIsoDate } from '../shared/dates';
-import { Decimal, parseDecimal } from '../shared/decimal';
-import { isEntityId, normalizeCommandId } from '../shared/ids';
+import { isIsoDate } from '../common/dates';
+import { Decimal, parseDecimal } from '../common/decimal';
+import { isEntityId, normalizeCommandId } from '../common/ids';
 
 export const MONEY_FRACTION_DIGITS = 2;
 export const RATE_FRACTION_DIGITS = 6;

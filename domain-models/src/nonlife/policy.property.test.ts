@@ -3,10 +3,10 @@
 // sequences: a DomainError just leaves the state as it was.
 import fc from 'fast-check';
 import { Temporal } from 'temporal-polyfill';
-import { type IsoDate, addDays, daysBetween } from '../shared/dates';
-import { Decimal, ZERO } from '../shared/decimal';
-import type { Decision, DomainEvent } from '../shared/events';
-import { assertBalanced } from '../shared/journal';
+import { type IsoDate, addDays, daysBetween } from '../common/dates';
+import { Decimal, ZERO } from '../common/decimal';
+import type { Decision, DomainEvent } from '../common/events';
+import { assertBalanced } from '../common/journal';
 import { policyAccounts } from './accounts';
 import {
   type PolicyState,

@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../shared/events';
+import type { DomainEvent } from '../common/events';
 import { earnedPremiumEntry, policyAccounts } from './accounts';
 import {
   type PolicyState,

@@ -8,11 +8,11 @@
 // written premium valid there (less what it posted on earlier dates). So a
 // policy's written-premium (and UPR) postings dated on or before any V, known
 // at any K, sum to its rounded written figure on V as known at K, to the cent.
-import { type IsoDate } from '../shared/dates';
-import { Decimal, ZERO, formatMoney, formatUnits, sum } from '../shared/decimal';
-import { DomainError } from '../shared/errors';
-import type { Decision, DomainEvent, RecordedEvent } from '../shared/events';
-import type { JournalEntry } from '../shared/journal';
+import { type IsoDate } from '../common/dates';
+import { Decimal, ZERO, formatMoney, formatUnits, sum } from '../common/decimal';
+import { DomainError } from '../common/errors';
+import type { Decision, DomainEvent, RecordedEvent } from '../common/events';
+import type { JournalEntry } from '../common/journal';
 import { type DatedChange, datedWrittenPremiumEntry, policyAccounts, premiumPaymentEntry, writtenPremiumEntry } from './accounts';
 import type { BindPolicy, CancelPolicy, EndorsePolicy, RecordPremiumPayment } from './commands';
 import { POLICY_EVENT_VERSION, type PolicyEvent, type PolicyEventType, parsePolicyEvent } from './events';

@@ -1,5 +1,5 @@
-import { addDays, daysBetween } from '../shared/dates';
-import { Decimal, round2, toCents } from '../shared/decimal';
+import { addDays, daysBetween } from '../common/dates';
+import { Decimal, round2, toCents } from '../common/decimal';
 import {
   type PremiumLayer,
   earnedPremium,

@@ -5,8 +5,8 @@
 // once means no daily rate, nor any other intermediate figure, is ever rounded:
 // the quotient is exact to 60 significant digits, far from any half-cent tie
 // it could misround.
-import { type IsoDate, epochDay } from '../shared/dates';
-import { Decimal, ZERO, round2, toCents } from '../shared/decimal';
+import { type IsoDate, epochDay } from '../common/dates';
+import { Decimal, ZERO, round2, toCents } from '../common/decimal';
 
 /** A policy term [start, end): end exclusive. */
 export interface PolicyTerm {

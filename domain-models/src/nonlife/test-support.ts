@@ -1,10 +1,10 @@
 // Builders and folds shared by the non-life and claims tests. Not exported
 // from the package index: only tests import it.
-import { Decimal, ZERO } from '../shared/decimal';
-import { type IsoDate, epochDay } from '../shared/dates';
-import { DomainError } from '../shared/errors';
-import type { Decision, DomainEvent } from '../shared/events';
-import { assertBalanced } from '../shared/journal';
+import { Decimal, ZERO } from '../common/decimal';
+import { type IsoDate, epochDay } from '../common/dates';
+import { DomainError } from '../common/errors';
+import type { Decision, DomainEvent } from '../common/events';
+import { assertBalanced } from '../common/journal';
 import type { BindPolicy, CancelPolicy, EndorsePolicy, RecordPremiumPayment } from './commands';
 import { type PolicyState, decideBindPolicy, evolvePolicy } from './policy';
 

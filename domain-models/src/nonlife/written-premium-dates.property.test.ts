@@ -4,10 +4,10 @@
 // each event posts its change of the rounded written premium on each date the
 // written figure moves (journal lines with their own effectiveDate).
 import fc from 'fast-check';
-import { type IsoDate, addDays, daysBetween } from '../shared/dates';
-import { Decimal, ZERO } from '../shared/decimal';
-import type { DomainEvent } from '../shared/events';
-import { assertBalanced } from '../shared/journal';
+import { type IsoDate, addDays, daysBetween } from '../common/dates';
+import { Decimal, ZERO } from '../common/decimal';
+import type { DomainEvent } from '../common/events';
+import { assertBalanced } from '../common/journal';
 import { policyAccounts } from './accounts';
 import { type PolicyState, decideCancelPolicy, decideEndorsePolicy, evolvePolicy, policyFigures, writtenPremiumChanges } from './policy';
 import { applyDecision, boundPolicy, cancelCommand, consecutiveDates, creditBalance, endorseCommand, tryDecide } from './test-support';

@@ -2,9 +2,9 @@
 // "Double entry"). Namespaced by currency and fund, and the unit liability
 // also by member: "fund-cash:EUR:fund/F-1",
 // "unit-liability:EUR:fund/F-1/member/M-1", "fees-payable:EUR:fund/F-1".
-import { type Decimal } from '../shared/decimal';
-import { entityKey } from '../shared/ids';
-import { type JournalEntry, type JournalLine, account, assertBalanced, pair } from '../shared/journal';
+import { type Decimal } from '../common/decimal';
+import { entityKey } from '../common/ids';
+import { type JournalEntry, type JournalLine, account, assertBalanced, pair } from '../common/journal';
 
 export const FUND_CASH = 'fund-cash';
 export const UNIT_LIABILITY = 'unit-liability';

@@ -9,7 +9,7 @@
 // events (the fund holds the money); the member events mirror the unit
 // movements with an empty journal, so nothing is posted twice.
 import { z } from 'zod';
-import { eventFamily, type DomainEvent, type RecordedEvent } from '../shared/events';
+import { eventFamily, type DomainEvent, type RecordedEvent } from '../common/events';
 import { CurrencySchema, EntityIdSchema } from '../nonlife/fields';
 import { StoredMoneySchema, StoredRateSchema } from '../nonlife/events';
 

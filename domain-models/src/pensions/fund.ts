@@ -19,12 +19,12 @@
 // (dealing on a date needs its NAV, so it always follows the valuation of
 // that date, and never precedes a later one). Before any valuation: the sum
 // of the money movements (none, in practice).
-import { AppendLog } from '../shared/append-log';
-import { addDays, type IsoDate } from '../shared/dates';
-import { Decimal, ZERO, formatMoney, formatUnits, round2, round6, sum } from '../shared/decimal';
-import { DomainError } from '../shared/errors';
-import type { Decision, DomainEvent, RecordedEvent } from '../shared/events';
-import type { JournalEntry } from '../shared/journal';
+import { AppendLog } from '../common/append-log';
+import { addDays, type IsoDate } from '../common/dates';
+import { Decimal, ZERO, formatMoney, formatUnits, round2, round6, sum } from '../common/decimal';
+import { DomainError } from '../common/errors';
+import type { Decision, DomainEvent, RecordedEvent } from '../common/events';
+import type { JournalEntry } from '../common/journal';
 import { EMPTY_ENTRY, feeEntry } from './accounts';
 import type { ChargeFee, LaunchFund, StrikeValuation } from './commands';
 import { MEMBER_EVENT_VERSION, type FeeChargedPayload, type FundEvent, type FundEventType, type MemberFeeChargedPayload, fundEventVersion, parseFundEvent } from './events';

@@ -5,12 +5,12 @@
 //   switch:       UnitsSwitched (member) + UnitsCancelled (fund A) + UnitsIssued (fund B)
 // evolveMember folds only member events, evolveFund only fund events. The
 // journal is on the fund events (see events.ts).
-import { AppendLog } from '../shared/append-log';
-import { type IsoDate } from '../shared/dates';
-import { Decimal, ZERO, formatMoney, formatUnits, round2, round6 } from '../shared/decimal';
-import { DomainError } from '../shared/errors';
-import type { Decision, DomainEvent, RecordedEvent } from '../shared/events';
-import type { JournalEntry } from '../shared/journal';
+import { AppendLog } from '../common/append-log';
+import { type IsoDate } from '../common/dates';
+import { Decimal, ZERO, formatMoney, formatUnits, round2, round6 } from '../common/decimal';
+import { DomainError } from '../common/errors';
+import type { Decision, DomainEvent, RecordedEvent } from '../common/events';
+import type { JournalEntry } from '../common/journal';
 import { EMPTY_ENTRY, unitsCancelledEntry, unitsIssuedEntry } from './accounts';
 import type { Contribute, RegisterMember, Switch } from './commands';
 import { MEMBER_EVENT_VERSION, type MemberEvent, type MemberEventType, parseMemberEvent } from './events';

@@ -8,11 +8,11 @@
 // for a switch the later of its two funds') or on a random day, which a
 // later NAV has often closed (dealing_date_closed).
 import fc from 'fast-check';
-import { addDays } from '../shared/dates';
-import { Decimal, ZERO, sum } from '../shared/decimal';
-import { DomainError } from '../shared/errors';
-import type { Decision } from '../shared/events';
-import { assertBalanced } from '../shared/journal';
+import { addDays } from '../common/dates';
+import { Decimal, ZERO, sum } from '../common/decimal';
+import { DomainError } from '../common/errors';
+import type { Decision } from '../common/events';
+import { assertBalanced } from '../common/journal';
 import { feesPayableAccount, fundCashAccount } from './accounts';
 import { decideChargeFee, decideLaunchFund, decideStrikeValuation, fundFigures, holdingsOn, unitsOutstandingOn } from './fund';
 import { decideContribute, decideRegisterMember, decideSwitch, memberHoldingsOn } from './member';

@@ -1,11 +1,11 @@
 // Hand-checked figures of funds, members, contributions, switches and fees.
-import { formatMoney, formatUnits } from '../shared/decimal';
-import { assertBalanced } from '../shared/journal';
+import { formatMoney, formatUnits } from '../common/decimal';
+import { assertBalanced } from '../common/journal';
 import { fundCashAccount, feesPayableAccount, unitLiabilityAccount } from './accounts';
 import { decideChargeFee, decideLaunchFund, decideStrikeValuation, evolveFund, floorOf, fundFigures, fundPeriodFigures, holdingsOn } from './fund';
 import { decideContribute, decideRegisterMember, decideSwitch, memberFigures } from './member';
 import { COMMAND_ID, LAUNCH_DATE, World, contribution, d, fee, launch, switchOf, valuation } from './test-support';
-import { DomainError } from '../shared/errors';
+import { DomainError } from '../common/errors';
 
 function code(decide: () => unknown): string | undefined {
   try {

@@ -1,7 +1,7 @@
 // Builders and folds shared by the pension tests. Not exported from the package index.
-import { Decimal } from '../shared/decimal';
-import type { IsoDate } from '../shared/dates';
-import type { Decision, DomainEvent, RecordedEvent } from '../shared/events';
+import { Decimal } from '../common/decimal';
+import type { IsoDate } from '../common/dates';
+import type { Decision, DomainEvent, RecordedEvent } from '../common/events';
 import type { ChargeFee, Contribute, LaunchFund, StrikeValuation, Switch } from './commands';
 import { type FundState, evolveFund, feeMemberEvents, isFeeCharged } from './fund';
 import { type MemberState, evolveMember } from './member';

@@ -22,7 +22,7 @@ import {
 export type JsonSchema = Record<string, unknown>;
 
 // ---------------------------------------------------------------------------
-// Patterns: the same texts the domain accepts (domain-models/src/shared).
+// Patterns: the same texts the domain accepts (domain-models/src/common).
 
 /** A decimal of the domain (no sign, no exponent, no leading zeros, at most 18 integer digits) with up to `digits` fraction digits. */
 const decimalPattern = (digits: number, signed = false): string => `^${signed ? '-?' : ''}(0|[1-9][0-9]{0,17})(\\.[0-9]{1,${digits}})?$`;
