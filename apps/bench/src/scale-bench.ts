@@ -23,7 +23,7 @@
  *   --query-seconds <s>    seconds per as-of case (default 5)
  *   --query-connections <n> concurrent as-of requests (default 2)
  *   --report-requests <n>  measured requests per report and knownAt (default 30)
- *   --json                 print exactly one JSON object { sizes, targets, machine } on stdout
+ *   --json                 print exactly one JSON object { sizes, targets, machine } on stdout (the table goes to stderr)
  *   --dir <parent>         create the scratch directory there (default: os.tmpdir())
  *   --server <main.js>     the server to run (default: this checkout's dist); the rebuild CLI is taken beside it
  *   --keep                 keep the scratch directory (server log, WAL, read model)
@@ -703,7 +703,7 @@ function non200(t: Timing): number {
   return Object.entries(t.statuses).reduce((n, [status, count]) => n + (status === '200' ? 0 : count), 0);
 }
 
-function renderTable(results: SizeResult[]): string {
+export function renderTable(results: SizeResult[]): string {
   const show = (n: number): string => (Math.abs(n) >= 1_000 ? fmt(Math.round(n)) : String(n));
   const mark = (c: Check): string => (c.met === null ? '' : c.met ? 'met' : 'MISSED');
   const header = ['figure', 'target', ...results.flatMap((r) => [`${fmt(r.commands)} commands`, ''])];
@@ -737,6 +737,8 @@ function report(config: Config, results: SizeResult[]): void {
   if (config.json) {
     const targets = TARGETS.map(({ key, name, op, threshold, applies }) => ({ key, name, op, threshold, applies: applies ?? 'every size' }));
     process.stdout.write(`${JSON.stringify({ sizes: results, targets, machine: { cpus: os.cpus().length, note } }, null, 2)}\n`);
+    // The table too, on stderr beside the progress lines: one run gives both.
+    process.stderr.write(`${renderTable(results)}\n\n${note}\n`);
   } else process.stdout.write(`${renderTable(results)}\n\n${note}\n`);
 }
 
@@ -769,4 +771,5 @@ async function main(): Promise<void> {
   }
 }
 
-runCli(main, USAGE, progress);
+// Imported (to render the table of a saved --json run: renderTable(JSON.parse(text).sizes)), it does not run.
+if (require.main === module) runCli(main, USAGE, progress);
