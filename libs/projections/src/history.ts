@@ -34,7 +34,8 @@ export class EntityCache {
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`entity cache capacity must be a positive integer, got ${capacity}`);
-    this.generation = Math.max(1, Math.floor(capacity / 2));
+    // Two generations of floor(capacity / 2) never hold more than capacity; a capacity of 1 keeps no old generation.
+    this.generation = capacity === 1 ? 1 : Math.floor(capacity / 2);
   }
 
   get(key: string): Latest | undefined {
@@ -63,7 +64,7 @@ export class EntityCache {
 
   private admit(key: string, entry: Latest): void {
     if (this.young.size >= this.generation) {
-      this.old = this.young;
+      this.old = this.capacity === 1 ? new Map() : this.young;
       this.young = new Map();
     }
     this.young.set(key, entry);
