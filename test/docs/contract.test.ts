@@ -11,8 +11,10 @@ import { COMMAND_RESULTS, OPERATIONS } from '../../apps/api/src/docs/operations'
 import { REPO_ROOT } from '../e2e/support';
 
 const DOCS = ['architecture.md', 'api.md', 'domain.md', 'wal.md'];
+/** The folder beside the repo the contract used to live in (spelled in parts, so this file does not mention it). */
+const OUTSIDE = ['..', 'shared'].join('/');
 
-test('the contract is in docs/, linked from the README, and nothing tracked points at ../shared', () => {
+test('the contract is in docs/, linked from the README, and no tracked file points outside the repo for it', () => {
   const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
   for (const doc of DOCS) {
     expect(fs.statSync(path.join(REPO_ROOT, 'docs', doc)).size).toBeGreaterThan(1000);
@@ -22,7 +24,7 @@ test('the contract is in docs/, linked from the README, and nothing tracked poin
   expect(tracked.length).toBeGreaterThan(100);
   const pointing = tracked.filter((file) => {
     const full = path.join(REPO_ROOT, file);
-    return fs.existsSync(full) && fs.statSync(full).isFile() && fs.readFileSync(full).includes('../shared');
+    return fs.existsSync(full) && fs.statSync(full).isFile() && fs.readFileSync(full).includes(OUTSIDE);
   });
   expect(pointing).toEqual([]);
 });

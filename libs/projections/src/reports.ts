@@ -138,7 +138,7 @@ export class Reports {
 
   premiumLines(from: Period, to: Period, basis: Basis, knownAt: Instant, page: Page): PagedLines<PremiumReportLine> {
     const { opening, closing } = periodPoints(from, to, basis, knownAt, this.calendar);
-    return this.page('policy', page, (id) => {
+    return this.page('policy', page, later(opening.knownAt, closing.knownAt), (id) => {
       // Ids come from the store's entity index: no existence check before the fold.
       const [before, after] = this.policies.statesKnownAt(id, opening.knownAt, closing.knownAt);
       if (!before && !after) return null;
@@ -161,7 +161,7 @@ export class Reports {
 
   claimsLines(from: Period, to: Period, basis: Basis, knownAt: Instant, page: Page): PagedLines<ClaimsReportLine> {
     const { opening, closing } = periodPoints(from, to, basis, knownAt, this.calendar);
-    return this.page('claim', page, (id) => {
+    return this.page('claim', page, later(opening.knownAt, closing.knownAt), (id) => {
       const [before, after] = this.claims.statesKnownAt(id, opening.knownAt, closing.knownAt);
       const state = after ?? before;
       if (!state) return null;
@@ -214,7 +214,7 @@ export class Reports {
   /** Entity accounts (the subledger) at (asOf, knownAt), a page at a time. */
   subledger(asOf: IsoDate, knownAt: Instant, page: Page): PagedLines<SubledgerLine> {
     const lines: SubledgerLine[] = [];
-    for (const { account, control } of this.store.accountsAfter(page.cursor)) {
+    for (const { account, control } of this.store.accountsAfter(page.cursor, knownAt)) {
       if (lines.length === page.limit) return { lines, nextCursor: lines[lines.length - 1].account };
       let cents = 0n;
       let seen = false;
@@ -229,10 +229,11 @@ export class Reports {
     return { lines, nextCursor: null };
   }
 
-  private page<L>(kind: 'policy' | 'claim', page: Page, line: (id: string) => L | null): PagedLines<L> {
+  /** Lines of the entities known at `knownAt` (unknown ones are skipped from the id index, unread), `page.limit` of them. */
+  private page<L>(kind: 'policy' | 'claim', page: Page, knownAt: Instant, line: (id: string) => L | null): PagedLines<L> {
     const lines: L[] = [];
     let last: string | null = null;
-    for (const id of this.store.idsAfter(kind, page.cursor)) {
+    for (const id of this.store.idsAfter(kind, page.cursor, knownAt)) {
       if (lines.length === page.limit) return { lines, nextCursor: last };
       const l = line(id);
       if (l === null) continue;
@@ -262,3 +263,6 @@ function money<K extends string>(fields: readonly K[], values: bigint[]): Money<
   return out;
 }
 
+function later(a: Instant, b: Instant): Instant {
+  return a > b ? a : b;
+}

@@ -33,12 +33,12 @@ export interface ProjectionStore {
 
   /** Subledger: a journal line of an entity account (one with a kind/id part). */
   addAccountLine(account: string, control: string, recordedAt: Instant, date: IsoDate, cents: bigint): void;
-  /** Entity accounts after `cursor` (exclusive; null: from the first), ascending. */
-  accountsAfter(cursor: string | null): Iterable<{ account: string; control: string }>;
+  /** Entity accounts after `cursor` (exclusive; null: from the first), ascending; with `knownAt`, only those posted to by then. */
+  accountsAfter(cursor: string | null, knownAt?: Instant): Iterable<{ account: string; control: string }>;
   /** An entity account's lines in record order. */
   accountLines(account: string): Iterable<{ recordedAt: Instant; date: IsoDate; cents: bigint }>;
-  /** Ids of one kind after `cursor` (exclusive), ascending. */
-  idsAfter(kind: EntityKind, cursor: string | null): Iterable<string>;
+  /** Ids of one kind after `cursor` (exclusive), ascending; with `knownAt`, only entities whose first event was recorded by then. */
+  idsAfter(kind: EntityKind, cursor: string | null, knownAt?: Instant): Iterable<string>;
 }
 
 export interface SeriesBucket {

@@ -77,4 +77,16 @@ describe('trial balance from the general ledger series', () => {
     expect(projections.reports.subledger('2025-01-09', T2, { limit: 1, cursor: null })).toEqual({ lines: [subledger('2025-01-09', T2)[0]], nextCursor: 'r:EUR:p' });
     expect(projections.reports.subledger('2025-01-09', T2, { limit: 1, cursor: 'r:EUR:p' })).toEqual({ lines: [subledger('2025-01-09', T2)[1]], nextCursor: null });
   });
+
+  it('lists an account from its first line on: a page at an earlier knownAt skips it, a later one shows it', () => {
+    const T3 = '2025-02-01T00:00:00.000000003Z';
+    apply(T3, recorded('2025-01-03', T3, [line('a:EUR:q', '5.00', '0.00'), line('w:EUR:p', '0.00', '5.00')]));
+    expect(subledger('2025-01-09', T2).map((l) => l.account)).toEqual(['r:EUR:p', 'w:EUR:p']);
+    expect(subledger('2025-01-09', T3)).toEqual([
+      { account: 'a:EUR:q', control: 'a:EUR', debit: '5.00', credit: '0.00' },
+      { account: 'r:EUR:p', control: 'r:EUR', debit: '23977.12', credit: '0.00' },
+      { account: 'w:EUR:p', control: 'w:EUR', debit: '0.00', credit: '23982.12' },
+    ]);
+    expect(projections.reports.subledger('2025-01-09', T2, { limit: 1, cursor: null })).toEqual({ lines: [subledger('2025-01-09', T2)[0]], nextCursor: 'r:EUR:p' });
+  });
 });

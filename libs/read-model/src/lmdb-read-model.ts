@@ -29,7 +29,7 @@ import type { ProjectionStore, SeriesBucket, SeriesFamily } from '@app/projectio
 import { HashSum, eventText, outcomeTermText, stateHashOf, type DigestSums, type StateHash } from './state-digest';
 
 /** Bumped whenever what is stored, or how, changes: a read model of another version is rebuilt. */
-export const READ_MODEL_SCHEMA = 5;
+export const READ_MODEL_SCHEMA = 6;
 
 export interface ReadModelOptions {
   /** LMDB map size: the most the read model may grow to (address space, not memory). */
@@ -139,12 +139,14 @@ function unmarked(stored: string): string {
 export class LmdbReadModel implements ReadModelPort, ProjectionStore {
   private readonly meta: Database<unknown, string>;
   private readonly eventsDb: Database<string, Key>;
-  private readonly entitiesDb: Database<number, Key>;
+  private readonly entitiesDb: Database<string, Key>;
   private readonly outcomesDb: Database<string, string>;
   private readonly seriesDb: Database<string, string>;
   private readonly seriesStepsDb: Database<string, string>;
   private readonly seriesIndexDb: Database<number, Key>;
   private readonly accountLinesDb: Database<string, Key>;
+  /** Entity account -> "<recordedAt of its first line> <control>": the subledger's accounts in pages, without a seek per account. */
+  private readonly accountsDb: Database<string, string>;
   /** Buckets per "family name", ascending by currency then bucket: the calendar's size (months, days, accounts), not the book's. */
   private readonly buckets = new Map<string, SeriesBucket[]>();
   private readonly names = new Map<SeriesFamily, string[]>();
@@ -166,12 +168,13 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
   ) {
     this.meta = root.openDB<unknown, string>('meta', { encoding: 'json' });
     this.eventsDb = root.openDB<string, Key>('events', { encoding: 'string' });
-    this.entitiesDb = root.openDB<number, Key>('entities', { encoding: 'ordered-binary' });
+    this.entitiesDb = root.openDB<string, Key>('entities', { encoding: 'string' });
     this.outcomesDb = root.openDB<string, string>('outcomes', { encoding: 'string' });
     this.seriesDb = root.openDB<string, string>('series', { encoding: 'string' });
     this.seriesStepsDb = root.openDB<string, string>('seriesSteps', { encoding: 'string' });
     this.seriesIndexDb = root.openDB<number, Key>('seriesIx', { encoding: 'ordered-binary' });
     this.accountLinesDb = root.openDB<string, Key>('acctLines', { encoding: 'string' });
+    this.accountsDb = root.openDB<string, string>('accounts', { encoding: 'string' });
     for (const key of this.seriesIndexDb.getKeys({})) this.indexBucket(key[0] as SeriesFamily, key[1] as string, key[2] as string, key[3] as string);
     this.sums = this.storedSums();
   }
@@ -269,8 +272,8 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
     const text = eventText(event);
     // A derived event is stored marked, outside the sums: the state hash sums what the log records.
     this.eventsDb.putSync([kind, id, index], derived ? DERIVED_MARK + text : text);
-    // The entity's first event lists it (ids per kind, in pages).
-    if (index === 0) this.entitiesDb.putSync([kind, id], 1);
+    // The entity's first event lists it (ids per kind, in pages), with when it became known (a page at a past knownAt skips later ones unread).
+    if (index === 0) this.entitiesDb.putSync([kind, id], event.recordedAt);
     if (!derived) this.sums.events.addText(text);
   }
 
@@ -376,18 +379,17 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
       this.lineCount = 0;
     }
     this.accountLinesDb.putSync([account, recordedAt, this.lineCount++], `${date} ${cents} ${control}`);
+    // Reads inside the write transaction see its own writes: an account is listed once, at its first line.
+    if (this.accountsDb.get(account) === undefined) this.accountsDb.putSync(account, `${recordedAt} ${control}`);
   }
 
-  *accountsAfter(cursor: string | null): Iterable<{ account: string; control: string }> {
-    // Each account's lines are contiguous in key order: the first line of each names it; then skip past its lines.
-    let start: Key = cursor === null ? [''] : [cursor, '\uffff'];
-    for (;;) {
-      let found: { key: Key; value: string } | undefined;
-      for (const entry of this.accountLinesDb.getRange({ start, limit: 1 })) found = entry;
-      if (!found) return;
-      const account = found.key[0] as string;
-      yield { account, control: found.value.slice(found.value.lastIndexOf(' ') + 1) };
-      start = [account, '\uffff'];
+  *accountsAfter(cursor: string | null, knownAt?: Instant): Iterable<{ account: string; control: string }> {
+    const range = cursor === null ? {} : { start: cursor, exclusiveStart: true };
+    for (const { key, value } of this.accountsDb.getRange(range)) {
+      const space = value.indexOf(' ');
+      // An account first posted after knownAt has no line known by then: skipped unread.
+      if (knownAt !== undefined && value.slice(0, space) > knownAt) continue;
+      yield { account: key, control: value.slice(space + 1) };
     }
   }
 
@@ -398,9 +400,13 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
     }
   }
 
-  *idsAfter(kind: EntityKind, cursor: string | null): Iterable<string> {
+  *idsAfter(kind: EntityKind, cursor: string | null, knownAt?: Instant): Iterable<string> {
     const range = cursor === null ? { start: [kind], end: [kind, '\uffff'] } : { start: [kind, cursor], exclusiveStart: true, end: [kind, '\uffff'] };
-    for (const key of this.entitiesDb.getKeys(range)) yield key[1] as string;
+    if (knownAt === undefined) {
+      for (const key of this.entitiesDb.getKeys(range)) yield key[1] as string;
+      return;
+    }
+    for (const { key, value } of this.entitiesDb.getRange(range)) if (value <= knownAt) yield key[1] as string;
   }
 
   // ---------------------------------------------------------------- snapshots
