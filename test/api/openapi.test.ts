@@ -340,6 +340,7 @@ describe('OpenAPI document and UI at /docs', () => {
       'changeReserve',
       'closeClaim',
       'cancelPolicy',
+      'refundPremium',
       'launchFund',
       'strikeValuation',
       'registerMember',
@@ -356,6 +357,16 @@ describe('OpenAPI document and UI at /docs', () => {
         expect((await post('launchFund', {}, launch)).status).toBe(201);
         const value = { ...byId.get('strikeValuation')!.op.requestBody.content['application/json'].example, commandId: 'a2'.repeat(16) };
         expect((await post('strikeValuation', { fundId: 'F-2' }, value)).status).toBe(201);
+      }
+      if (id === 'refundPremium') {
+        // A refund needs a credit: api.md's example, P-R bound at 3,000.00 for 2026, paid in full, cancelled pro rata from
+        // 2026-07-01, owes its holder 1,512.33 (3,000 x 184/365): the refund example's amount.
+        const bind = { ...byId.get('bindPolicy')!.op.requestBody.content['application/json'].example, commandId: 'b1'.repeat(16), policyId: 'P-R', premium: '3000.00', term: { start: '2026-01-01', end: '2027-01-01' } };
+        expect((await post('bindPolicy', {}, bind)).status).toBe(201);
+        expect((await post('recordPremiumPayment', { policyId: 'P-R' }, { commandId: 'b2'.repeat(16), amount: '3000.00', receivedDate: '2026-01-05' })).status).toBe(201);
+        expect((await post('cancelPolicy', { policyId: 'P-R' }, { commandId: 'b3'.repeat(16), effectiveDate: '2026-07-01', method: 'pro-rata' })).status).toBe(201);
+        checkAnswer(id, await post(id, { policyId: 'P-R' }), 201);
+        continue;
       }
       checkAnswer(id, await post(id), 201);
     }

@@ -203,6 +203,9 @@ describe('policies and claims over real HTTP', () => {
       earned: '2767.12',
       unearned: '1164.39',
       received: '0.00',
+      // Nothing paid: the whole written premium is owed (issue 11's premium balance).
+      refunded: '0.00',
+      balance: '3931.51',
       asOf: '2026-10-07',
       knownAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$/),
     });

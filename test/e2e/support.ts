@@ -60,6 +60,8 @@ export const API_ERROR_CODES: ReadonlySet<string> = new Set([
   'entity_exists',
   'currency_mismatch',
   'premium_negative',
+  'payment_exceeds_balance',
+  'refund_exceeds_balance',
 ]);
 
 /**

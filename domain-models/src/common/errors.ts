@@ -14,6 +14,10 @@ export type InvariantCode =
   | 'entity_exists'
   | 'currency_mismatch'
   | 'premium_negative'
+  /** A premium payment larger than what the holder owes (the premium balance). */
+  | 'payment_exceeds_balance'
+  /** A premium refund larger than what the ledger owes the holder (a credit balance). */
+  | 'refund_exceeds_balance'
   /** Not a business rule but a limit of the ledger: the command's events do not fit one log record. */
   | 'command_too_large'
   /** A computed figure (a fee, a switch amount, a value) past what the ledger stores: money, units and NAVs up to 18 integer digits. */

@@ -93,6 +93,11 @@ export function premiumPaymentEntry(accounts: PolicyAccounts, amount: Decimal): 
   return balanced({ lines: pair(accounts.cash, accounts.premiumReceivable, accounts.currency, amount) });
 }
 
+/** A credit balance paid back to the holder: return premium payable Dr / cash Cr. */
+export function premiumRefundEntry(accounts: PolicyAccounts, amount: Decimal): JournalEntry {
+  return balanced({ lines: pair(accounts.returnPremiumPayable, accounts.cash, accounts.currency, amount) });
+}
+
 /**
  * Period-close true-up: `amount` = earnedTrueUp(state, periodEnd) minus the
  * earned premium already posted (negative reverses an over-posting).

@@ -87,3 +87,11 @@ export const RecordPremiumPaymentBodySchema = z.strictObject({
 });
 export const RecordPremiumPaymentSchema = RecordPremiumPaymentBodySchema.extend({ policyId: EntityIdSchema });
 export type RecordPremiumPayment = z.output<typeof RecordPremiumPaymentSchema>;
+
+export const RefundPremiumBodySchema = z.strictObject({
+  commandId: CommandIdSchema,
+  amount: PositiveMoneySchema,
+  paidDate: IsoDateSchema,
+});
+export const RefundPremiumSchema = RefundPremiumBodySchema.extend({ policyId: EntityIdSchema });
+export type RefundPremium = z.output<typeof RefundPremiumSchema>;

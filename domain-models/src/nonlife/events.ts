@@ -52,11 +52,20 @@ export const PremiumPaymentReceivedPayloadSchema = z.strictObject({
 });
 export type PremiumPaymentReceivedPayload = z.infer<typeof PremiumPaymentReceivedPayloadSchema>;
 
+/** A credit balance paid back to the holder (return premium payable Dr / cash Cr). */
+export const PremiumRefundPaidPayloadSchema = z.strictObject({
+  policyId: EntityIdSchema,
+  /** Paid on the event's effectiveDate. */
+  amount: StoredMoneySchema,
+});
+export type PremiumRefundPaidPayload = z.infer<typeof PremiumRefundPaidPayloadSchema>;
+
 export const POLICY_EVENT_PAYLOADS = {
   PolicyBound: PolicyBoundPayloadSchema,
   PolicyEndorsed: PolicyEndorsedPayloadSchema,
   PolicyCancelled: PolicyCancelledPayloadSchema,
   PremiumPaymentReceived: PremiumPaymentReceivedPayloadSchema,
+  PremiumRefundPaid: PremiumRefundPaidPayloadSchema,
 } as const;
 
 export type PolicyEventType = keyof typeof POLICY_EVENT_PAYLOADS;
@@ -66,7 +75,8 @@ export type PolicyBound = DomainEvent<'PolicyBound', PolicyBoundPayload>;
 export type PolicyEndorsed = DomainEvent<'PolicyEndorsed', PolicyEndorsedPayload>;
 export type PolicyCancelled = DomainEvent<'PolicyCancelled', PolicyCancelledPayload>;
 export type PremiumPaymentReceived = DomainEvent<'PremiumPaymentReceived', PremiumPaymentReceivedPayload>;
-export type PolicyEvent = PolicyBound | PolicyEndorsed | PolicyCancelled | PremiumPaymentReceived;
+export type PremiumRefundPaid = DomainEvent<'PremiumRefundPaid', PremiumRefundPaidPayload>;
+export type PolicyEvent = PolicyBound | PolicyEndorsed | PolicyCancelled | PremiumPaymentReceived | PremiumRefundPaid;
 
 const policyEvents = eventFamily('policy', POLICY_EVENT_VERSION, POLICY_EVENT_PAYLOADS);
 

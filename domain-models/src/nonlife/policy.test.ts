@@ -6,6 +6,7 @@ import {
   decideCancelPolicy,
   decideEndorsePolicy,
   decideRecordPremiumPayment,
+  decideRefundPremium,
   earnedTrueUp,
   evolvePolicy,
   policyFigures,
@@ -20,6 +21,7 @@ import {
   endorseCommand,
   expectAllBalanced,
   paymentCommand,
+  refundCommand,
 } from './test-support';
 
 const accounts = policyAccounts('P-1', 'EUR');
@@ -214,27 +216,49 @@ describe('cancel', () => {
   });
 });
 
-describe('premium payments', () => {
-  it('posts cash Dr / premium receivable Cr, on any date, also after a cancellation', () => {
-    const { state, events } = run(
-      (s) => decideRecordPremiumPayment(s, paymentCommand('2024-12-15', '1000')),
-      (s) => decideCancelPolicy(s, cancelCommand('2025-04-01')),
-      (s) => decideRecordPremiumPayment(s, paymentCommand('2025-05-01', '0.01')),
-    );
+describe('premium payments and refunds', () => {
+  it('posts cash Dr / premium receivable Cr on any date, up to the balance owed', () => {
+    const { state, events } = run((s) => decideRecordPremiumPayment(s, paymentCommand('2024-12-15', '1000')));
     expect(events[1].journal.lines.map((l) => [l.account, l.debit, l.credit])).toEqual([
       ['cash:EUR', '1000.00', '0.00'],
       ['premium-receivable:EUR:policy/P-1', '0.00', '1000.00'],
     ]);
     expect(figures(state, '2024-12-15').received).toBe('1000.00');
-    expect(figures(state, '2025-05-01').received).toBe('1000.01');
-    expect(decideRecordPremiumPayment(state, paymentCommand('2025-06-01', '5')).result).toEqual({
+    expect(policyFigures(state, '2025-06-01').balance.toFixed(2)).toBe('2000.00');
+    // 3000.00 written, 1000.00 received: 2000.00 owed, not a cent more.
+    expect(domainErrorCode(() => decideRecordPremiumPayment(state, paymentCommand('2025-06-01', '2000.01')))).toBe('payment_exceeds_balance');
+    expect(decideRecordPremiumPayment(state, paymentCommand('2025-06-01', '2000')).result).toEqual({
       policyId: 'P-1',
-      amount: '5.00',
+      amount: '2000.00',
       receivedDate: '2025-06-01',
-      totalReceived: '1005.01',
+      totalReceived: '3000.00',
     });
   });
+
+  it('after a cancellation leaves a credit, pays it back (return premium payable Dr / cash Cr) and nothing more; no payment is taken meanwhile', () => {
+    // 3000.00 over 2025, 1000.00 paid, cancelled pro rata from 2025-04-01: 2260.27 returned (3000 x 275/365), 739.73 written.
+    const { state } = run(
+      (s) => decideRecordPremiumPayment(s, paymentCommand('2024-12-15', '1000')),
+      (s) => decideCancelPolicy(s, cancelCommand('2025-04-01')),
+    );
+    expect(policyFigures(state, '2025-12-31').balance.toFixed(2)).toBe('-260.27');
+    expect(domainErrorCode(() => decideRecordPremiumPayment(state, paymentCommand('2025-05-01', '0.01')))).toBe('payment_exceeds_balance');
+    expect(domainErrorCode(() => decideRefundPremium(state, refundCommand('2025-05-01', '260.28')))).toBe('refund_exceeds_balance');
+    const refund = decideRefundPremium(state, refundCommand('2025-05-01', '260.27'));
+    expect(refund.result).toEqual({ policyId: 'P-1', amount: '260.27', paidDate: '2025-05-01', totalRefunded: '260.27', balance: '0.00' });
+    expect(refund.events[0].journal.lines.map((l) => [l.account, l.debit, l.credit])).toEqual([
+      ['return-premium-payable:EUR:policy/P-1', '260.27', '0.00'],
+      ['cash:EUR', '0.00', '260.27'],
+    ]);
+    const after = applyDecision(state, refund, evolvePolicy);
+    expect({ refunded: policyFigures(after, '2025-05-01').refunded.toFixed(2), balance: policyFigures(after, '2025-05-01').balance.toFixed(2) }).toEqual({ refunded: '260.27', balance: '0.00' });
+    expect(policyFigures(after, '2025-04-30').refunded.toFixed(2)).toBe('0.00');
+    expect(domainErrorCode(() => decideRefundPremium(after, refundCommand('2025-05-02', '0.01')))).toBe('refund_exceeds_balance');
+    expect(domainErrorCode(() => decideRecordPremiumPayment(after, paymentCommand('2025-05-02', '0.01')))).toBe('payment_exceeds_balance');
+    expectAllBalanced([...refund.events]);
+  });
 });
+
 
 describe('events and journal', () => {
   it('balance, and fold to the same state through JSON', () => {

@@ -13,8 +13,8 @@ import { Decimal, ZERO, formatMoney, formatUnits, sum } from '../common/decimal'
 import { DomainError } from '../common/errors';
 import type { Decision, DomainEvent, RecordedEvent } from '../common/events';
 import type { JournalEntry } from '../common/journal';
-import { type DatedChange, datedWrittenPremiumEntry, policyAccounts, premiumPaymentEntry, writtenPremiumEntry } from './accounts';
-import type { BindPolicy, CancelPolicy, EndorsePolicy, RecordPremiumPayment } from './commands';
+import { type DatedChange, datedWrittenPremiumEntry, policyAccounts, premiumPaymentEntry, premiumRefundEntry, writtenPremiumEntry } from './accounts';
+import type { BindPolicy, CancelPolicy, EndorsePolicy, RecordPremiumPayment, RefundPremium } from './commands';
 import { POLICY_EVENT_VERSION, type PolicyEvent, type PolicyEventType, parsePolicyEvent } from './events';
 import {
   type CancellationMethod,
@@ -37,6 +37,11 @@ export interface PremiumPayment {
   amount: Decimal;
 }
 
+export interface PremiumRefund {
+  paidDate: IsoDate;
+  amount: Decimal;
+}
+
 export interface PolicyState {
   policyId: string;
   currency: string;
@@ -46,6 +51,7 @@ export interface PolicyState {
   layers: readonly PremiumLayer[];
   cancellation?: PolicyCancellation;
   payments: readonly PremiumPayment[];
+  refunds: readonly PremiumRefund[];
 }
 
 export type PolicyStatus = 'active' | 'cancelled' | 'expired';
@@ -56,6 +62,9 @@ export interface PolicyFigures {
   earned: Decimal;
   unearned: Decimal;
   received: Decimal;
+  refunded: Decimal;
+  /** Premium owed (written, less return premium) less cash received plus refunds paid: positive owed by the holder, negative owed to the holder. */
+  balance: Decimal;
 }
 
 // ---------------------------------------------------------------- figures
@@ -71,7 +80,8 @@ export function policyStatus(state: PolicyState, asOf: IsoDate): PolicyStatus {
 export function policyFigures(state: PolicyState, asOf: IsoDate): PolicyFigures {
   const premium = premiumFigures(state.layers, state.term, state.cancellation, asOf);
   const received = sum(state.payments.filter((p) => p.receivedDate <= asOf).map((p) => p.amount));
-  return { status: policyStatus(state, asOf), ...premium, received };
+  const refunded = sum(state.refunds.filter((r) => r.paidDate <= asOf).map((r) => r.amount));
+  return { status: policyStatus(state, asOf), ...premium, received, refunded, balance: postedWrittenPremium(state).minus(received).plus(refunded) };
 }
 
 /**
@@ -270,9 +280,28 @@ export function decideCancelPolicy(state: PolicyState, cmd: CancelPolicy): Decis
   };
 }
 
-/** Cash received on any date (before the term, after it, after a cancellation: money owed or not, it arrived). */
+/**
+ * The premium balance over every known payment and refund, whatever their
+ * dates: premium owed (every layer's written premium, less the return premium
+ * of a cancellation: postedWrittenPremium) less cash received plus refunds
+ * paid. Positive: owed by the holder; negative: owed to the holder.
+ */
+export function premiumBalance(state: PolicyState): Decimal {
+  return postedWrittenPremium(state).minus(sum(state.payments.map((p) => p.amount))).plus(sum(state.refunds.map((r) => r.amount)));
+}
+
+/**
+ * Cash received on any date (before the term, after it, after a
+ * cancellation), up to what is owed: more than the balance is refused
+ * (payment_exceeds_balance), so the ledger never holds money it would owe back
+ * unasked.
+ */
 export function decideRecordPremiumPayment(state: PolicyState, cmd: RecordPremiumPayment): Decision {
   assertSamePolicy(state, cmd.policyId);
+  const owed = premiumBalance(state);
+  if (cmd.amount.gt(owed)) {
+    throw new DomainError('payment_exceeds_balance', `a payment of ${formatMoney(cmd.amount)} on policy ${state.policyId} is more than the ${formatMoney(owed.isNegative() ? ZERO : owed)} owed`);
+  }
   const event = policyEvent(
     'PremiumPaymentReceived',
     state.policyId,
@@ -292,6 +321,35 @@ export function decideRecordPremiumPayment(state: PolicyState, cmd: RecordPremiu
   };
 }
 
+/**
+ * Pays a credit balance back to the holder (return premium payable Dr / cash
+ * Cr) on paidDate: at most the credit (refund_exceeds_balance).
+ */
+export function decideRefundPremium(state: PolicyState, cmd: RefundPremium): Decision {
+  assertSamePolicy(state, cmd.policyId);
+  const credit = premiumBalance(state).neg();
+  if (cmd.amount.gt(credit)) {
+    throw new DomainError('refund_exceeds_balance', `a refund of ${formatMoney(cmd.amount)} on policy ${state.policyId} is more than the ${formatMoney(credit.isNegative() ? ZERO : credit)} owed to the holder`);
+  }
+  const event = policyEvent(
+    'PremiumRefundPaid',
+    state.policyId,
+    cmd.paidDate,
+    { policyId: state.policyId, amount: formatMoney(cmd.amount) },
+    premiumRefundEntry(policyAccounts(state.policyId, state.currency), cmd.amount),
+  );
+  return {
+    events: [event],
+    result: {
+      policyId: state.policyId,
+      amount: formatMoney(cmd.amount),
+      paidDate: cmd.paidDate,
+      totalRefunded: formatMoney(sum(state.refunds.map((r) => r.amount)).plus(cmd.amount)),
+      balance: formatMoney(credit.minus(cmd.amount).neg()),
+    },
+  };
+}
+
 // ---------------------------------------------------------------- fold
 
 function evolveCancelled(state: PolicyState, cancellation: PolicyCancellation): PolicyState {
@@ -304,7 +362,7 @@ export function evolvePolicy(state: PolicyState | undefined, event: RecordedEven
   if (e.type === 'PolicyBound') {
     if (state) throw new Error(`policy ${e.payload.policyId} bound twice`);
     const { policyId, currency, holder, term, premium } = e.payload;
-    return { policyId, currency, holder, term, layers: [{ premium: new Decimal(premium), ...term }], payments: [] };
+    return { policyId, currency, holder, term, layers: [{ premium: new Decimal(premium), ...term }], payments: [], refunds: [] };
   }
   if (!state) throw new Error(`${e.type} before PolicyBound for policy ${e.payload.policyId}`);
   switch (e.type) {
@@ -322,5 +380,7 @@ export function evolvePolicy(state: PolicyState | undefined, event: RecordedEven
     }
     case 'PremiumPaymentReceived':
       return { ...state, payments: [...state.payments, { receivedDate: e.effectiveDate, amount: new Decimal(e.payload.amount) }] };
+    case 'PremiumRefundPaid':
+      return { ...state, refunds: [...state.refunds, { paidDate: e.effectiveDate, amount: new Decimal(e.payload.amount) }] };
   }
 }

@@ -5,7 +5,7 @@ import { type IsoDate, epochDay } from '../common/dates';
 import { DomainError } from '../common/errors';
 import type { Decision, DomainEvent } from '../common/events';
 import { assertBalanced } from '../common/journal';
-import type { BindPolicy, CancelPolicy, EndorsePolicy, RecordPremiumPayment } from './commands';
+import type { BindPolicy, CancelPolicy, EndorsePolicy, RecordPremiumPayment, RefundPremium } from './commands';
 import { type PolicyState, decideBindPolicy, evolvePolicy } from './policy';
 
 export const COMMAND_ID = '0123456789abcdef0123456789abcdef';
@@ -35,6 +35,13 @@ export const cancelCommand = (effectiveDate: IsoDate, factor?: string | number, 
   factor === undefined
     ? { commandId: COMMAND_ID, policyId, effectiveDate, method: 'pro-rata' }
     : { commandId: COMMAND_ID, policyId, effectiveDate, method: 'short-rate', shortRateFactor: money(factor) };
+
+export const refundCommand = (paidDate: IsoDate, amount: string | number, policyId = 'P-1'): RefundPremium => ({
+  commandId: COMMAND_ID,
+  policyId,
+  paidDate,
+  amount: money(amount),
+});
 
 export const paymentCommand = (receivedDate: IsoDate, amount: string | number, policyId = 'P-1'): RecordPremiumPayment => ({
   commandId: COMMAND_ID,

@@ -215,6 +215,9 @@ export const COMMAND_RESULTS: Readonly<Record<string, CommandResultDoc>> = {
     optional: ['shortRateFactor'],
   },
   'POST /v1/policies/:policyId/payments': { result: { policyId: OUT.entityId, amount: OUT.money, receivedDate: OUT.date, totalReceived: OUT.money } },
+  'POST /v1/policies/:policyId/refunds': {
+    result: { policyId: OUT.entityId, amount: OUT.money, paidDate: OUT.date, totalRefunded: OUT.money, balance: { ...OUT.money, description: 'The premium balance after the refund (0.00 when the whole credit was paid back).' } },
+  },
   'POST /v1/claims': {
     result: { claimId: OUT.entityId, policyId: OUT.entityId, currency: OUT.currency, lossDate: OUT.date, reportedDate: OUT.date, initialReserve: OUT.money, ...claimFigures },
   },
@@ -345,7 +348,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     query: AS_OF_QUERY,
     ok: {
       status: 200,
-      description: 'The policy: premium written, earned and unearned through asOf, cash received.',
+      description: 'The policy: premium written, earned and unearned through asOf, cash received and refunds paid through asOf, and the premium balance.',
       schema: object({
         policyId: OUT.entityId,
         status: { type: 'string' },
@@ -355,6 +358,8 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
         earned: OUT.money,
         unearned: OUT.money,
         received: OUT.money,
+        refunded: OUT.money,
+        balance: { ...OUT.money, description: 'Premium owed (written, less return premium) less cash received plus refunds paid: positive owed by the holder, negative owed to the holder.' },
         ...asOfKnownAt,
       }),
     },

@@ -10,10 +10,12 @@ import { GetPolicyController } from './get-policy/get-policy.controller';
 import { GetPolicyHandler } from './get-policy/get-policy.query';
 import { RecordPremiumPaymentController } from './record-premium-payment/record-premium-payment.controller';
 import { RecordPremiumPaymentHandler } from './record-premium-payment/record-premium-payment.handler';
+import { RefundPremiumController } from './refund-premium/refund-premium.controller';
+import { RefundPremiumHandler } from './refund-premium/refund-premium.handler';
 
 /** Non-life policies: one folder per use case (command, handler, route, schema from @app/domain). */
 @Module({
-  controllers: [BindPolicyController, EndorsePolicyController, CancelPolicyController, RecordPremiumPaymentController, GetPolicyController],
-  providers: [BindPolicyHandler, EndorsePolicyHandler, CancelPolicyHandler, RecordPremiumPaymentHandler, GetPolicyHandler],
+  controllers: [BindPolicyController, EndorsePolicyController, CancelPolicyController, RecordPremiumPaymentController, RefundPremiumController, GetPolicyController],
+  providers: [BindPolicyHandler, EndorsePolicyHandler, CancelPolicyHandler, RecordPremiumPaymentHandler, RefundPremiumHandler, GetPolicyHandler],
 })
 export class PoliciesModule {}

@@ -21,6 +21,9 @@ export interface PolicyView {
   earned: string;
   unearned: string;
   received: string;
+  refunded: string;
+  /** Premium owed (written, less return premium) less cash received plus refunds paid: positive owed by the holder, negative owed to the holder. */
+  balance: string;
   asOf: IsoDate;
   knownAt: Instant;
 }
@@ -42,6 +45,8 @@ export class GetPolicyHandler implements IQueryHandler<GetPolicyQuery, PolicyVie
       earned: formatMoney(f.earned),
       unearned: formatMoney(f.unearned),
       received: formatMoney(f.received),
+      refunded: formatMoney(f.refunded),
+      balance: formatMoney(f.balance),
       asOf,
       knownAt,
     };
