@@ -398,6 +398,7 @@ function predict(book: Book, kind: Kind, body: Record<string, any>, pathId: stri
       if (nav === null) return { refused: ['nav_not_published'] };
       if (book.closed(body.fundId, body.effectiveDate)) return { refused: ['dealing_date_closed'] };
       const amount = cents(body.amount);
+      if (perUnit(amount, nav) === 0n) return { refused: ['amount_too_small'] };
       if (!storableUnits(perUnit(amount, nav))) return { refused: ['amount_out_of_range'] };
       return {
         ok: { memberId: pathId, fundId: body.fundId, effectiveDate: body.effectiveDate, currency: book.funds.get(body.fundId)!.currency, amount: fmt2(amount), units: fmt6(perUnit(amount, nav)), navPerUnit: fmt6(nav) },
@@ -418,6 +419,7 @@ function predict(book: Book, kind: Kind, body: Record<string, any>, pathId: stri
       if (units > book.floor(pathId, body.fromFundId, body.effectiveDate)) refused.push('insufficient_units');
       if (refused.length > 0 || navFrom === null || navTo === null) return { refused };
       const amount = valueOf(units, navFrom);
+      if (amount === 0n || perUnit(amount, navTo) === 0n) return { refused: ['amount_too_small'] };
       if (!storable(amount) || !storableUnits(perUnit(amount, navTo))) return { refused: ['amount_out_of_range'] };
       return {
         ok: {

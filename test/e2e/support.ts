@@ -62,6 +62,7 @@ export const API_ERROR_CODES: ReadonlySet<string> = new Set([
   'premium_negative',
   'payment_exceeds_balance',
   'refund_exceeds_balance',
+  'amount_too_small',
 ]);
 
 /**

@@ -18,6 +18,8 @@ export type InvariantCode =
   | 'payment_exceeds_balance'
   /** A premium refund larger than what the ledger owes the holder (a credit balance). */
   | 'refund_exceeds_balance'
+  /** A deal whose money rounds to 0.00 or whose units round to 0.000000 (a contribution, a switch). */
+  | 'amount_too_small'
   /** Not a business rule but a limit of the ledger: the command's events do not fit one log record. */
   | 'command_too_large'
   /** A computed figure (a fee, a switch amount, a value) past what the ledger stores: money, units and NAVs up to 18 integer digits. */

@@ -75,13 +75,16 @@ export function decideRegisterMember(existing: MemberState | undefined, cmd: Reg
 /**
  * units = round6(amount / nav) at the NAV for effectiveDate; the fund's net
  * assets grow by amount. Refused on a date without a NAV or closed by a later
- * one (dealingNav).
+ * one (dealingNav), then when the units round to 0.000000 (amount_too_small).
  */
 export function decideContribute(member: MemberState, fund: FundState, cmd: Contribute): Decision {
   assertSameMember(member, cmd.memberId);
   assertSameFund(fund, cmd.fundId);
   const nav = dealingNav(fund, cmd.effectiveDate);
   const units = round6(cmd.amount.div(nav));
+  if (units.isZero()) {
+    throw new DomainError('amount_too_small', `${formatMoney(cmd.amount)} at NAV ${formatUnits(nav)} buys 0.000000 units of fund ${fund.fundId}`);
+  }
   const figures = { amount: formatMoney(cmd.amount), units: formatUnits(units), navPerUnit: formatUnits(nav) };
   return {
     events: [
@@ -104,7 +107,9 @@ export function decideContribute(member: MemberState, fund: FundState, cmd: Cont
  * Both funds need the same currency (currency_mismatch), a NAV for the date
  * and no NAV for a later date (dealingNavs: nav_not_published, then
  * dealing_date_closed); the units may not exceed the holding in A on that date
- * nor on any later date it moves (insufficient_units). Checked in that order.
+ * nor on any later date it moves (insufficient_units); the amount may not
+ * round to 0.00 nor the units bought to 0.000000 (amount_too_small). Checked
+ * in that order.
  */
 export function decideSwitch(member: MemberState, fromFund: FundState, toFund: FundState, cmd: Switch): Decision {
   assertSameMember(member, cmd.memberId);
@@ -127,6 +132,13 @@ export function decideSwitch(member: MemberState, fromFund: FundState, toFund: F
   }
   const amount = round2(cmd.units.times(navA));
   const unitsBought = round6(amount.div(navB));
+  // A deal that moves units without money (or money without units) would take value from one side for nothing.
+  if (amount.isZero() || unitsBought.isZero()) {
+    throw new DomainError(
+      'amount_too_small',
+      `${formatUnits(cmd.units)} units of fund ${fromFund.fundId} at NAV ${formatUnits(navA)} are worth ${formatMoney(amount)}, buying ${formatUnits(unitsBought)} units of fund ${toFund.fundId}`,
+    );
+  }
   const currency = fromFund.currency;
   const sold = { units: formatUnits(cmd.units), amount: formatMoney(amount), navPerUnit: formatUnits(navA) };
   const bought = { units: formatUnits(unitsBought), amount: formatMoney(amount), navPerUnit: formatUnits(navB) };

@@ -157,6 +157,23 @@ describe('pensions, hand-checked', () => {
     expect(formatUnits(holdingsOn(w.fund('F-1'), '9999-12-31').get('M-1')!)).toBe('0.000000');
   });
 
+  it('amount_too_small: a switch whose money rounds to 0.00, or a contribution whose units round to 0.000000, is refused', () => {
+    const w = world();
+    w.apply(decideStrikeValuation(w.fund('F-2'), valuation('F-2', '2026-01-05', '0.00')));
+    w.apply(decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '1000.00', '2026-01-05'))); // 800 units at 1.25
+    // 0.003 units x 1.25 = 0.00375 -> 0.00: units would leave F-1 for nothing.
+    expect(code(() => decideSwitch(w.member('M-1'), w.fund('F-1'), w.fund('F-2'), switchOf('M-1', 'F-1', 'F-2', '0.003', '2026-01-05')))).toBe('amount_too_small');
+    // 0.004 units x 1.25 = 0.005 -> 0.01, which buys 0.01 / 3.00 = 0.003333 units of F-2: a deal.
+    expect(decideSwitch(w.member('M-1'), w.fund('F-1'), w.fund('F-2'), switchOf('M-1', 'F-1', 'F-2', '0.004', '2026-01-05')).result).toMatchObject({ amount: '0.01', unitsBought: '0.003333' });
+    // A NAV of 100,000: 0.01 buys round6(0.0000001) = 0.000000 units.
+    const rich = new World();
+    rich.apply(decideLaunchFund(undefined, launch('F-9', '100000.000000'), LAUNCH_DATE));
+    rich.apply(decideRegisterMember(undefined, { commandId: COMMAND_ID, memberId: 'M-9', name: 'Ada' }, LAUNCH_DATE));
+    rich.apply(decideStrikeValuation(rich.fund('F-9'), valuation('F-9', '2026-01-05', '0.00')));
+    expect(code(() => decideContribute(rich.member('M-9'), rich.fund('F-9'), contribution('M-9', 'F-9', '0.01', '2026-01-05')))).toBe('amount_too_small');
+    expect(decideContribute(rich.member('M-9'), rich.fund('F-9'), contribution('M-9', 'F-9', '0.05', '2026-01-05')).result).toMatchObject({ units: '0.000001' });
+  });
+
   it('the holding floor nets a date: a switch out recorded before a same-day contribution does not lower it', () => {
     const w = world();
     w.apply(decideStrikeValuation(w.fund('F-2'), valuation('F-2', '2026-01-05', '0.00')));
