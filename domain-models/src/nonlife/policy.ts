@@ -79,9 +79,8 @@ export function policyStatus(state: PolicyState, asOf: IsoDate): PolicyStatus {
 /** Cumulative figures valid on `asOf`, rounded per domain.md. */
 export function policyFigures(state: PolicyState, asOf: IsoDate): PolicyFigures {
   const premium = premiumFigures(state.layers, state.term, state.cancellation, asOf);
-  const received = sum(state.payments.filter((p) => p.receivedDate <= asOf).map((p) => p.amount));
-  const refunded = sum(state.refunds.filter((r) => r.paidDate <= asOf).map((r) => r.amount));
-  return { status: policyStatus(state, asOf), ...premium, received, refunded, balance: postedWrittenPremium(state).minus(received).plus(refunded) };
+  const cash = cashThrough(state, asOf);
+  return { status: policyStatus(state, asOf), ...premium, ...cash, balance: balanceOf(state, cash) };
 }
 
 /**
@@ -287,7 +286,20 @@ export function decideCancelPolicy(state: PolicyState, cmd: CancelPolicy): Decis
  * paid. Positive: owed by the holder; negative: owed to the holder.
  */
 export function premiumBalance(state: PolicyState): Decimal {
-  return postedWrittenPremium(state).minus(sum(state.payments.map((p) => p.amount))).plus(sum(state.refunds.map((r) => r.amount)));
+  return balanceOf(state, cashThrough(state));
+}
+
+/** Cash received and refunds paid with dates on or before `asOf` (undefined: every one known). */
+function cashThrough(state: PolicyState, asOf?: IsoDate): { received: Decimal; refunded: Decimal } {
+  return {
+    received: sum(state.payments.filter((p) => asOf === undefined || p.receivedDate <= asOf).map((p) => p.amount)),
+    refunded: sum(state.refunds.filter((r) => asOf === undefined || r.paidDate <= asOf).map((r) => r.amount)),
+  };
+}
+
+/** The premium balance rule: premium owed (written, less return premium) less cash received plus refunds paid. */
+function balanceOf(state: PolicyState, cash: { received: Decimal; refunded: Decimal }): Decimal {
+  return postedWrittenPremium(state).minus(cash.received).plus(cash.refunded);
 }
 
 /**

@@ -415,11 +415,9 @@ function chargesOf(before: FundState, date: IsoDate, payload: FeeChargedPayload)
  * what a v1 fee recorded on the members, now derived on apply and on replay.
  */
 export function feeMemberEvents(before: FundState, fee: RecordedEvent): RecordedEvent[] {
-  const e = parseFundEvent(fee);
-  if (e.type !== 'FeeCharged') throw new Error(`feeMemberEvents of a ${e.type}`);
-  assertSameFund(before, e.payload.fundId);
-  const { rate, navPerUnit } = e.payload;
-  return chargesOf(before, fee.effectiveDate, e.payload).map((c) => {
+  const { payload: fund, charges } = recordedFeeCharges(before, fee);
+  const { rate, navPerUnit } = fund;
+  return charges.map((c) => {
     const payload: MemberFeeChargedPayload = { memberId: c.memberId, fundId: before.fundId, rate, navPerUnit, fee: formatMoney(c.fee), unitsCancelled: formatUnits(c.unitsCancelled) };
     return {
       type: 'MemberFeeCharged',
@@ -438,10 +436,15 @@ export function feeMemberEvents(before: FundState, fee: RecordedEvent): Recorded
 
 /** A recorded FeeCharged's holdings, as its answer lists them, from the fund's state before it. */
 export function feeHoldings(before: FundState, fee: RecordedEvent): ReturnType<typeof formatCharge>[] {
+  return recordedFeeCharges(before, fee).charges.map(formatCharge);
+}
+
+/** A recorded FeeCharged's payload and holdings (chargesOf), from the fund's state before it. */
+function recordedFeeCharges(before: FundState, fee: RecordedEvent): { payload: FeeChargedPayload; charges: FeeCharge[] } {
   const e = parseFundEvent(fee);
-  if (e.type !== 'FeeCharged') throw new Error(`feeHoldings of a ${e.type}`);
+  if (e.type !== 'FeeCharged') throw new Error(`a fee's holdings asked of a ${e.type}`);
   assertSameFund(before, e.payload.fundId);
-  return chargesOf(before, fee.effectiveDate, e.payload).map(formatCharge);
+  return { payload: e.payload, charges: chargesOf(before, fee.effectiveDate, e.payload) };
 }
 
 /** A FeeCharged event (decided or recorded): its member events are derived from it (feeMemberEvents). */

@@ -61,6 +61,14 @@ export interface FundReportLine {
   netAssets: string;
 }
 
+/** A record's net posting to one entity account on one date (the subledger's line). */
+interface SubledgerPosting {
+  account: string;
+  control: string;
+  date: IsoDate;
+  cents: bigint;
+}
+
 /** Latest states kept in memory when nothing says otherwise. */
 export const DEFAULT_CACHE_ENTITIES = 50_000;
 
@@ -99,7 +107,7 @@ export class Projections implements RecordSubscriber {
     const add: SeriesAdd = (family, name, currency, bucket, cents) => {
       if (cents !== 0n || family === 'gl-month' || family === 'gl-day') this.store.addToSeries(family, name, currency, bucket, recordedAt, cents);
     };
-    const subledger = new Map<string, { account: string; control: string; date: IsoDate; cents: bigint }>();
+    const subledger = new Map<string, SubledgerPosting>();
     for (const event of record.events) {
       const { kind, id } = event.entity;
       // An entity's event is checked before it is stored, folded now or not (read back, it is trusted: trustStoredEvent);
@@ -127,7 +135,7 @@ export class Projections implements RecordSubscriber {
     for (const line of subledger.values()) this.store.addAccountLine(line.account, line.control, recordedAt, line.date, line.cents);
   }
 
-  private addLines(event: RecordedEvent, add: SeriesAdd, subledger: Map<string, { account: string; control: string; date: IsoDate; cents: bigint }>): void {
+  private addLines(event: RecordedEvent, add: SeriesAdd, subledger: Map<string, SubledgerPosting>): void {
     const lines = ledgerLines(event);
     addLedgerMovements(lines, add);
     for (const line of lines) {
