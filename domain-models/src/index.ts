@@ -17,6 +17,7 @@ export * from './claims/events';
 export * from './claims/accounts';
 export * from './claims/claim';
 export * from './ledger/period-close';
+export * from './ledger/reversal';
 export * from './pensions/fields';
 export * from './pensions/commands';
 export * from './pensions/events';

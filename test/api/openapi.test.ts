@@ -341,6 +341,7 @@ describe('OpenAPI document and UI at /docs', () => {
       'closeClaim',
       'cancelPolicy',
       'refundPremium',
+      'reverseCommand',
       'launchFund',
       'strikeValuation',
       'registerMember',

@@ -63,6 +63,8 @@ export const API_ERROR_CODES: ReadonlySet<string> = new Set([
   'payment_exceeds_balance',
   'refund_exceeds_balance',
   'amount_too_small',
+  'already_reversed',
+  'not_reversible',
 ]);
 
 /**

@@ -32,6 +32,7 @@ import { MembersModule } from './members/members.module';
 import { PeriodsModule } from './periods/periods.module';
 import { PoliciesModule } from './policies/policies.module';
 import { ReportsModule } from './reports/reports.module';
+import { ReversalsModule } from './reversals/reversals.module';
 
 export type ModuleImport = Type<unknown> | DynamicModule | Promise<DynamicModule> | ForwardReference;
 
@@ -43,6 +44,7 @@ export const SLICE_MODULES: ModuleImport[] = [
   FundsModule,
   MembersModule,
   PeriodsModule,
+  ReversalsModule,
   ReportsModule,
   AuditModule,
   BatchModule,

@@ -12,6 +12,7 @@ import type { JournalEntry } from '../common/journal';
 import type { PolicyState } from '../nonlife/policy';
 import { claimAccounts, claimPaymentEntry, reserveChangeEntry } from './accounts';
 import type { ChangeReserve, CloseClaim, OpenClaim, PayClaim } from './commands';
+import { REVERSAL_EVENT_OF, reversedEntry, type Reverse } from '../ledger/reversal';
 import { CLAIM_EVENT_VERSION, type ClaimEvent, type ClaimEventType, parseClaimEvent } from './events';
 
 /** A movement of the case reserve after the claim is opened; `amount` > 0 except for reserve changes (signed). */
@@ -244,6 +245,26 @@ export function decideCloseClaim(claim: ClaimState, cmd: CloseClaim): Decision {
   };
 }
 
+/**
+ * Reverses a payment of this claim (ledger/reversal.ts finds it and says
+ * whether it may be): paid falls and the reserve rises by its amount from
+ * its date on, its posting mirrored. A closed claim released its reserve, so
+ * money cannot return to it: reopen it first (claim_not_open).
+ */
+export function decideReverseClaimPayment(claim: ClaimState, original: RecordedEvent, cmd: Reverse): Decision {
+  const e = parseClaimEvent(original);
+  if (e.type !== 'ClaimPaid') throw new Error(`a claim payment reversal of a ${e.type}`);
+  if (claim.claimId !== e.payload.claimId) throw new Error(`payment of claim ${e.payload.claimId} reversed on claim ${claim.claimId}`);
+  refuseUnlessOpen(claim);
+  const payload = { claimId: claim.claimId, reversesCommandId: original.commandId, amount: e.payload.amount, reason: cmd.reason };
+  const event = claimEvent(REVERSAL_EVENT_OF.ClaimPaid, claim.claimId, original.effectiveDate, payload, reversedEntry(original.journal));
+  const after = evolveClaim(claim, event);
+  return {
+    events: [event],
+    result: { reversesCommandId: original.commandId, reversed: e.type, claimId: claim.claimId, effectiveDate: original.effectiveDate, amount: e.payload.amount, ...figuresResult(after, original.effectiveDate) },
+  };
+}
+
 // ---------------------------------------------------------------- fold
 
 /** Folds one recorded claim event (any schema version already upcast to v1). */
@@ -261,6 +282,9 @@ export function evolveClaim(state: ClaimState | undefined, event: RecordedEvent 
       return withMovement(state, { kind: 'reserve-change', effectiveDate, amount: new Decimal(e.payload.change) });
     case 'ClaimPaid':
       return withMovement(state, { kind: 'payment', effectiveDate, amount: new Decimal(e.payload.amount) });
+    // The payment taken back on its own date: a negative payment, so the reserve rises by it.
+    case 'ClaimPaymentReversed':
+      return withMovement(state, { kind: 'payment', effectiveDate, amount: new Decimal(e.payload.amount).neg() });
     case 'ClaimClosed':
       return withMovement(state, { kind: 'release', effectiveDate, amount: new Decimal(e.payload.release) });
   }

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { eventFamily, type DomainEvent, type RecordedEvent } from '../common/events';
 import { CurrencySchema, EntityIdSchema, IsoDateSchema } from '../nonlife/fields';
-import { StoredMoneySchema } from '../nonlife/events';
+import { StoredCommandIdSchema, StoredMoneySchema } from '../nonlife/events';
 
 export const CLAIM_EVENT_VERSION = 1;
 
@@ -38,11 +38,21 @@ export const ClaimClosedPayloadSchema = z.strictObject({
 });
 export type ClaimClosedPayload = z.infer<typeof ClaimClosedPayloadSchema>;
 
+/** A claim payment taken back (ledger/reversal.ts): valid on the payment's date, its posting mirrored, so the amount returns to the reserve. */
+export const ClaimPaymentReversedPayloadSchema = z.strictObject({
+  claimId: EntityIdSchema,
+  reversesCommandId: StoredCommandIdSchema,
+  amount: StoredMoneySchema,
+  reason: z.string(),
+});
+export type ClaimPaymentReversedPayload = z.infer<typeof ClaimPaymentReversedPayloadSchema>;
+
 export const CLAIM_EVENT_PAYLOADS = {
   ClaimOpened: ClaimOpenedPayloadSchema,
   ClaimReserveChanged: ClaimReserveChangedPayloadSchema,
   ClaimPaid: ClaimPaidPayloadSchema,
   ClaimClosed: ClaimClosedPayloadSchema,
+  ClaimPaymentReversed: ClaimPaymentReversedPayloadSchema,
 } as const;
 
 export type ClaimEventType = keyof typeof CLAIM_EVENT_PAYLOADS;
@@ -52,7 +62,8 @@ export type ClaimOpened = DomainEvent<'ClaimOpened', ClaimOpenedPayload>;
 export type ClaimReserveChanged = DomainEvent<'ClaimReserveChanged', ClaimReserveChangedPayload>;
 export type ClaimPaid = DomainEvent<'ClaimPaid', ClaimPaidPayload>;
 export type ClaimClosed = DomainEvent<'ClaimClosed', ClaimClosedPayload>;
-export type ClaimEvent = ClaimOpened | ClaimReserveChanged | ClaimPaid | ClaimClosed;
+export type ClaimPaymentReversed = DomainEvent<'ClaimPaymentReversed', ClaimPaymentReversedPayload>;
+export type ClaimEvent = ClaimOpened | ClaimReserveChanged | ClaimPaid | ClaimClosed | ClaimPaymentReversed;
 
 const claimEvents = eventFamily('claim', CLAIM_EVENT_VERSION, CLAIM_EVENT_PAYLOADS);
 

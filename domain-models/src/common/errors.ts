@@ -20,6 +20,10 @@ export type InvariantCode =
   | 'refund_exceeds_balance'
   /** A deal whose money rounds to 0.00 or whose units round to 0.000000 (a contribution, a switch). */
   | 'amount_too_small'
+  /** A reversal of a command that was reversed already. */
+  | 'already_reversed'
+  /** A reversal of a command that moved no money a reversal may undo (unknown, refused, a bind, a reversal...). */
+  | 'not_reversible'
   /** Not a business rule but a limit of the ledger: the command's events do not fit one log record. */
   | 'command_too_large'
   /** A computed figure (a fee, a switch amount, a value) past what the ledger stores: money, units and NAVs up to 18 integer digits. */

@@ -14,6 +14,9 @@ export const StoredMoneySchema = z.string().regex(/^-?[0-9]+\.[0-9]{2}$/).refine
 /** Stored rate, units or NAV: exactly 6 fraction digits (what formatUnits writes). New figures are bounded when decided (checkFigures), not here: a stored schema never narrows. */
 export const StoredRateSchema = z.string().regex(/^[0-9]+\.[0-9]{6}$/);
 
+/** A stored commandId (a reversal names the command it undoes): 32 lowercase hex digits, as commands are normalized. */
+export const StoredCommandIdSchema = z.string().regex(/^[0-9a-f]{32}$/);
+
 export const PolicyBoundPayloadSchema = z.strictObject({
   policyId: EntityIdSchema,
   currency: CurrencySchema,
@@ -60,12 +63,24 @@ export const PremiumRefundPaidPayloadSchema = z.strictObject({
 });
 export type PremiumRefundPaidPayload = z.infer<typeof PremiumRefundPaidPayloadSchema>;
 
+/** The money of an earlier payment or refund taken back (ledger/reversal.ts): valid on the original's date, its posting the original's mirrored. */
+export const PremiumCashReversedPayloadSchema = z.strictObject({
+  policyId: EntityIdSchema,
+  reversesCommandId: StoredCommandIdSchema,
+  /** The original's amount. */
+  amount: StoredMoneySchema,
+  reason: z.string(),
+});
+export type PremiumCashReversedPayload = z.infer<typeof PremiumCashReversedPayloadSchema>;
+
 export const POLICY_EVENT_PAYLOADS = {
   PolicyBound: PolicyBoundPayloadSchema,
   PolicyEndorsed: PolicyEndorsedPayloadSchema,
   PolicyCancelled: PolicyCancelledPayloadSchema,
   PremiumPaymentReceived: PremiumPaymentReceivedPayloadSchema,
   PremiumRefundPaid: PremiumRefundPaidPayloadSchema,
+  PremiumPaymentReversed: PremiumCashReversedPayloadSchema,
+  PremiumRefundReversed: PremiumCashReversedPayloadSchema,
 } as const;
 
 export type PolicyEventType = keyof typeof POLICY_EVENT_PAYLOADS;
@@ -76,7 +91,9 @@ export type PolicyEndorsed = DomainEvent<'PolicyEndorsed', PolicyEndorsedPayload
 export type PolicyCancelled = DomainEvent<'PolicyCancelled', PolicyCancelledPayload>;
 export type PremiumPaymentReceived = DomainEvent<'PremiumPaymentReceived', PremiumPaymentReceivedPayload>;
 export type PremiumRefundPaid = DomainEvent<'PremiumRefundPaid', PremiumRefundPaidPayload>;
-export type PolicyEvent = PolicyBound | PolicyEndorsed | PolicyCancelled | PremiumPaymentReceived | PremiumRefundPaid;
+export type PremiumPaymentReversed = DomainEvent<'PremiumPaymentReversed', PremiumCashReversedPayload>;
+export type PremiumRefundReversed = DomainEvent<'PremiumRefundReversed', PremiumCashReversedPayload>;
+export type PolicyEvent = PolicyBound | PolicyEndorsed | PolicyCancelled | PremiumPaymentReceived | PremiumRefundPaid | PremiumPaymentReversed | PremiumRefundReversed;
 
 const policyEvents = eventFamily('policy', POLICY_EVENT_VERSION, POLICY_EVENT_PAYLOADS);
 

@@ -16,6 +16,7 @@ import type { JournalEntry } from '../common/journal';
 import { type DatedChange, datedWrittenPremiumEntry, policyAccounts, premiumPaymentEntry, premiumRefundEntry, writtenPremiumEntry } from './accounts';
 import type { BindPolicy, CancelPolicy, EndorsePolicy, RecordPremiumPayment, RefundPremium } from './commands';
 import { POLICY_EVENT_VERSION, type PolicyEvent, type PolicyEventType, parsePolicyEvent } from './events';
+import { REVERSAL_EVENT_OF, reversedEntry, type Reverse } from '../ledger/reversal';
 import {
   type CancellationMethod,
   type PolicyTerm,
@@ -362,6 +363,26 @@ export function decideRefundPremium(state: PolicyState, cmd: RefundPremium): Dec
   };
 }
 
+/**
+ * Reverses a premium payment or refund of this policy (ledger/reversal.ts
+ * finds it and says whether it may be): its amount back, on its date, its
+ * posting mirrored. A reversed payment is owed again; a reversed refund is
+ * owed to the holder again. Nothing refuses it: the balance may go either way.
+ */
+export function decideReversePremiumCash(state: PolicyState, original: RecordedEvent, cmd: Reverse): Decision {
+  const e = parsePolicyEvent(original);
+  if (e.type !== 'PremiumPaymentReceived' && e.type !== 'PremiumRefundPaid') throw new Error(`a premium cash reversal of a ${e.type}`);
+  assertSamePolicy(state, e.payload.policyId);
+  const type = REVERSAL_EVENT_OF[e.type];
+  const payload = { policyId: state.policyId, reversesCommandId: original.commandId, amount: e.payload.amount, reason: cmd.reason };
+  const event = policyEvent(type, state.policyId, original.effectiveDate, payload, reversedEntry(original.journal));
+  const after = evolvePolicy(state, event);
+  return {
+    events: [event],
+    result: { reversesCommandId: original.commandId, reversed: e.type, policyId: state.policyId, effectiveDate: original.effectiveDate, amount: e.payload.amount, balance: formatMoney(premiumBalance(after)) },
+  };
+}
+
 // ---------------------------------------------------------------- fold
 
 function evolveCancelled(state: PolicyState, cancellation: PolicyCancellation): PolicyState {
@@ -394,5 +415,10 @@ export function evolvePolicy(state: PolicyState | undefined, event: RecordedEven
       return { ...state, payments: [...state.payments, { receivedDate: e.effectiveDate, amount: new Decimal(e.payload.amount) }] };
     case 'PremiumRefundPaid':
       return { ...state, refunds: [...state.refunds, { paidDate: e.effectiveDate, amount: new Decimal(e.payload.amount) }] };
+    // A reversal takes the original's money back on the original's date: a negative payment or refund.
+    case 'PremiumPaymentReversed':
+      return { ...state, payments: [...state.payments, { receivedDate: e.effectiveDate, amount: new Decimal(e.payload.amount).neg() }] };
+    case 'PremiumRefundReversed':
+      return { ...state, refunds: [...state.refunds, { paidDate: e.effectiveDate, amount: new Decimal(e.payload.amount).neg() }] };
   }
 }

@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { eventFamily, type DomainEvent, type RecordedEvent } from '../common/events';
 import { CurrencySchema, EntityIdSchema } from '../nonlife/fields';
-import { StoredMoneySchema, StoredRateSchema } from '../nonlife/events';
+import { StoredCommandIdSchema, StoredMoneySchema, StoredRateSchema } from '../nonlife/events';
 
 export const FUND_EVENT_VERSION = 1;
 export const MEMBER_EVENT_VERSION = 1;
@@ -85,6 +85,17 @@ export const FeeChargedPayloadSchema = z.strictObject({
 });
 export type FeeChargedPayload = z.infer<typeof FeeChargedPayloadSchema>;
 
+/** The units a contribution issued, cancelled again at its own NAV by a reversal (ledger/reversal.ts): fund cash back to the member's unit liability, mirrored. */
+export const UnitsIssueReversedPayloadSchema = z.strictObject({
+  fundId: EntityIdSchema,
+  memberId: EntityIdSchema,
+  reversesCommandId: StoredCommandIdSchema,
+  units: StoredUnitsSchema,
+  amount: StoredMoneySchema,
+  navPerUnit: StoredUnitsSchema,
+});
+export type UnitsIssueReversedPayload = z.infer<typeof UnitsIssueReversedPayloadSchema>;
+
 /** Fund event types whose payload is past v1 (the others are at FUND_EVENT_VERSION). */
 export const FUND_EVENT_TYPE_VERSIONS = { FeeCharged: 2 } as const;
 
@@ -94,6 +105,7 @@ export const FUND_EVENT_PAYLOADS = {
   UnitsIssued: UnitsIssuedPayloadSchema,
   UnitsCancelled: UnitsCancelledPayloadSchema,
   FeeCharged: FeeChargedPayloadSchema,
+  UnitsIssueReversed: UnitsIssueReversedPayloadSchema,
 } as const;
 
 export type FundEventType = keyof typeof FUND_EVENT_PAYLOADS;
@@ -104,7 +116,8 @@ export type ValuationStruck = DomainEvent<'ValuationStruck', ValuationStruckPayl
 export type UnitsIssued = DomainEvent<'UnitsIssued', UnitsIssuedPayload>;
 export type UnitsCancelled = DomainEvent<'UnitsCancelled', UnitsCancelledPayload>;
 export type FeeCharged = DomainEvent<'FeeCharged', FeeChargedPayload>;
-export type FundEvent = FundLaunched | ValuationStruck | UnitsIssued | UnitsCancelled | FeeCharged;
+export type UnitsIssueReversed = DomainEvent<'UnitsIssueReversed', UnitsIssueReversedPayload>;
+export type FundEvent = FundLaunched | ValuationStruck | UnitsIssued | UnitsCancelled | FeeCharged | UnitsIssueReversed;
 
 const fundEvents = eventFamily('fund', FUND_EVENT_VERSION, FUND_EVENT_PAYLOADS, FUND_EVENT_TYPE_VERSIONS);
 
@@ -162,11 +175,24 @@ export const MemberFeeChargedPayloadSchema = z.strictObject({
 });
 export type MemberFeeChargedPayload = z.infer<typeof MemberFeeChargedPayloadSchema>;
 
+/** A contribution taken back (ledger/reversal.ts): the units it issued cancelled at its own NAV, on its own date. */
+export const ContributionReversedPayloadSchema = z.strictObject({
+  memberId: EntityIdSchema,
+  fundId: EntityIdSchema,
+  reversesCommandId: StoredCommandIdSchema,
+  amount: StoredMoneySchema,
+  units: StoredUnitsSchema,
+  navPerUnit: StoredUnitsSchema,
+  reason: z.string(),
+});
+export type ContributionReversedPayload = z.infer<typeof ContributionReversedPayloadSchema>;
+
 export const MEMBER_EVENT_PAYLOADS = {
   MemberRegistered: MemberRegisteredPayloadSchema,
   MemberContributed: MemberContributedPayloadSchema,
   UnitsSwitched: UnitsSwitchedPayloadSchema,
   MemberFeeCharged: MemberFeeChargedPayloadSchema,
+  ContributionReversed: ContributionReversedPayloadSchema,
 } as const;
 
 export type MemberEventType = keyof typeof MEMBER_EVENT_PAYLOADS;
@@ -176,7 +202,8 @@ export type MemberRegistered = DomainEvent<'MemberRegistered', MemberRegisteredP
 export type MemberContributed = DomainEvent<'MemberContributed', MemberContributedPayload>;
 export type UnitsSwitched = DomainEvent<'UnitsSwitched', UnitsSwitchedPayload>;
 export type MemberFeeCharged = DomainEvent<'MemberFeeCharged', MemberFeeChargedPayload>;
-export type MemberEvent = MemberRegistered | MemberContributed | UnitsSwitched | MemberFeeCharged;
+export type ContributionReversed = DomainEvent<'ContributionReversed', ContributionReversedPayload>;
+export type MemberEvent = MemberRegistered | MemberContributed | UnitsSwitched | MemberFeeCharged | ContributionReversed;
 
 const memberEvents = eventFamily('member', MEMBER_EVENT_VERSION, MEMBER_EVENT_PAYLOADS);
 

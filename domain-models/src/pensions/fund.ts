@@ -484,6 +484,11 @@ export function evolveFund(state: FundState | undefined, event: RecordedEvent | 
       return withMovements(state, [
         { effectiveDate: date, memberId: e.payload.memberId, cause: 'switch-out', units: new Decimal(e.payload.units).neg(), money: new Decimal(e.payload.amount).neg() },
       ]);
+    // A contribution's units cancelled at its own NAV: a negative contribution.
+    case 'UnitsIssueReversed':
+      return withMovements(state, [
+        { effectiveDate: date, memberId: e.payload.memberId, cause: 'contribution', units: new Decimal(e.payload.units).neg(), money: new Decimal(e.payload.amount).neg() },
+      ]);
     case 'FeeCharged':
       return withMovements(
         state,

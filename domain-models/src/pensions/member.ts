@@ -13,6 +13,7 @@ import type { Decision, DomainEvent, RecordedEvent } from '../common/events';
 import type { JournalEntry } from '../common/journal';
 import { EMPTY_ENTRY, unitsCancelledEntry, unitsIssuedEntry } from './accounts';
 import type { Contribute, RegisterMember, Switch } from './commands';
+import { REVERSAL_EVENT_OF, type Reverse } from '../ledger/reversal';
 import { MEMBER_EVENT_VERSION, type MemberEvent, type MemberEventType, parseMemberEvent } from './events';
 import { type FundState, assertSameFund, dealingNav, dealingNavs, floorOf, fundEvent, navOn } from './fund';
 
@@ -204,6 +205,40 @@ export function memberFigures(
   return { holdings, totalValue, totalValueByCurrency };
 }
 
+/**
+ * Reverses a contribution (ledger/reversal.ts finds it and says whether it
+ * may be): the units it issued are cancelled at its own NAV on its own date
+ * and its money leaves the fund (fund cash Cr / member unit liability Dr,
+ * the contribution's posting mirrored). Refused when the holding no longer
+ * has those units on that date or any later date it moves
+ * (insufficient_units): a switch or a fee took them since.
+ */
+export function decideReverseContribution(member: MemberState, fund: FundState, original: RecordedEvent, cmd: Reverse): Decision {
+  const e = parseMemberEvent(original);
+  if (e.type !== 'MemberContributed') throw new Error(`a contribution reversal of a ${e.type}`);
+  assertSameMember(member, e.payload.memberId);
+  assertSameFund(fund, e.payload.fundId);
+  const units = new Decimal(e.payload.units);
+  const inFund: MemberUnitMovement[] = [];
+  for (const m of member.movements) if (m.fundId === fund.fundId) inFund.push(m);
+  const floor = floorOf(inFund, original.effectiveDate);
+  if (units.gt(floor)) {
+    throw new DomainError(
+      'insufficient_units',
+      `member ${member.memberId} holds ${formatUnits(floor)} units of fund ${fund.fundId} on ${original.effectiveDate} (or later), fewer than the ${e.payload.units} the contribution issued`,
+    );
+  }
+  const { amount, navPerUnit } = e.payload;
+  const figures = { reversesCommandId: original.commandId, units: e.payload.units, amount, navPerUnit };
+  return {
+    events: [
+      memberEvent(REVERSAL_EVENT_OF.MemberContributed, member.memberId, original.effectiveDate, { memberId: member.memberId, fundId: fund.fundId, ...figures, reason: cmd.reason }),
+      fundEvent('UnitsIssueReversed', fund.fundId, original.effectiveDate, { fundId: fund.fundId, memberId: member.memberId, ...figures }, unitsCancelledEntry(fund.fundId, member.memberId, fund.currency, new Decimal(amount))),
+    ],
+    result: { reversesCommandId: original.commandId, reversed: e.type, memberId: member.memberId, fundId: fund.fundId, effectiveDate: original.effectiveDate, currency: fund.currency, amount, units: e.payload.units, navPerUnit },
+  };
+}
+
 // ---------------------------------------------------------------- fold
 
 function withMovement(state: MemberState, movement: MemberUnitMovement): MemberState {
@@ -230,5 +265,7 @@ export function evolveMember(state: MemberState | undefined, event: RecordedEven
     }
     case 'MemberFeeCharged':
       return withMovement(state, { effectiveDate: date, fundId: e.payload.fundId, units: new Decimal(e.payload.unitsCancelled).neg() });
+    case 'ContributionReversed':
+      return withMovement(state, { effectiveDate: date, fundId: e.payload.fundId, units: new Decimal(e.payload.units).neg() });
   }
 }

@@ -12,8 +12,8 @@ import { LedgerClock } from './clock';
 import type { LogPort, LogRecord } from './log-port';
 import { PeriodCalendar } from '@app/domain';
 import { createHash } from 'node:crypto';
-import { CommandRecord, decodeRecord, encodeRecord } from './record';
-import type { Checkpoint, LogPosition, ReadModelPort } from './read-model-port';
+import { CommandRecord, decodeRecord, encodeRecord, outcomeOf } from './record';
+import type { Checkpoint, LogPosition, ReadModelPort, StoredOutcome } from './read-model-port';
 
 export interface RecordSubscriber {
   /** A durable record, in recordedAt order (replay and live alike). */
@@ -39,11 +39,8 @@ export interface Draft {
   body: (recordedAt: Instant) => unknown;
 }
 
-export interface PriorOutcome {
-  requestHash: string;
-  status: number;
-  body: unknown;
-}
+/** A command's durable outcome (the read model's StoredOutcome). */
+export type PriorOutcome = StoredOutcome;
 
 /** The log failed: nothing more is accepted (the API answers 503). */
 export class LogUnavailableError extends Error {
@@ -394,7 +391,7 @@ export class EventStore {
   }
 
   private track(record: CommandRecord): void {
-    this.readModel.putOutcome(record.commandId, { requestHash: record.requestHash, status: record.status, body: record.body });
+    this.readModel.putOutcome(record.commandId, outcomeOf(record));
   }
 
   private apply(record: CommandRecord): void {

@@ -3,7 +3,7 @@ export type { Draft, PriorOutcome, RecordSubscriber, ReplayProgress, ReplayProgr
 export type { Checkpoint, LogPosition, ReadModelPort, StoredOutcome } from './read-model-port';
 export { WalLog } from './log-port';
 export type { LogPort, LogRecord } from './log-port';
-export { canonicalJson, decodeRecord, encodeRecord, requestHash, RECORD_FORMAT } from './record';
+export { canonicalJson, decodeRecord, encodeRecord, outcomeOf, requestHash, RECORD_FORMAT } from './record';
 export type { CommandRecord } from './record';
 export { LedgerClock } from './clock';
 export type { WallClock } from './clock';

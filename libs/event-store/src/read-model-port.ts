@@ -28,6 +28,8 @@ export interface StoredOutcome {
   requestHash: string;
   status: number;
   body: unknown;
+  /** The command's path (`/v1/policies/P-1/payments`): what a reversal finds the command's entity and route by. */
+  path: string;
 }
 
 export interface ReadModelPort {

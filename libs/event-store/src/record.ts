@@ -20,6 +20,11 @@ export interface CommandRecord {
   events: RecordedEvent[];
 }
 
+/** What the read model keeps of a record for its command id (idempotent retries, reversals), in this field order: the state hash sums its JSON text. */
+export function outcomeOf(record: Pick<CommandRecord, 'requestHash' | 'status' | 'body' | 'path'>): { requestHash: string; status: number; body: unknown; path: string } {
+  return { requestHash: record.requestHash, status: record.status, body: record.body, path: record.path };
+}
+
 export function encodeRecord(record: CommandRecord): Buffer {
   // The text of { f: RECORD_FORMAT, ...record }, without copying the record first.
   return Buffer.from(`{"f":${RECORD_FORMAT},${JSON.stringify(record).slice(1)}`, 'utf8');

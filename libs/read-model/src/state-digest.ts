@@ -11,7 +11,7 @@
 // record; an outcome by its command id), so equal sums mean equal contents
 // up to a sha256 collision.
 import { createHash, hash as oneShotHash } from 'node:crypto';
-import type { Checkpoint } from '@app/event-store';
+import { outcomeOf, type Checkpoint } from '@app/event-store';
 import type { RecordedEvent } from '@app/domain';
 import type { LedgerDigest } from '@app/projections';
 
@@ -84,8 +84,8 @@ export function outcomeTermText(commandId: string, outcomeText: string): string 
 }
 
 /** Adds what one log record contributes (its outcome and its events): the audit's side of the sums. */
-export function addRecord(sums: DigestSums, record: { commandId: string; requestHash: string; status: number; body: unknown; events: RecordedEvent[] }): void {
-  sums.outcomes.addText(outcomeTermText(record.commandId, JSON.stringify({ requestHash: record.requestHash, status: record.status, body: record.body })));
+export function addRecord(sums: DigestSums, record: { commandId: string; requestHash: string; status: number; body: unknown; path: string; events: RecordedEvent[] }): void {
+  sums.outcomes.addText(outcomeTermText(record.commandId, JSON.stringify(outcomeOf(record))));
   for (const event of record.events) sums.events.addText(eventText(event));
 }
 

@@ -19,11 +19,12 @@ import { MEMBER_COMMAND_ROUTES } from '../members/routes';
 import { ClosePeriodRoute } from '../periods/close-period/close-period.command';
 import { METRICS_ACCESS } from '../ops/metrics.controller';
 import { POLICY_COMMAND_ROUTES } from '../policies/routes';
+import { ReverseCommandRoute } from '../reversals/reverse-command/reverse-command.command';
 import { OUT, PATTERNS, arrayOf, object, type JsonSchema } from './json-schema';
 
 /** Every command route of the API: the route tables of each area and the period close. */
 export function commandRoutes(): readonly CommandRoute<unknown>[] {
-  return [...POLICY_COMMAND_ROUTES, ...CLAIM_COMMAND_ROUTES, ...FUND_COMMAND_ROUTES, ...MEMBER_COMMAND_ROUTES, new ClosePeriodRoute() as CommandRoute<unknown>];
+  return [...POLICY_COMMAND_ROUTES, ...CLAIM_COMMAND_ROUTES, ...FUND_COMMAND_ROUTES, ...MEMBER_COMMAND_ROUTES, new ClosePeriodRoute() as CommandRoute<unknown>, new ReverseCommandRoute(() => undefined) as CommandRoute<unknown>];
 }
 
 export const TAGS = [
@@ -31,6 +32,7 @@ export const TAGS = [
   { name: 'claims', description: 'Claims: open, reserve, pay, close (role claims).' },
   { name: 'funds', description: 'Pension funds: launch, NAV valuations, fees by unit cancellation (role fund-admin).' },
   { name: 'members', description: 'Pension scheme members: register, contributions, switches (role pensions).' },
+  { name: 'reversals', description: 'Reversals of payments, refunds, claim payments and recoveries, contributions and withdrawals (role of the original command).' },
   { name: 'periods', description: 'Accounting months: close, status (role finance).' },
   { name: 'reports', description: 'Premium, claims and fund reports; the trial balance (role finance).' },
   { name: 'audit', description: 'Audit trail and replay audit (role auditor).' },
@@ -54,6 +56,7 @@ export function tagOf(path: string): Tag {
     case 'audit':
     case 'batch':
     case 'docs':
+    case 'reversals':
       return area;
     case 'audits':
       return 'audit';
@@ -217,6 +220,25 @@ export const COMMAND_RESULTS: Readonly<Record<string, CommandResultDoc>> = {
   'POST /v1/policies/:policyId/payments': { result: { policyId: OUT.entityId, amount: OUT.money, receivedDate: OUT.date, totalReceived: OUT.money } },
   'POST /v1/policies/:policyId/refunds': {
     result: { policyId: OUT.entityId, amount: OUT.money, paidDate: OUT.date, totalRefunded: OUT.money, balance: { ...OUT.money, description: 'The premium balance after the refund (0.00 when the whole credit was paid back).' } },
+  },
+  'POST /v1/reversals': {
+    result: {
+      reversesCommandId: OUT.commandId,
+      reversed: { type: 'string', description: 'The type of the event reversed (PremiumPaymentReceived, PremiumRefundPaid, ClaimPaid, ...).' },
+      effectiveDate: { ...OUT.date, description: "The original's effective date: the reversal's valid time." },
+      amount: OUT.money,
+      policyId: OUT.entityId,
+      balance: { ...OUT.money, description: 'A premium payment or refund reversed: the premium balance after it.' },
+      claimId: OUT.entityId,
+      ...claimFigures,
+      memberId: OUT.entityId,
+      fundId: OUT.entityId,
+      currency: OUT.currency,
+      units: { ...OUT.units, description: 'A contribution reversed: the units it issued, cancelled.' },
+      navPerUnit: { ...OUT.units, description: "A contribution reversed: its own NAV, the reversal's." },
+    },
+    optional: ['policyId', 'balance', 'claimId', 'status', 'reserve', 'paid', 'incurred', 'memberId', 'fundId', 'currency', 'units', 'navPerUnit'],
+    description: 'Besides these, the figures of the entity reversed, as the original command answered them.',
   },
   'POST /v1/claims': {
     result: { claimId: OUT.entityId, policyId: OUT.entityId, currency: OUT.currency, lossDate: OUT.date, reportedDate: OUT.date, initialReserve: OUT.money, ...claimFigures },
@@ -554,7 +576,9 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
               actor: { type: 'string' },
               payload: { type: 'object' },
               journal: object({ lines: arrayOf({ type: 'object' }) }),
-            }),
+              reverses: { ...OUT.commandId, description: "On a reversal's event: the command it reverses." },
+              reversedBy: { ...OUT.commandId, description: 'On an event whose command was reversed (as known at knownAt): the reversal.' },
+            }, ['reverses', 'reversedBy']),
           ),
         },
         ['asOf'],

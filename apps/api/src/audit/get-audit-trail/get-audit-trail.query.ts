@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { NotFoundError, type Instant, type IsoDate, type JournalLine, type Period } from '@app/domain';
+import { NotFoundError, reversedCommandOf, type Instant, type IsoDate, type JournalLine, type Period, type RecordedEvent } from '@app/domain';
 
 import { LedgerService } from '../../ledger/ledger.service';
 
@@ -29,6 +29,10 @@ export interface AuditEventView {
   actor: string;
   payload: Record<string, unknown>;
   journal: { lines: JournalLine[] };
+  /** On a reversal's event: the command it reverses. */
+  reverses?: string;
+  /** On an event whose command was reversed (as known at knownAt): the reversal's command. */
+  reversedBy?: string;
 }
 
 export interface AuditTrailView {
@@ -46,11 +50,20 @@ export class GetAuditTrailHandler implements IQueryHandler<GetAuditTrailQuery, A
 
   async execute({ kind, id, knownAt, asOf }: GetAuditTrailQuery): Promise<AuditTrailView> {
     const events: AuditEventView[] = [];
-    let known = false;
+    const trail: RecordedEvent[] = [];
+    // A reversal and the command it reverses are on the same entity's trail: link them both ways.
+    const reversedBy = new Map<string, string>();
     for (const e of this.ledger.projections.auditTrail(kind, id) ?? []) {
       if (e.recordedAt > knownAt) break;
-      known = true;
+      trail.push(e);
+      const reversed = reversedCommandOf(e);
+      if (reversed !== undefined) reversedBy.set(reversed, e.commandId);
+    }
+    const known = trail.length > 0;
+    for (const e of trail) {
       if (asOf !== undefined && e.effectiveDate > asOf) continue;
+      const reverses = reversedCommandOf(e);
+      const reversal = reversedBy.get(e.commandId);
       events.push({
         commandId: e.commandId,
         type: e.type,
@@ -61,6 +74,8 @@ export class GetAuditTrailHandler implements IQueryHandler<GetAuditTrailQuery, A
         actor: e.actor,
         payload: e.payload,
         journal: { lines: e.journal.lines },
+        ...(reverses !== undefined ? { reverses } : {}),
+        ...(reversal !== undefined ? { reversedBy: reversal } : {}),
       });
     }
     // Unknown at knownAt: 404. Known, but nothing effective by asOf: an empty trail.

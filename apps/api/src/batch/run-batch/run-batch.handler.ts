@@ -17,6 +17,7 @@ import { pathOf, type CommandRoute } from '../../ledger/command-route';
 import { MEMBER_COMMAND_ROUTES } from '../../members/routes';
 import { ClosePeriodRoute } from '../../periods/close-period/close-period.command';
 import { POLICY_COMMAND_ROUTES } from '../../policies/routes';
+import { ReverseCommandRoute } from '../../reversals/reverse-command/reverse-command.command';
 import { RunBatchCommand, type BatchItem, type BatchResult } from './run-batch.command';
 
 interface RouteEntry {
@@ -32,6 +33,7 @@ export class RunBatchHandler implements ICommandHandler<RunBatchCommand, BatchRe
   constructor(
     @Inject(CommandPipeline) private readonly pipeline: CommandPipeline,
     @Inject(ClosePeriodRoute) closePeriod: ClosePeriodRoute,
+    @Inject(ReverseCommandRoute) reverse: ReverseCommandRoute,
   ) {
     const all: CommandRoute<unknown>[] = [
       ...POLICY_COMMAND_ROUTES,
@@ -39,6 +41,7 @@ export class RunBatchHandler implements ICommandHandler<RunBatchCommand, BatchRe
       ...FUND_COMMAND_ROUTES,
       ...MEMBER_COMMAND_ROUTES,
       closePeriod as CommandRoute<unknown>,
+      reverse as CommandRoute<unknown>,
     ];
     this.routes = all.map((route) => ({ route, access: commandAccess(...route.roles) }));
   }

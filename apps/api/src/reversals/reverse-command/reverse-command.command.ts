@@ -1,0 +1,129 @@
+// POST /v1/reversals: undoes the money of one earlier accepted command (the
+// rule: domain-models/src/ledger/reversal.ts). The reversal acts on the
+// entity the original command ordered, with the original's locks, and may be
+// sent only by an actor holding a role of the original command's route.
+//
+// Finding the original: its durable outcome (the read model keeps each
+// command's path). That outcome never changes once durable, so reading it
+// before taking the locks is safe; a command not yet durable, unknown or
+// refused is not reversible (a recorded 422, like any domain refusal).
+import { DomainError, NotFoundError, ReverseBodySchema, decideReverseClaimPayment, decideReverseContribution, decideReversePremiumCash, reversalTarget, type Decision, type RecordedEvent, type Reverse } from '@app/domain';
+import type { EntityKind } from '@app/domain';
+import type { StoredOutcome } from '@app/event-store';
+
+import { commandAccess, isAllowed } from '../../auth/roles';
+import type { Role } from '../../auth/roles';
+import { ForbiddenError } from '../../errors/api-errors';
+import { parseBody } from '../../http/validation';
+import type { CommandRequest, StateReader } from '../../ledger/command-pipeline';
+import type { CommandMeta, CommandRoute } from '../../ledger/command-route';
+import { PAY_CLAIM } from '../../claims/pay-claim/pay-claim.command';
+import { CONTRIBUTE } from '../../members/contribute/contribute.command';
+import { RECORD_PREMIUM_PAYMENT } from '../../policies/record-premium-payment/record-premium-payment.command';
+import { REFUND_PREMIUM } from '../../policies/refund-premium/refund-premium.command';
+
+export class ReverseCommandCommand {
+  constructor(
+    readonly command: Reverse,
+    readonly meta: CommandMeta,
+  ) {}
+}
+
+/** A command route whose accepted commands a reversal may undo, and how. */
+interface Reversible {
+  route: CommandRoute<unknown>;
+  kind: EntityKind;
+  /** The entities the original locked, from its path's entity id and its answer. */
+  locks(id: string, answer: Record<string, unknown>): string[];
+  decide(state: StateReader, id: string, original: RecordedEvent, command: Reverse): Decision;
+}
+
+function existing<T>(kind: string, id: string, state: T | undefined): T {
+  if (!state) throw new NotFoundError(kind, id);
+  return state;
+}
+
+/** A premium payment or a refund: the policy's cash, reversed by one rule. */
+const premiumCash = (route: CommandRoute<unknown>): Reversible => ({
+  route,
+  kind: 'policy',
+  locks: (id) => [`policy/${id}`],
+  decide: (state, id, original, command) => decideReversePremiumCash(existing('policy', id, state.policy(id)), original, command),
+});
+
+const REVERSIBLE: readonly Reversible[] = [
+  premiumCash(RECORD_PREMIUM_PAYMENT as CommandRoute<unknown>),
+  premiumCash(REFUND_PREMIUM as CommandRoute<unknown>),
+  {
+    route: PAY_CLAIM as CommandRoute<unknown>,
+    kind: 'claim',
+    locks: (id) => [`claim/${id}`],
+    decide: (state, id, original, command) => decideReverseClaimPayment(existing('claim', id, state.claim(id)), original, command),
+  },
+  {
+    // A contribution locked its member and its fund (its answer names the fund), and so does its reversal.
+    route: CONTRIBUTE as CommandRoute<unknown>,
+    kind: 'member',
+    locks: (id, answer) => {
+      if (typeof answer.fundId !== 'string') throw new Error(`an accepted contribution's answer without its fundId (member ${id})`);
+      return [`member/${id}`, `fund/${answer.fundId}`];
+    },
+    decide: (state, id, original, command) => {
+      const fundId = String((original.payload as { fundId: unknown }).fundId);
+      return decideReverseContribution(existing('member', id, state.member(id)), existing('fund', fundId, state.fund(fundId)), original, command);
+    },
+  },
+];
+
+/** Who may send a reversal at all: anyone who may send a reversible command (the original's own roles are checked per request). */
+const REVERSAL_ROLES: Role[] = [...new Set(REVERSIBLE.flatMap((r) => r.route.roles))];
+
+/** The reversible route an accepted original went through, and the entity id in its path. */
+function reversibleOf(outcome: StoredOutcome | undefined): { target: Reversible; id: string } | undefined {
+  if (!outcome || outcome.status < 200 || outcome.status > 299 || typeof outcome.path !== 'string') return undefined;
+  for (const target of REVERSIBLE) {
+    const match = target.route.pattern.exec(outcome.path);
+    if (match) return { target, id: decodeURIComponent(match[1]) };
+  }
+  return undefined;
+}
+
+export class ReverseCommandRoute implements CommandRoute<ReverseCommandCommand> {
+  readonly pattern = /^\/v1\/reversals$/;
+  readonly roles = REVERSAL_ROLES;
+  readonly summary =
+    "Reverse the money of an earlier accepted premium payment, refund, claim payment, claim recovery, contribution or withdrawal, on the original's effective date (booked in the first open month when that month is closed). Requires a role of the original command.";
+  readonly body = ReverseBodySchema;
+  readonly example = { commandId: '4a5b6c7d8e9f0a1b2c3d4e5f60718293', reversesCommandId: '2e3f405162738495a6b7c8d9eaf10c1d', reason: 'Payment keyed in twice' };
+
+  /** `outcome`: the durable outcome of a command id (the event store's). */
+  constructor(private readonly outcome: (commandId: string) => StoredOutcome | undefined) {}
+
+  parse(_params: string[], meta: CommandMeta): ReverseCommandCommand {
+    return new ReverseCommandCommand(parseBody(this.body, meta.body), meta);
+  }
+
+  request({ command, meta }: ReverseCommandCommand): CommandRequest {
+    const original = this.outcome(command.reversesCommandId);
+    const found = reversibleOf(original);
+    if (found && !isAllowed(meta.actor, commandAccess(...found.target.route.roles))) {
+      throw new ForbiddenError(`Actor ${meta.actor.id} may not reverse command ${command.reversesCommandId}: it requires role ${found.target.route.roles.join(' or ')}.`);
+    }
+    const answer = (original?.body ?? {}) as Record<string, unknown>;
+    const locks = found ? found.target.locks(found.id, answer) : [`command/${command.reversesCommandId}`];
+    return {
+      path: meta.path,
+      body: meta.body,
+      commandId: command.commandId,
+      actor: meta.actor.id,
+      locks,
+      partitionKey: locks[0],
+      decide: (state) => {
+        if (!found) throw new DomainError('not_reversible', `command ${command.reversesCommandId} is not an accepted command a reversal can undo`);
+        const { target, id } = found;
+        const event = reversalTarget(state.trail(target.kind, id), command.reversesCommandId);
+        return target.decide(state, id, event, command);
+      },
+    };
+  }
+}
