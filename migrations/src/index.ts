@@ -6,9 +6,11 @@
 export type Upcaster = (payload: Record<string, unknown>) => Record<string, unknown>;
 
 import { feeChargedV1toV2, feeRecordV1toV2 } from './0001-fee-holdings-derived';
+import { valuationStruckV1toV2 } from './0002-valuation-postings';
 
 export const UPCASTERS: Record<string, Record<number, Upcaster>> = {
   FeeCharged: { 1: feeChargedV1toV2 },
+  ValuationStruck: { 1: valuationStruckV1toV2 },
 };
 
 export interface VersionedEvent {

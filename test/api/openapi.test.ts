@@ -348,6 +348,7 @@ describe('OpenAPI document and UI at /docs', () => {
       'contribute',
       'switchUnits',
       'chargeFee',
+      'settleFees',
       'closePeriod',
     ];
     const commandOps = ops.filter((o) => o.op.requestBody?.content['application/json']?.schema?.properties?.commandId).map((o) => o.op.operationId);

@@ -64,7 +64,7 @@ describe('pensions API', () => {
     test('POST /v1/funds/{id}/valuations strikes the NAV; the launch NAV while there are no units', async () => {
       const body = valuation('2026-01-31', '0.00');
       const a = await api.post('/v1/funds/F-EUR/valuations', body, TOKENS['fund-admin']);
-      expectCreated(a, body.commandId, { valuationDate: '2026-01-31', fundId: 'F-EUR', netAssets: '0.00', unitsOutstanding: '0.000000', navPerUnit: '1.000000' });
+      expectCreated(a, body.commandId, { valuationDate: '2026-01-31', fundId: 'F-EUR', netAssets: '0.00', unitsOutstanding: '0.000000', navPerUnit: '1.000000', gain: '0.00', revaluation: '0.00', rounding: '0.00' });
       for (const f of ['F-EUR2', 'F-USD']) expect((await api.post(`/v1/funds/${f}/valuations`, valuation('2026-01-31', '0.00'), TOKENS['fund-admin'])).status).toBe(201);
 
       expectProblem(await api.post('/v1/funds/F-EUR/valuations', valuation('2026-01-31', '5.00'), TOKENS['fund-admin']), 422, 'entity_exists');

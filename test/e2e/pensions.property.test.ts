@@ -47,8 +47,9 @@
 //     marketMovement = sum over the valuations in the range of (valuation net
 //     assets - GET fund ?asOf=<day before> net assets) at the report's knownAt;
 //   - the trial balance balances (in total and per currency), and per fund:
-//     fund-cash = contributions + switches in - switches out, fees-payable =
-//     fees, each member's unit-liability = the member's money in the fund
+//     fund-cash less fees-payable = the fund's net assets valid on asOf (each
+//     valuation posts its gain), fees-payable = fees, each member's
+//     unit-liability = the member's money in the fund
 //     (contributions + switches in - switches out - fees), at a late asOf and at
 //     a date of the run with an earlier knownAt.
 //
@@ -391,7 +392,9 @@ function predict(book: Book, kind: Kind, body: Record<string, any>, pathId: stri
       const units = book.unitsBefore(pathId, body.valuationDate);
       if (!storableUnits(units)) return { refused: ['amount_out_of_range'] };
       const nav = units === 0n ? f.launchNav : perUnit(cents(body.netAssets), units);
-      return { ok: { valuationDate: body.valuationDate, fundId: pathId, netAssets: body.netAssets, unitsOutstanding: fmt6(units), navPerUnit: fmt6(nav) } };
+      // The gain posted takes the books (fund assets less fees payable, = the net assets valid on the date) to the struck net assets.
+      const gain = fmt2(cents(body.netAssets) - book.netAssets(pathId, body.valuationDate));
+      return { ok: { valuationDate: body.valuationDate, fundId: pathId, netAssets: body.netAssets, unitsOutstanding: fmt6(units), navPerUnit: fmt6(nav), gain } };
     }
     case 'contribute': {
       const nav = book.dealingNav(body.fundId, body.effectiveDate);
@@ -736,7 +739,8 @@ async function checkTrialBalance(ch: Checks, book: Book, run: Run, asOf: string,
   for (const fundId of run.fundIds) {
     const cur = book.funds.get(fundId)!.currency;
     const got: Record<string, string> = { cash: fmt2(balance(`fund-cash:${cur}:fund/${fundId}`)), feesPayable: fmt2(-balance(`fees-payable:${cur}:fund/${fundId}`)) };
-    const want: Record<string, string> = { cash: fmt2(book.money(fundId, asOf, k, 'cash')), feesPayable: fmt2(-book.money(fundId, asOf, k, 'fees')) };
+    // Fund assets less fees payable = the net assets valid on asOf (valuations post their gains).
+    const want: Record<string, string> = { cash: fmt2(book.netAssets(fundId, asOf, k) - book.money(fundId, asOf, k, 'fees')), feesPayable: fmt2(-book.money(fundId, asOf, k, 'fees')) };
     let liabilities = 0n;
     for (const memberId of run.memberIds) {
       liabilities += -balance(`unit-liability:${cur}:fund/${fundId}/member/${memberId}`);
@@ -745,7 +749,7 @@ async function checkTrialBalance(ch: Checks, book: Book, run: Run, asOf: string,
     }
     got.liabilities = fmt2(liabilities);
     want.liabilities = fmt2(book.money(fundId, asOf, k, 'all'));
-    ch.same(`${where} ${fundId} (cash = contributions + switches in - out; liabilities = that - fees)`, got, want);
+    ch.same(`${where} ${fundId} (cash - fees payable = net assets; members' liabilities = contributions + switches in - out - fees)`, got, want);
   }
 }
 

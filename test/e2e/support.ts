@@ -64,6 +64,7 @@ export const API_ERROR_CODES: ReadonlySet<string> = new Set([
   'refund_exceeds_balance',
   'amount_too_small',
   'already_reversed',
+  'settlement_exceeds_fees_payable',
   'not_reversible',
 ]);
 

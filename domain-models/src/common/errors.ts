@@ -20,6 +20,8 @@ export type InvariantCode =
   | 'refund_exceeds_balance'
   /** A deal whose money rounds to 0.00 or whose units round to 0.000000 (a contribution, a switch). */
   | 'amount_too_small'
+  /** A fee settlement larger than the fees payable on its date (or a later one). */
+  | 'settlement_exceeds_fees_payable'
   /** A reversal of a command that was reversed already. */
   | 'already_reversed'
   /** A reversal of a command that moved no money a reversal may undo (unknown, refused, a bind, a reversal...). */

@@ -32,6 +32,14 @@ export const ChargeFeeBodySchema = z.strictObject({
 export const ChargeFeeSchema = ChargeFeeBodySchema.extend({ fundId: EntityIdSchema });
 export type ChargeFee = z.output<typeof ChargeFeeSchema>;
 
+export const SettleFeesBodySchema = z.strictObject({
+  commandId: CommandIdSchema,
+  effectiveDate: IsoDateSchema,
+  amount: PositiveMoneySchema,
+});
+export const SettleFeesSchema = SettleFeesBodySchema.extend({ fundId: EntityIdSchema });
+export type SettleFees = z.output<typeof SettleFeesSchema>;
+
 export const RegisterMemberSchema = z.strictObject({
   commandId: CommandIdSchema,
   memberId: EntityIdSchema,

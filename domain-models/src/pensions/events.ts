@@ -10,7 +10,7 @@
 // movements with an empty journal, so nothing is posted twice.
 import { z } from 'zod';
 import { eventFamily, type DomainEvent, type RecordedEvent } from '../common/events';
-import { CurrencySchema, EntityIdSchema } from '../nonlife/fields';
+import { CurrencySchema, EntityIdSchema, IsoDateSchema } from '../nonlife/fields';
 import { StoredCommandIdSchema, StoredMoneySchema, StoredRateSchema } from '../nonlife/events';
 
 export const FUND_EVENT_VERSION = 1;
@@ -28,13 +28,25 @@ export const FundLaunchedPayloadSchema = z.strictObject({
 });
 export type FundLaunchedPayload = z.infer<typeof FundLaunchedPayloadSchema>;
 
-/** The NAV for the event's effectiveDate (the valuation date). */
+/**
+ * The NAV for the event's effectiveDate (the valuation date), and what the
+ * valuation posted to take the books to it (v2; fund.ts, valuationPosting).
+ * v1 posted nothing; migrations/ reads it as v2 with zeros.
+ */
 export const ValuationStruckPayloadSchema = z.strictObject({
   fundId: EntityIdSchema,
   netAssets: StoredMoneySchema,
   /** Units outstanding the NAV was struck on (dealings before the valuation date). */
   unitsOutstanding: StoredUnitsSchema,
   navPerUnit: StoredUnitsSchema,
+  /** Fund assets Dr / investment gains Cr (signed): the struck net assets less the books' fund assets less fees payable. */
+  gain: StoredMoneySchema,
+  /** Member allocation Dr / unit liability revaluation Cr (signed): the holdings at the NAV less the books' unit liability. */
+  revaluation: StoredMoneySchema,
+  /** Member allocation Dr / unit rounding Cr (signed): gain less revaluation, what per-holding rounding leaves. */
+  rounding: StoredMoneySchema,
+  /** A valuation back-dated before a later one: that later valuation's date, on which these postings are handed back (it took the books to its own figures). */
+  handBackDate: IsoDateSchema.optional(),
 });
 export type ValuationStruckPayload = z.infer<typeof ValuationStruckPayloadSchema>;
 
@@ -96,8 +108,15 @@ export const UnitsIssueReversedPayloadSchema = z.strictObject({
 });
 export type UnitsIssueReversedPayload = z.infer<typeof UnitsIssueReversedPayloadSchema>;
 
+/** Fees payable paid out of the fund's assets (fees payable Dr / fund assets Cr). */
+export const FeesSettledPayloadSchema = z.strictObject({
+  fundId: EntityIdSchema,
+  amount: StoredMoneySchema,
+});
+export type FeesSettledPayload = z.infer<typeof FeesSettledPayloadSchema>;
+
 /** Fund event types whose payload is past v1 (the others are at FUND_EVENT_VERSION). */
-export const FUND_EVENT_TYPE_VERSIONS = { FeeCharged: 2 } as const;
+export const FUND_EVENT_TYPE_VERSIONS = { FeeCharged: 2, ValuationStruck: 2 } as const;
 
 export const FUND_EVENT_PAYLOADS = {
   FundLaunched: FundLaunchedPayloadSchema,
@@ -106,6 +125,7 @@ export const FUND_EVENT_PAYLOADS = {
   UnitsCancelled: UnitsCancelledPayloadSchema,
   FeeCharged: FeeChargedPayloadSchema,
   UnitsIssueReversed: UnitsIssueReversedPayloadSchema,
+  FeesSettled: FeesSettledPayloadSchema,
 } as const;
 
 export type FundEventType = keyof typeof FUND_EVENT_PAYLOADS;
@@ -117,7 +137,8 @@ export type UnitsIssued = DomainEvent<'UnitsIssued', UnitsIssuedPayload>;
 export type UnitsCancelled = DomainEvent<'UnitsCancelled', UnitsCancelledPayload>;
 export type FeeCharged = DomainEvent<'FeeCharged', FeeChargedPayload>;
 export type UnitsIssueReversed = DomainEvent<'UnitsIssueReversed', UnitsIssueReversedPayload>;
-export type FundEvent = FundLaunched | ValuationStruck | UnitsIssued | UnitsCancelled | FeeCharged | UnitsIssueReversed;
+export type FeesSettled = DomainEvent<'FeesSettled', FeesSettledPayload>;
+export type FundEvent = FundLaunched | ValuationStruck | UnitsIssued | UnitsCancelled | FeeCharged | UnitsIssueReversed | FeesSettled;
 
 const fundEvents = eventFamily('fund', FUND_EVENT_VERSION, FUND_EVENT_PAYLOADS, FUND_EVENT_TYPE_VERSIONS);
 

@@ -25,8 +25,8 @@ import { Decimal, ZERO, formatMoney, formatUnits, round2, round6, sum } from '..
 import { DomainError } from '../common/errors';
 import type { Decision, DomainEvent, RecordedEvent } from '../common/events';
 import type { JournalEntry } from '../common/journal';
-import { EMPTY_ENTRY, feeEntry } from './accounts';
-import type { ChargeFee, LaunchFund, StrikeValuation } from './commands';
+import { EMPTY_ENTRY, feeEntry, feeSettlementEntry, valuationEntry } from './accounts';
+import type { ChargeFee, LaunchFund, SettleFees, StrikeValuation } from './commands';
 import { MEMBER_EVENT_VERSION, type FeeChargedPayload, type FundEvent, type FundEventType, type MemberFeeChargedPayload, fundEventVersion, parseFundEvent } from './events';
 
 export interface Valuation {
@@ -61,6 +61,23 @@ export interface FundPeriodFigures {
   closing: FundFigures;
 }
 
+/**
+ * What a valuation posted besides unit movements, valid from effectiveDate
+ * (signed): to the fund's books (fund assets less fees payable) and to the
+ * unit liability (the members' accounts and the fund's revaluation).
+ */
+export interface FundBooking {
+  effectiveDate: IsoDate;
+  netAssets: Decimal;
+  unitLiability: Decimal;
+}
+
+/** A payment of fees payable out of the fund's assets. */
+export interface FeeSettlement {
+  effectiveDate: IsoDate;
+  amount: Decimal;
+}
+
 export interface FundState {
   fundId: string;
   currency: string;
@@ -71,6 +88,9 @@ export interface FundState {
   movements: AppendLog<UnitMovement>;
   /** Over every known movement, whatever its date. */
   unitsOutstanding: Decimal;
+  /** Every valuation's posting (and hand-back), in record order. */
+  bookings: AppendLog<FundBooking>;
+  settlements: AppendLog<FeeSettlement>;
 }
 
 export interface FundFigures {
@@ -231,6 +251,73 @@ export function dealingNav(state: FundState, date: IsoDate): Decimal {
   return dealingNavs(date, state)[0];
 }
 
+// ---------------------------------------------------------------- books
+
+/**
+ * The fund's books valid on asOf, from what was posted: fund assets less
+ * fees payable (every unit movement's money, every valuation's gain) and the
+ * unit liability (every unit movement's money, every valuation's
+ * revaluation). A fee settlement moves neither (fees payable Dr / fund assets Cr).
+ */
+export function fundBooksOn(state: FundState, asOf: IsoDate): { netAssets: Decimal; unitLiability: Decimal } {
+  let money = ZERO;
+  for (const m of state.movements) if (m.effectiveDate <= asOf) money = money.plus(m.money);
+  let netAssets = money;
+  let unitLiability = money;
+  for (const b of state.bookings) {
+    if (b.effectiveDate > asOf) continue;
+    netAssets = netAssets.plus(b.netAssets);
+    unitLiability = unitLiability.plus(b.unitLiability);
+  }
+  return { netAssets, unitLiability };
+}
+
+/** Fees payable valid on asOf: the fees charged less those settled. */
+export function feesPayableOn(state: FundState, asOf: IsoDate): Decimal {
+  let payable = ZERO;
+  for (const m of state.movements) if (m.cause === 'fee' && m.effectiveDate <= asOf) payable = payable.minus(m.money);
+  for (const s of state.settlements) if (s.effectiveDate <= asOf) payable = payable.minus(s.amount);
+  return payable;
+}
+
+/** The members' holdings valid on `date` at `nav`, each rounded on its own: sum of round2(units * nav). */
+export function holdingsValue(state: FundState, date: IsoDate, nav: Decimal): Decimal {
+  let value = ZERO;
+  for (const units of holdingsOn(state, date).values()) if (!units.isZero()) value = value.plus(round2(units.times(nav)));
+  return value;
+}
+
+/** What a valuation posts (see valuationPosting). */
+export interface ValuationPosting {
+  gain: Decimal;
+  revaluation: Decimal;
+  rounding: Decimal;
+  /** The date of the next valuation after it, when there is one: its postings are handed back then. */
+  handBackDate?: IsoDate;
+}
+
+/**
+ * The rule that ties the books to a valuation (struck `netAssets`, NAV `nav`
+ * for `date`), from the fund's state before it:
+ *   gain        = netAssets - (fund assets - fees payable) valid on date,
+ *   revaluation = sum of round2(units * nav) over the holdings valid on date
+ *                 - the unit liability valid on date,
+ *   rounding    = gain - revaluation.
+ * So after it, fund assets less fees payable equal the struck net assets and
+ * the unit liability equals the holdings at the NAV, the unit rounding
+ * account taking what per-holding rounding leaves. A valuation back-dated
+ * before a later one hands its postings back on that later date: the later
+ * valuation took the books to its own figures already.
+ */
+export function valuationPosting(state: FundState, date: IsoDate, netAssets: Decimal, nav: Decimal): ValuationPosting {
+  const books = fundBooksOn(state, date);
+  const gain = netAssets.minus(books.netAssets);
+  const revaluation = holdingsValue(state, date, nav).minus(books.unitLiability);
+  let handBackDate: IsoDate | undefined;
+  for (const struck of state.valuations.keys()) if (struck > date && (handBackDate === undefined || struck < handBackDate)) handBackDate = struck;
+  return { gain, revaluation, rounding: gain.minus(revaluation), ...(handBackDate === undefined ? {} : { handBackDate }) };
+}
+
 // ---------------------------------------------------------------- events
 
 export function fundEvent<T extends FundEventType>(
@@ -269,7 +356,7 @@ export function decideLaunchFund(existing: FundState | undefined, cmd: LaunchFun
  * (entity_exists); a correction is a valuation for a later date. Striking it
  * closes the dealings of every earlier date (dealing_date_closed); a valuation
  * may itself be back-dated.
- * No journal: revaluation gains are not posted (see the report's questions).
+ * It posts the gain and revalues the unit liability (valuationPosting).
  */
 export function decideStrikeValuation(state: FundState, cmd: StrikeValuation): Decision {
   assertSameFund(state, cmd.fundId);
@@ -279,15 +366,53 @@ export function decideStrikeValuation(state: FundState, cmd: StrikeValuation): D
   let units = ZERO;
   for (const m of state.movements) if (m.effectiveDate < cmd.valuationDate) units = units.plus(m.units);
   const nav = units.isZero() ? state.launchNav : round6(cmd.netAssets.div(units));
+  const posting = valuationPosting(state, cmd.valuationDate, cmd.netAssets, nav);
   const payload = {
     fundId: state.fundId,
     netAssets: formatMoney(cmd.netAssets),
     unitsOutstanding: formatUnits(units),
     navPerUnit: formatUnits(nav),
+    gain: formatMoney(posting.gain),
+    revaluation: formatMoney(posting.revaluation),
+    rounding: formatMoney(posting.rounding),
+    ...(posting.handBackDate === undefined ? {} : { handBackDate: posting.handBackDate }),
   };
+  const journal = valuationEntry(state.fundId, state.currency, posting, cmd.valuationDate, posting.handBackDate);
   return {
-    events: [fundEvent('ValuationStruck', state.fundId, cmd.valuationDate, payload, EMPTY_ENTRY)],
+    events: [fundEvent('ValuationStruck', state.fundId, cmd.valuationDate, payload, journal)],
     result: { valuationDate: cmd.valuationDate, ...payload },
+  };
+}
+
+/**
+ * Pays `amount` of fees payable out of the fund's assets on effectiveDate
+ * (fees payable Dr / fund assets Cr): at most what is payable on that date
+ * and on every later date a fee or a settlement moves it
+ * (settlement_exceeds_fees_payable). Net assets and the NAV do not move:
+ * the fees left them when charged.
+ */
+export function decideSettleFees(state: FundState, cmd: SettleFees): Decision {
+  assertSameFund(state, cmd.fundId);
+  const dates = new Set<IsoDate>([cmd.effectiveDate]);
+  for (const m of state.movements) if (m.cause === 'fee' && m.effectiveDate > cmd.effectiveDate) dates.add(m.effectiveDate);
+  for (const s of state.settlements) if (s.effectiveDate > cmd.effectiveDate) dates.add(s.effectiveDate);
+  let payable: Decimal | undefined;
+  for (const date of dates) {
+    const onDate = feesPayableOn(state, date);
+    if (payable === undefined || onDate.lt(payable)) payable = onDate;
+  }
+  const available = payable ?? ZERO;
+  if (cmd.amount.gt(available)) {
+    throw new DomainError(
+      'settlement_exceeds_fees_payable',
+      `fund ${state.fundId} owes ${formatMoney(available)} of fees on ${cmd.effectiveDate} (or later), less than ${formatMoney(cmd.amount)}`,
+    );
+  }
+  const amount = formatMoney(cmd.amount);
+  const event = fundEvent('FeesSettled', state.fundId, cmd.effectiveDate, { fundId: state.fundId, amount }, feeSettlementEntry(state.fundId, state.currency, cmd.amount));
+  return {
+    events: [event],
+    result: { fundId: state.fundId, effectiveDate: cmd.effectiveDate, currency: state.currency, amount, feesPayable: formatMoney(feesPayableOn(state, cmd.effectiveDate).minus(cmd.amount)) },
   };
 }
 
@@ -466,7 +591,16 @@ export function evolveFund(state: FundState | undefined, event: RecordedEvent | 
   if (e.type === 'FundLaunched') {
     if (state) throw new Error(`fund ${e.payload.fundId} launched twice`);
     const { fundId, currency, launchNavPerUnit } = e.payload;
-    return { fundId, currency, launchNav: new Decimal(launchNavPerUnit), valuations: new Map(), movements: AppendLog.empty(), unitsOutstanding: ZERO };
+    return {
+      fundId,
+      currency,
+      launchNav: new Decimal(launchNavPerUnit),
+      valuations: new Map(),
+      movements: AppendLog.empty(),
+      unitsOutstanding: ZERO,
+      bookings: AppendLog.empty(),
+      settlements: AppendLog.empty(),
+    };
   }
   if (!state) throw new Error(`${e.type} before FundLaunched for fund ${e.payload.fundId}`);
   const date = e.effectiveDate;
@@ -474,8 +608,13 @@ export function evolveFund(state: FundState | undefined, event: RecordedEvent | 
     case 'ValuationStruck': {
       const valuations = new Map(state.valuations);
       valuations.set(date, { navPerUnit: new Decimal(e.payload.navPerUnit), netAssets: new Decimal(e.payload.netAssets) });
-      return { ...state, valuations };
+      const { gain, revaluation, handBackDate } = e.payload;
+      const booking = { effectiveDate: date, netAssets: new Decimal(gain), unitLiability: new Decimal(revaluation) };
+      const bookings = handBackDate === undefined ? [booking] : [booking, { effectiveDate: handBackDate, netAssets: booking.netAssets.neg(), unitLiability: booking.unitLiability.neg() }];
+      return { ...state, valuations, bookings: state.bookings.append(...bookings) };
     }
+    case 'FeesSettled':
+      return { ...state, settlements: state.settlements.append({ effectiveDate: date, amount: new Decimal(e.payload.amount) }) };
     case 'UnitsIssued': {
       const cause = e.payload.cause === 'contribution' ? 'contribution' : 'switch-in';
       return withMovements(state, [{ effectiveDate: date, memberId: e.payload.memberId, cause, units: new Decimal(e.payload.units), money: new Decimal(e.payload.amount) }]);

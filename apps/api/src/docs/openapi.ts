@@ -43,6 +43,7 @@ const INVARIANT_CODES: Record<InvariantCode, string> = {
   premium_negative: 'The change would take the full-term premium below zero.',
   payment_exceeds_balance: 'A premium payment larger than what the holder owes (premium written less return premium, less cash received, plus refunds paid).',
   refund_exceeds_balance: 'A premium refund larger than the credit balance the ledger owes the holder.',
+  settlement_exceeds_fees_payable: 'A fee settlement larger than the fees payable on its date (or on a later date a fee or settlement moves them).',
   already_reversed: 'The command named by reversesCommandId was reversed already.',
   not_reversible: 'The command named by reversesCommandId is not an accepted premium payment, refund, claim payment, claim recovery, contribution or withdrawal.',
   amount_too_small: 'A deal whose money rounds to 0.00 or whose units round to 0.000000 (a contribution, a switch).',

@@ -248,7 +248,21 @@ export const COMMAND_RESULTS: Readonly<Record<string, CommandResultDoc>> = {
   'POST /v1/claims/:claimId/close': { result: { claimId: OUT.entityId, effectiveDate: OUT.date, release: OUT.money, ...claimFigures } },
   'POST /v1/funds': { result: { fundId: OUT.entityId, currency: OUT.currency, launchNavPerUnit: OUT.units } },
   'POST /v1/funds/:fundId/valuations': {
-    result: { fundId: OUT.entityId, valuationDate: OUT.date, netAssets: OUT.money, unitsOutstanding: OUT.units, navPerUnit: OUT.units },
+    result: {
+      fundId: OUT.entityId,
+      valuationDate: OUT.date,
+      netAssets: OUT.money,
+      unitsOutstanding: OUT.units,
+      navPerUnit: OUT.units,
+      gain: { ...OUT.money, description: 'Posted fund assets Dr / investment gains Cr (negative: a loss): the struck net assets less fund assets less fees payable before it.' },
+      revaluation: { ...OUT.money, description: 'Posted member allocation Dr / unit liability revaluation Cr: the holdings at the NAV (each rounded) less the unit liability before it.' },
+      rounding: { ...OUT.money, description: 'Posted member allocation Dr / unit rounding Cr: gain less revaluation.' },
+      handBackDate: { ...OUT.date, description: 'A valuation back-dated before a later one: the later date, on which these postings are reversed.' },
+    },
+    optional: ['handBackDate'],
+  },
+  'POST /v1/funds/:fundId/fee-settlements': {
+    result: { fundId: OUT.entityId, effectiveDate: OUT.date, currency: OUT.currency, amount: OUT.money, feesPayable: { ...OUT.money, description: 'Fees payable on effectiveDate after the settlement.' } },
   },
   'POST /v1/funds/:fundId/fees': {
     result: {

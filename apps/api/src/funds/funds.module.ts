@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 
 import { ChargeFeeController } from './charge-fee/charge-fee.controller';
 import { ChargeFeeHandler } from './charge-fee/charge-fee.handler';
+import { SettleFeesController } from './settle-fees/settle-fees.controller';
+import { SettleFeesHandler } from './settle-fees/settle-fees.handler';
 import { GetFeeHoldingsController } from './get-fee-holdings/get-fee-holdings.controller';
 import { GetFeeHoldingsHandler } from './get-fee-holdings/get-fee-holdings.query';
 import { GetFundController } from './get-fund/get-fund.controller';
@@ -13,7 +15,7 @@ import { StrikeValuationHandler } from './strike-valuation/strike-valuation.hand
 
 /** Pension funds (fund-admin): launch, NAV valuations, fees by unit cancellation; one folder per use case. */
 @Module({
-  controllers: [LaunchFundController, StrikeValuationController, ChargeFeeController, GetFundController, GetFeeHoldingsController],
-  providers: [LaunchFundHandler, StrikeValuationHandler, ChargeFeeHandler, GetFundHandler, GetFeeHoldingsHandler],
+  controllers: [LaunchFundController, StrikeValuationController, ChargeFeeController, SettleFeesController, GetFundController, GetFeeHoldingsController],
+  providers: [LaunchFundHandler, StrikeValuationHandler, ChargeFeeHandler, SettleFeesHandler, GetFundHandler, GetFeeHoldingsHandler],
 })
 export class FundsModule {}
