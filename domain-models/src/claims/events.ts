@@ -38,11 +38,32 @@ export const ClaimClosedPayloadSchema = z.strictObject({
 });
 export type ClaimClosedPayload = z.infer<typeof ClaimClosedPayloadSchema>;
 
+/** What a recovery is: from a third party liable for the loss, or from selling what the claim paid for. */
+export const RecoveryKindSchema = z.enum(['subrogation', 'salvage']);
+export type RecoveryKind = z.infer<typeof RecoveryKindSchema>;
+
+export const ClaimRecoveryReceivedPayloadSchema = z.strictObject({
+  claimId: EntityIdSchema,
+  /** Cash received, > 0; it does not move the case reserve. */
+  amount: StoredMoneySchema,
+  kind: RecoveryKindSchema,
+});
+export type ClaimRecoveryReceivedPayload = z.infer<typeof ClaimRecoveryReceivedPayloadSchema>;
+
+export const ClaimReopenedPayloadSchema = z.strictObject({
+  claimId: EntityIdSchema,
+  /** The case reserve set again on reopening, >= 0 (a reserve change of +reserve). */
+  reserve: StoredMoneySchema,
+});
+export type ClaimReopenedPayload = z.infer<typeof ClaimReopenedPayloadSchema>;
+
 export const CLAIM_EVENT_PAYLOADS = {
   ClaimOpened: ClaimOpenedPayloadSchema,
   ClaimReserveChanged: ClaimReserveChangedPayloadSchema,
   ClaimPaid: ClaimPaidPayloadSchema,
   ClaimClosed: ClaimClosedPayloadSchema,
+  ClaimRecoveryReceived: ClaimRecoveryReceivedPayloadSchema,
+  ClaimReopened: ClaimReopenedPayloadSchema,
 } as const;
 
 export type ClaimEventType = keyof typeof CLAIM_EVENT_PAYLOADS;
@@ -52,7 +73,9 @@ export type ClaimOpened = DomainEvent<'ClaimOpened', ClaimOpenedPayload>;
 export type ClaimReserveChanged = DomainEvent<'ClaimReserveChanged', ClaimReserveChangedPayload>;
 export type ClaimPaid = DomainEvent<'ClaimPaid', ClaimPaidPayload>;
 export type ClaimClosed = DomainEvent<'ClaimClosed', ClaimClosedPayload>;
-export type ClaimEvent = ClaimOpened | ClaimReserveChanged | ClaimPaid | ClaimClosed;
+export type ClaimRecoveryReceived = DomainEvent<'ClaimRecoveryReceived', ClaimRecoveryReceivedPayload>;
+export type ClaimReopened = DomainEvent<'ClaimReopened', ClaimReopenedPayload>;
+export type ClaimEvent = ClaimOpened | ClaimReserveChanged | ClaimPaid | ClaimClosed | ClaimRecoveryReceived | ClaimReopened;
 
 const claimEvents = eventFamily('claim', CLAIM_EVENT_VERSION, CLAIM_EVENT_PAYLOADS);
 
