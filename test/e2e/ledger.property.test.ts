@@ -109,10 +109,10 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('open' as const), p: fc.nat(), at, lag: fc.integer({ min: 0, max: 60 }), reserve: fc.integer({ min: 0, max: 2_000_000 }) }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('reserve' as const), c: fc.nat(), lag: fc.integer({ min: -5, max: 40 }), cents: nonZero(-1_500_000, 2_000_000) }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('pay-claim' as const), c: fc.nat(), lag: fc.integer({ min: 0, max: 40 }), cents: fc.integer({ min: 1, max: 1_500_000 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('close-claim' as const), c: fc.nat(), lag: fc.integer({ min: 0, max: 30 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('close-claim' as const), c: fc.nat(), lag: fc.integer({ min: 0, max: 30 }) }) },
   {
     weight: 2,
-    arbitrary: fc.record({ kind: fc.constant('recover-claim' as const), c: fc.nat(), lag: fc.integer({ min: -10, max: 60 }), cents: fc.integer({ min: 1, max: 400_000 }), salvage: fc.boolean() }),
+    arbitrary: fc.record({ kind: fc.constant('recover-claim' as const), c: fc.nat(), lag: fc.integer({ min: -5, max: 60 }), cents: fc.integer({ min: 1, max: 150_000 }), salvage: fc.boolean() }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reopen-claim' as const), c: fc.nat(), lag: fc.integer({ min: -3, max: 40 }), cents: fc.integer({ min: 0, max: 1_000_000 }) }) },
   // Months 2025-01 .. 2026-10: all in the past (the close happens "now").
@@ -155,6 +155,11 @@ interface BoundPolicy {
 interface OpenClaim {
   id: string;
   last: string;
+  /** Closed by the last accepted close or reopen (reopens pick among these, so that most are acceptable). */
+  closed: boolean;
+  /** Cents paid and recovered by accepted commands (recoveries pick a claim with something left to recover). */
+  paid: number;
+  recovered: number;
 }
 
 interface RunLog {
@@ -228,7 +233,7 @@ async function runScript(api: Api, script: Script, runId: number): Promise<RunLo
           const loss = dateIn(p, step.at);
           const reported = addDays(loss, step.lag);
           const a = await send('claims', '/v1/claims', { claimId: id, policyId: p.id, lossDate: loss, reportedDate: reported, initialReserve: money(step.reserve) }, 'open');
-          if (a.status === 201) log.claims.push({ id, last: reported });
+          if (a.status === 201) log.claims.push({ id, last: reported, closed: false, paid: 0, recovered: 0 });
         }
         break;
       case 'reserve':
@@ -242,29 +247,47 @@ async function runScript(api: Api, script: Script, runId: number): Promise<RunLo
         if (c) {
           const date = addDays(c.last, step.lag);
           const a = await send('claims', `/v1/claims/${c.id}/payments`, { effectiveDate: date, amount: money(step.cents) }, 'pay-claim');
-          if (a.status === 201) c.last = date;
+          if (a.status === 201) {
+            c.last = date;
+            c.paid += step.cents;
+          }
         }
         break;
       case 'close-claim':
         if (c) {
           const date = addDays(c.last, step.lag);
           const a = await send('claims', `/v1/claims/${c.id}/close`, { effectiveDate: date }, 'close-claim');
-          if (a.status === 201) c.last = date;
+          if (a.status === 201) {
+            c.last = date;
+            c.closed = true;
+          }
         }
         break;
-      case 'recover-claim':
-        if (c) {
-          const body = { effectiveDate: addDays(c.last, step.lag), amount: money(step.cents), kind: step.salvage ? 'salvage' : 'subrogation' };
-          await send('claims', `/v1/claims/${c.id}/recoveries`, body, 'recover-claim');
+      case 'recover-claim': {
+        // Mostly a claim with something paid and not yet recovered, for at most that (some are refused all the same: dated early).
+        const open = log.claims.filter((x) => x.paid > x.recovered);
+        const r = open.length > 0 ? open[step.c % open.length] : c;
+        if (r) {
+          const amount = r.paid > r.recovered ? 1 + (step.cents % (r.paid - r.recovered)) : step.cents;
+          const body = { effectiveDate: addDays(r.last, step.lag), amount: money(amount), kind: step.salvage ? 'salvage' : 'subrogation' };
+          const a = await send('claims', `/v1/claims/${r.id}/recoveries`, body, 'recover-claim');
+          if (a.status === 201) r.recovered += amount;
         }
         break;
-      case 'reopen-claim':
-        if (c) {
-          const date = addDays(c.last, step.lag);
-          const a = await send('claims', `/v1/claims/${c.id}/reopen`, { effectiveDate: date, reserve: money(step.cents) }, 'reopen-claim');
-          if (a.status === 201) c.last = date;
+      }
+      case 'reopen-claim': {
+        const closed = log.claims.filter((x) => x.closed);
+        const r = closed.length > 0 ? closed[step.c % closed.length] : c;
+        if (r) {
+          const date = addDays(r.last, step.lag);
+          const a = await send('claims', `/v1/claims/${r.id}/reopen`, { effectiveDate: date, reserve: money(step.cents) }, 'reopen-claim');
+          if (a.status === 201) {
+            r.last = date;
+            r.closed = false;
+          }
         }
         break;
+      }
       case 'close-period': {
         const through = monthOf(step.month);
         const a = await send('periods', `/v1/periods/${through}/close`, {}, 'close-period');
