@@ -339,6 +339,8 @@ describe('OpenAPI document and UI at /docs', () => {
       'payClaim',
       'changeReserve',
       'closeClaim',
+      'recoverClaim',
+      'reopenClaim',
       'cancelPolicy',
       'refundPremium',
       'reverseCommand',

@@ -11,8 +11,8 @@
 //
 // A run: 1-4 policies bound (some later, after period closes: late business
 // lands in the first open month), then endorsements (+/-), payments,
-// cancellations (pro-rata, short-rate), claims with reserve changes, payments
-// and closes, and month closes, in random order. Commands the domain refuses
+// cancellations (pro-rata, short-rate), claims with reserve changes, payments,
+// recoveries, closes and reopens, and month closes, in random order. Commands the domain refuses
 // (422, 404, 409) are part of the sequence; a 400 or a 5xx is a failure (the
 // generator only makes well-formed commands). Then, at random (asOf, knownAt)
 // pairs and (from, to, basis, knownAt):
@@ -25,12 +25,15 @@
 //   - premium report: earned = written + openingUnearned - closingUnearned on
 //     every line, in totals and in totalsByCurrency; unearned >= 0;
 //   - claims report: closing = opening + new + changes - paid, incurred =
-//     paid + closing - opening, everywhere; reserves, new reserves, paid >= 0;
+//     paid + closing - opening - recoveries, everywhere; reserves, new
+//     reserves, paid, recoveries >= 0; totals (from the report series) = the
+//     sum of the lines (from the claims' folded histories);
 //   - quarters of a year add up exactly to the year (written, earned, per
 //     policy and in totals), and chain (Q closing unearned = next Q opening);
 //   - GET policy: written = earned + unearned, none negative, received >= 0;
 //     restated closing unearned of a report = GET policy unearned at the end
-//     of `to` (same knownAt); GET claim: incurred = paid + reserve, none < 0;
+//     of `to` (same knownAt); GET claim: incurred = paid + reserve -
+//     recoveries, none < 0, recoveries <= paid;
 //   - a closed month's booked premium and claims figures, read at the close,
 //     are the same at the end of the run; GET /v1/periods/{M} says closed;
 //   - bookingPeriod of every event in the log = its effective month, or the
@@ -77,6 +80,8 @@ type Step =
   | { kind: 'reserve'; c: number; lag: number; cents: number }
   | { kind: 'pay-claim'; c: number; lag: number; cents: number }
   | { kind: 'close-claim'; c: number; lag: number }
+  | { kind: 'recover-claim'; c: number; lag: number; cents: number; salvage: boolean }
+  | { kind: 'reopen-claim'; c: number; lag: number; cents: number }
   | { kind: 'close-period'; month: number };
 
 interface Script {
@@ -104,7 +109,12 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('open' as const), p: fc.nat(), at, lag: fc.integer({ min: 0, max: 60 }), reserve: fc.integer({ min: 0, max: 2_000_000 }) }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('reserve' as const), c: fc.nat(), lag: fc.integer({ min: -5, max: 40 }), cents: nonZero(-1_500_000, 2_000_000) }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('pay-claim' as const), c: fc.nat(), lag: fc.integer({ min: 0, max: 40 }), cents: fc.integer({ min: 1, max: 1_500_000 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('close-claim' as const), c: fc.nat(), lag: fc.integer({ min: 0, max: 30 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('close-claim' as const), c: fc.nat(), lag: fc.integer({ min: 0, max: 30 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('recover-claim' as const), c: fc.nat(), lag: fc.integer({ min: -5, max: 60 }), cents: fc.integer({ min: 1, max: 150_000 }), salvage: fc.boolean() }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('reopen-claim' as const), c: fc.nat(), lag: fc.integer({ min: -3, max: 40 }), cents: fc.integer({ min: 0, max: 1_000_000 }) }) },
   // Months 2025-01 .. 2026-10: all in the past (the close happens "now").
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('close-period' as const), month: fc.integer({ min: 0, max: 21 }) }) },
 );
@@ -145,6 +155,11 @@ interface BoundPolicy {
 interface OpenClaim {
   id: string;
   last: string;
+  /** Closed by the last accepted close or reopen (reopens pick among these, so that most are acceptable). */
+  closed: boolean;
+  /** Cents paid and recovered by accepted commands (recoveries pick a claim with something left to recover). */
+  paid: number;
+  recovered: number;
 }
 
 interface RunLog {
@@ -218,7 +233,7 @@ async function runScript(api: Api, script: Script, runId: number): Promise<RunLo
           const loss = dateIn(p, step.at);
           const reported = addDays(loss, step.lag);
           const a = await send('claims', '/v1/claims', { claimId: id, policyId: p.id, lossDate: loss, reportedDate: reported, initialReserve: money(step.reserve) }, 'open');
-          if (a.status === 201) log.claims.push({ id, last: reported });
+          if (a.status === 201) log.claims.push({ id, last: reported, closed: false, paid: 0, recovered: 0 });
         }
         break;
       case 'reserve':
@@ -232,12 +247,47 @@ async function runScript(api: Api, script: Script, runId: number): Promise<RunLo
         if (c) {
           const date = addDays(c.last, step.lag);
           const a = await send('claims', `/v1/claims/${c.id}/payments`, { effectiveDate: date, amount: money(step.cents) }, 'pay-claim');
-          if (a.status === 201) c.last = date;
+          if (a.status === 201) {
+            c.last = date;
+            c.paid += step.cents;
+          }
         }
         break;
       case 'close-claim':
-        if (c) await send('claims', `/v1/claims/${c.id}/close`, { effectiveDate: addDays(c.last, step.lag) }, 'close-claim');
+        if (c) {
+          const date = addDays(c.last, step.lag);
+          const a = await send('claims', `/v1/claims/${c.id}/close`, { effectiveDate: date }, 'close-claim');
+          if (a.status === 201) {
+            c.last = date;
+            c.closed = true;
+          }
+        }
         break;
+      case 'recover-claim': {
+        // Mostly a claim with something paid and not yet recovered, for at most that (some are refused all the same: dated early).
+        const open = log.claims.filter((x) => x.paid > x.recovered);
+        const r = open.length > 0 ? open[step.c % open.length] : c;
+        if (r) {
+          const amount = r.paid > r.recovered ? 1 + (step.cents % (r.paid - r.recovered)) : step.cents;
+          const body = { effectiveDate: addDays(r.last, step.lag), amount: money(amount), kind: step.salvage ? 'salvage' : 'subrogation' };
+          const a = await send('claims', `/v1/claims/${r.id}/recoveries`, body, 'recover-claim');
+          if (a.status === 201) r.recovered += amount;
+        }
+        break;
+      }
+      case 'reopen-claim': {
+        const closed = log.claims.filter((x) => x.closed);
+        const r = closed.length > 0 ? closed[step.c % closed.length] : c;
+        if (r) {
+          const date = addDays(r.last, step.lag);
+          const a = await send('claims', `/v1/claims/${r.id}/reopen`, { effectiveDate: date, reserve: money(step.cents) }, 'reopen-claim');
+          if (a.status === 201) {
+            r.last = date;
+            r.closed = false;
+          }
+        }
+        break;
+      }
       case 'close-period': {
         const through = monthOf(step.month);
         const a = await send('periods', `/v1/periods/${through}/close`, {}, 'close-period');
@@ -307,8 +357,8 @@ function premiumIdentity(ch: Checker, where: string, x: Record<string, string>):
 function claimsIdentity(ch: Checker, where: string, x: Record<string, string>): void {
   ch.checks++;
   if (m(x.closingReserve) !== m(x.openingReserve) + m(x.newReserves) + m(x.reserveChanges) - m(x.paid)) ch.fail(`claims closing identity ${where}`, x);
-  if (m(x.incurred) !== m(x.paid) + m(x.closingReserve) - m(x.openingReserve)) ch.fail(`claims incurred identity ${where}`, x);
-  for (const k of ['openingReserve', 'closingReserve', 'newReserves', 'paid']) if (m(x[k]) < 0n) ch.fail(`negative ${k} ${where}`, x);
+  if (m(x.incurred) !== m(x.paid) + m(x.closingReserve) - m(x.openingReserve) - m(x.recoveries)) ch.fail(`claims incurred identity ${where}`, x);
+  for (const k of ['openingReserve', 'closingReserve', 'newReserves', 'paid', 'recoveries']) if (m(x[k]) < 0n) ch.fail(`negative ${k} ${where}`, x);
 }
 
 async function premiumReport(ch: Checker, from: string, to: string, basis: string, knownAt?: string) {
@@ -330,6 +380,11 @@ async function claimsReport(ch: Checker, from: string, to: string, basis: string
   claimsIdentity(ch, `${where} totals`, a.body.totals);
   for (const t of a.body.totalsByCurrency ?? []) claimsIdentity(ch, `${where} ${t.currency}`, t);
   for (const line of a.body.claims) claimsIdentity(ch, `${where} ${line.claimId}`, line);
+  // Totals come from the report series, lines from each claim's folded history: they must agree.
+  const sum = (k: string) => (a.body.claims as Record<string, string>[]).reduce((s, l) => s + m(l[k]), 0n);
+  for (const k of ['openingReserve', 'newReserves', 'reserveChanges', 'paid', 'recoveries', 'closingReserve', 'incurred']) {
+    if (sum(k) !== m(a.body.totals[k])) ch.fail(`${where}: totals.${k} is not the sum of the lines`, a.body.totals);
+  }
   return a.body as { totals: Record<string, string>; claims: (Record<string, string> & { claimId: string })[] };
 }
 
@@ -521,8 +576,9 @@ async function checkRun(api: Api, log: RunLog, seed: number): Promise<{ ch: Chec
     const b = a.body;
     const where = `claim ${c.id} ${asOf} @${knownAt ?? 'now'}`;
     ch.checks++;
-    if (m(b.incurred) !== m(b.paid) + m(b.reserve)) ch.fail(`${where}: incurred != paid + reserve`, b);
-    for (const k of ['reserve', 'paid', 'incurred']) if (m(b[k]) < 0n) ch.fail(`${where}: ${k} < 0`, b);
+    if (m(b.incurred) !== m(b.paid) + m(b.reserve) - m(b.recoveries)) ch.fail(`${where}: incurred != paid + reserve - recoveries`, b);
+    for (const k of ['reserve', 'paid', 'recoveries', 'incurred']) if (m(b[k]) < 0n) ch.fail(`${where}: ${k} < 0`, b);
+    if (m(b.recoveries) > m(b.paid)) ch.fail(`${where}: recoveries > paid`, b);
   }
 
   // A closed month's booked figures, read at the close, never change.

@@ -341,7 +341,7 @@ describe('period close, reports, audit and batch over HTTP', () => {
     ]);
 
     // Booked February: as closed (reserve 1000 - 300 = 700), whatever came later.
-    const febBooked = { openingReserve: '0.00', newReserves: '1000.00', reserveChanges: '0.00', paid: '300.00', closingReserve: '700.00', incurred: '1000.00' };
+    const febBooked = { openingReserve: '0.00', newReserves: '1000.00', reserveChanges: '0.00', paid: '300.00', recoveries: '0.00', closingReserve: '700.00', incurred: '1000.00' };
     for (const knownAt of [t.close2, t.reserve, undefined]) {
       expect((await claimsReport({ from: '2025-02', to: '2025-02', knownAt })).body.totals).toEqual(febBooked);
     }
@@ -351,6 +351,7 @@ describe('period close, reports, audit and batch over HTTP', () => {
       newReserves: '1000.00',
       reserveChanges: '200.00',
       paid: '300.00',
+      recoveries: '0.00',
       closingReserve: '900.00',
       incurred: '1200.00',
     });
@@ -361,9 +362,9 @@ describe('period close, reports, audit and batch over HTTP', () => {
       to: '2025-03',
       basis: 'booked',
       knownAt: expect.any(String),
-      totals: { openingReserve: '700.00', newReserves: '0.00', reserveChanges: '200.00', paid: '0.00', closingReserve: '900.00', incurred: '200.00' },
+      totals: { openingReserve: '700.00', newReserves: '0.00', reserveChanges: '200.00', paid: '0.00', recoveries: '0.00', closingReserve: '900.00', incurred: '200.00' },
       totalsByCurrency: [
-        { currency: 'EUR', openingReserve: '700.00', newReserves: '0.00', reserveChanges: '200.00', paid: '0.00', closingReserve: '900.00', incurred: '200.00' },
+        { currency: 'EUR', openingReserve: '700.00', newReserves: '0.00', reserveChanges: '200.00', paid: '0.00', recoveries: '0.00', closingReserve: '900.00', incurred: '200.00' },
       ],
       claims: [
         {
@@ -374,6 +375,7 @@ describe('period close, reports, audit and batch over HTTP', () => {
           newReserves: '0.00',
           reserveChanges: '200.00',
           paid: '0.00',
+          recoveries: '0.00',
           closingReserve: '900.00',
           incurred: '200.00',
         },

@@ -428,6 +428,7 @@ describe('policies and claims over real HTTP', () => {
       status: 'open',
       reserve: '1000.00',
       paid: '0.00',
+      recoveries: '0.00',
       incurred: '1000.00',
     });
 
@@ -475,6 +476,7 @@ describe('policies and claims over real HTTP', () => {
       status: 'closed',
       reserve: '0.00',
       paid: '1100.00',
+      recoveries: '0.00',
       incurred: '1100.00',
     });
 
@@ -486,6 +488,7 @@ describe('policies and claims over real HTTP', () => {
       status: 'closed',
       reserve: '0.00',
       paid: '1100.00',
+      recoveries: '0.00',
       incurred: '1100.00',
       asOf: '2026-04-01',
       knownAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$/),
@@ -501,6 +504,7 @@ describe('policies and claims over real HTTP', () => {
       status: 'open',
       reserve: '600.00',
       paid: '400.00',
+      recoveries: '0.00',
       incurred: '1000.00',
       knownAt: paid1.body.recordedAt,
     });

@@ -1,6 +1,6 @@
 // The replay audit at scale: a seeded mixed workload of 100,000 commands over
 // every command type of both verticals (policies, endorsements, payments,
-// cancellations, claims and their movements, period closes, funds,
+// cancellations, claims and their movements, recoveries and reopens, period closes, funds,
 // valuations, fees, members, contributions, switches), refusals included.
 // Pensions deal forward priced: a current day walks through the DAYS dealing
 // days as the workload goes on; each fund's NAV for a day is struck when the
@@ -95,7 +95,11 @@ function* workload(seed: number, total: number): Generator<Item> {
       yield cmd(`/v1/claims/${rng.pick(claims)}/payments`, { effectiveDate: day(rng.int(110, 200)), amount: money(rng.int(100, 400_000)) });
     } else if (r < 0.69) {
       yield cmd(`/v1/claims/${rng.pick(claims)}/close`, { effectiveDate: day(rng.int(201, 300)) });
-    } else if (r < 0.7 || members.length < 5) {
+    } else if (r < 0.7) {
+      yield cmd(`/v1/claims/${rng.pick(claims)}/recoveries`, { effectiveDate: day(rng.int(120, 320)), amount: money(rng.int(100, 100_000)), kind: rng.chance(0.5) ? 'subrogation' : 'salvage' });
+    } else if (r < 0.705) {
+      yield cmd(`/v1/claims/${rng.pick(claims)}/reopen`, { effectiveDate: day(rng.int(301, 330)), reserve: money(rng.int(0, 200_000)) });
+    } else if (r < 0.715 || members.length < 5) {
       const memberId = `M-${round}`;
       if (members.length < 600) members.push(memberId);
       yield cmd('/v1/members', { memberId, name: `Member ${round}` });
@@ -175,7 +179,7 @@ describe(`replay audit after ${COMMANDS.toLocaleString('en')} mixed commands`, (
       expect({ t, fault: [...counts.keys()].some((s) => s >= 500) }).toEqual({ t, fault: false });
       expect({ t, accepted: (counts.get(201) ?? 0) > 0 }).toEqual({ t, accepted: true });
     }
-    expect(byType.size).toBe(15);
+    expect(byType.size).toBe(17);
 
     const live = await audit(first.api);
     console.log(`replay audit: ${live.recordsReplayed} records, ${live.eventsReplayed} events, ${live.durationMs} ms`);

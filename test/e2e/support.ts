@@ -56,6 +56,8 @@ export const API_ERROR_CODES: ReadonlySet<string> = new Set([
   'insufficient_units',
   'policy_not_active',
   'claim_not_open',
+  'claim_not_closed',
+  'recovery_exceeds_paid',
   'effective_date_outside_term',
   'entity_exists',
   'currency_mismatch',

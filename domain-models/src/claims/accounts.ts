@@ -9,12 +9,14 @@ import { CASH } from '../nonlife/accounts';
 export const CLAIMS_RESERVE = 'claims-reserve';
 export const CHANGE_IN_CLAIMS_RESERVE = 'change-in-claims-reserve';
 export const CLAIMS_PAID = 'claims-paid';
+export const CLAIMS_RECOVERIES = 'claims-recoveries';
 
 export interface ClaimAccounts {
   currency: string;
   claimsReserve: string;
   changeInClaimsReserve: string;
   claimsPaid: string;
+  claimsRecoveries: string;
   cash: string;
 }
 
@@ -25,6 +27,7 @@ export function claimAccounts(claimId: string, currency: string): ClaimAccounts 
     claimsReserve: account(CLAIMS_RESERVE, currency, claim),
     changeInClaimsReserve: account(CHANGE_IN_CLAIMS_RESERVE, currency),
     claimsPaid: account(CLAIMS_PAID, currency, claim),
+    claimsRecoveries: account(CLAIMS_RECOVERIES, currency, claim),
     cash: account(CASH, currency),
   };
 }
@@ -48,4 +51,9 @@ export function claimPaymentEntry(accounts: ClaimAccounts, amount: Decimal): Jou
       ...pair(accounts.claimsReserve, accounts.changeInClaimsReserve, currency, amount),
     ],
   });
+}
+
+/** A recovery (subrogation, salvage) is cash received against the claim's cost; it does not move the case reserve. */
+export function claimRecoveryEntry(accounts: ClaimAccounts, amount: Decimal): JournalEntry {
+  return balanced({ lines: pair(accounts.cash, accounts.claimsRecoveries, accounts.currency, amount) });
 }

@@ -10,9 +10,12 @@ import {
   decideCloseClaim,
   decideOpenClaim,
   decidePayClaim,
+  decideRecoverClaim,
+  decideReopenClaim,
   evolveClaim,
 } from './claim';
 import type { OpenClaim } from './commands';
+import type { RecoveryKind } from './events';
 
 const policy = boundPolicy().state; // P-1, EUR, 2025
 const accounts = claimAccounts('C-1', 'EUR');
@@ -29,6 +32,8 @@ const openCommand = (overrides: Partial<OpenClaim> = {}): OpenClaim => ({
 const reserve = (effectiveDate: string, change: string) => ({ commandId: COMMAND_ID, claimId: 'C-1', effectiveDate, change: new Decimal(change) });
 const pay = (effectiveDate: string, amount: string) => ({ commandId: COMMAND_ID, claimId: 'C-1', effectiveDate, amount: new Decimal(amount) });
 const close = (effectiveDate: string) => ({ commandId: COMMAND_ID, claimId: 'C-1', effectiveDate });
+const recover = (effectiveDate: string, amount: string, kind: RecoveryKind = 'subrogation') => ({ commandId: COMMAND_ID, claimId: 'C-1', effectiveDate, amount: new Decimal(amount), kind });
+const reopen = (effectiveDate: string, reserveAmount: string) => ({ commandId: COMMAND_ID, claimId: 'C-1', effectiveDate, reserve: new Decimal(reserveAmount) });
 
 /** Opens C-1 on P-1 and applies each step, keeping every event. */
 function run(...steps: ((c: ClaimState) => Decision)[]) {
@@ -50,6 +55,7 @@ function figures(state: ClaimState, asOf: string) {
     newReserve: f.newReserve.toFixed(2),
     reserveChanges: f.reserveChanges.toFixed(2),
     paid: f.paid.toFixed(2),
+    recoveries: f.recoveries.toFixed(2),
     reserve: f.reserve.toFixed(2),
     incurred: f.incurred.toFixed(2),
   };
@@ -73,6 +79,7 @@ describe('open', () => {
       status: 'open',
       reserve: '1000.00',
       paid: '0.00',
+      recoveries: '0.00',
       incurred: '1000.00',
     });
     const { state } = run();
@@ -112,6 +119,7 @@ describe('reserve changes and payments', () => {
       newReserve: '1000.00',
       reserveChanges: '400.00',
       paid: '1200.00',
+      recoveries: '0.00',
       reserve: '200.00',
       incurred: '1400.00',
     });
@@ -174,6 +182,7 @@ describe('close', () => {
       newReserve: '1000.00',
       reserveChanges: '-700.00',
       paid: '300.00',
+      recoveries: '0.00',
       reserve: '0.00',
       incurred: '300.00',
     });
@@ -191,6 +200,141 @@ describe('close', () => {
     const { state } = run((c) => decideChangeReserve(c, reserve('2025-08-01', '10')));
     expect(domainErrorCode(() => decideCloseClaim(state, close('2025-07-31')))).toBe('effective_date_outside_term');
     expect(domainErrorCode(() => decideCloseClaim(state, close('2025-08-01')))).toBeUndefined();
+  });
+});
+
+describe('recoveries', () => {
+  it('post cash Dr / claims recoveries Cr, leave the reserve alone and lower incurred', () => {
+    const { state, events } = run(
+      (c) => decidePayClaim(c, pay('2025-05-01', '800')),
+      (c) => decideRecoverClaim(c, recover('2025-06-01', '250.50')),
+      (c) => decideRecoverClaim(c, recover('2025-06-15', '49.50', 'salvage')),
+    );
+    expect(events[2]).toMatchObject({ type: 'ClaimRecoveryReceived', v: 1, effectiveDate: '2025-06-01', payload: { claimId: 'C-1', amount: '250.50', kind: 'subrogation' } });
+    expect(events[2].journal.lines.map((l) => [l.account, l.debit, l.credit])).toEqual([
+      ['cash:EUR', '250.50', '0.00'],
+      ['claims-recoveries:EUR:claim/C-1', '0.00', '250.50'],
+    ]);
+    expect(figures(state, '2025-05-31')).toMatchObject({ paid: '800.00', recoveries: '0.00', reserve: '200.00', incurred: '1000.00' });
+    expect(figures(state, '2025-06-30')).toEqual({
+      status: 'open',
+      newReserve: '1000.00',
+      reserveChanges: '0.00',
+      paid: '800.00',
+      recoveries: '300.00',
+      reserve: '200.00',
+      incurred: '700.00',
+    });
+    expect(creditBalance(events, accounts.claimsRecoveries).toFixed(2)).toBe('300.00');
+    expectAllBalanced(events);
+  });
+
+  it('are taken on a closed claim, and the decision answers the figures after it', () => {
+    const { state } = run((c) => decidePayClaim(c, pay('2025-05-01', '400')), (c) => decideCloseClaim(c, close('2025-06-01')));
+    const decision = decideRecoverClaim(state, recover('2025-08-01', '100', 'salvage'));
+    expect(decision.result).toEqual({
+      claimId: 'C-1',
+      effectiveDate: '2025-08-01',
+      amount: '100.00',
+      kind: 'salvage',
+      status: 'closed',
+      reserve: '0.00',
+      paid: '400.00',
+      recoveries: '100.00',
+      incurred: '300.00',
+    });
+  });
+
+  it('refuse more than was paid on any date from theirs on: recovery_exceeds_paid', () => {
+    const { state } = run((c) => decidePayClaim(c, pay('2025-05-01', '400')), (c) => decideRecoverClaim(c, recover('2025-07-01', '300')));
+    expect(domainErrorCode(() => decideRecoverClaim(state, recover('2025-04-30', '0.01')))).toBe('recovery_exceeds_paid');
+    expect(domainErrorCode(() => decideRecoverClaim(state, recover('2025-08-01', '100.01')))).toBe('recovery_exceeds_paid');
+    expect(domainErrorCode(() => decideRecoverClaim(state, recover('2025-08-01', '100')))).toBeUndefined();
+    // Back-dated before the later recovery: 150 on 2025-06-01 is within the 400 paid then, but 150 + 300 > 400 from 2025-07-01.
+    expect(domainErrorCode(() => decideRecoverClaim(state, recover('2025-06-01', '150')))).toBe('recovery_exceeds_paid');
+  });
+
+  it('refuse a date before the claim was reported: effective_date_outside_term', () => {
+    const { state } = run((c) => decidePayClaim(c, pay('2025-05-01', '400')));
+    expect(domainErrorCode(() => decideRecoverClaim(state, recover('2025-03-11', '1')))).toBe('effective_date_outside_term');
+  });
+});
+
+describe('reopen', () => {
+  const closedClaim = () => run((c) => decidePayClaim(c, pay('2025-05-01', '300')), (c) => decideCloseClaim(c, close('2025-07-01')));
+
+  it('sets the reserve again (a reserve change) and the claim is open from its date on', () => {
+    const { state, events } = run(
+      (c) => decidePayClaim(c, pay('2025-05-01', '300')),
+      (c) => decideCloseClaim(c, close('2025-07-01')),
+      (c) => decideReopenClaim(c, reopen('2025-09-01', '500')),
+    );
+    expect(events[3]).toMatchObject({ type: 'ClaimReopened', v: 1, effectiveDate: '2025-09-01', payload: { claimId: 'C-1', reserve: '500.00' } });
+    expect(events[3].journal.lines.map((l) => [l.account, l.debit, l.credit])).toEqual([
+      ['change-in-claims-reserve:EUR', '500.00', '0.00'],
+      ['claims-reserve:EUR:claim/C-1', '0.00', '500.00'],
+    ]);
+    expect(figures(state, '2025-06-30').status).toBe('open');
+    expect(figures(state, '2025-08-31')).toMatchObject({ status: 'closed', reserve: '0.00', incurred: '300.00' });
+    expect(figures(state, '2025-09-01')).toEqual({
+      status: 'open',
+      newReserve: '1000.00',
+      reserveChanges: '-200.00',
+      paid: '300.00',
+      recoveries: '0.00',
+      reserve: '500.00',
+      incurred: '800.00',
+    });
+    expect(creditBalance(events, accounts.claimsReserve).toFixed(2)).toBe('500.00');
+  });
+
+  it('lets the claim be paid, changed and closed again; closed again it can be reopened again', () => {
+    const { state, events } = run(
+      (c) => decidePayClaim(c, pay('2025-05-01', '300')),
+      (c) => decideCloseClaim(c, close('2025-07-01')),
+      (c) => decideReopenClaim(c, reopen('2025-09-01', '500')),
+      (c) => decidePayClaim(c, pay('2025-09-10', '450')),
+      (c) => decideChangeReserve(c, reserve('2025-09-20', '100')),
+      (c) => decideRecoverClaim(c, recover('2025-09-25', '200')),
+      (c) => decideCloseClaim(c, close('2025-10-01')),
+    );
+    expect(events[7].payload).toEqual({ claimId: 'C-1', release: '150.00' });
+    expect(figures(state, '2025-10-01')).toEqual({
+      status: 'closed',
+      newReserve: '1000.00',
+      reserveChanges: '-250.00',
+      paid: '750.00',
+      recoveries: '200.00',
+      reserve: '0.00',
+      incurred: '550.00',
+    });
+    expect(figures(state, '2025-09-30').status).toBe('open');
+    expect(domainErrorCode(() => decidePayClaim(state, pay('2025-10-02', '1')))).toBe('claim_not_open');
+    const again = applyDecision(state, decideReopenClaim(state, reopen('2025-10-01', '0')), evolveClaim);
+    expect(figures(again, '2025-10-01')).toMatchObject({ status: 'open', reserve: '0.00' });
+    expectAllBalanced(events);
+  });
+
+  it('refuses an open claim: claim_not_closed', () => {
+    const { state } = run();
+    expect(domainErrorCode(() => decideReopenClaim(state, reopen('2025-09-01', '10')))).toBe('claim_not_closed');
+    const reopened = applyDecision(closedClaim().state, decideReopenClaim(closedClaim().state, reopen('2025-09-01', '10')), evolveClaim);
+    expect(domainErrorCode(() => decideReopenClaim(reopened, reopen('2025-09-02', '10')))).toBe('claim_not_closed');
+  });
+
+  it('refuses a date before the close: effective_date_outside_term; the close date itself is fine', () => {
+    const { state } = closedClaim();
+    expect(domainErrorCode(() => decideReopenClaim(state, reopen('2025-06-30', '10')))).toBe('effective_date_outside_term');
+    expect(domainErrorCode(() => decideReopenClaim(state, reopen('2025-07-01', '10')))).toBeUndefined();
+  });
+
+  it('takes no movement dated before the reopening: claim_not_open', () => {
+    const { state } = closedClaim();
+    const reopened = applyDecision(state, decideReopenClaim(state, reopen('2025-09-01', '500')), evolveClaim);
+    expect(domainErrorCode(() => decidePayClaim(reopened, pay('2025-08-31', '1')))).toBe('claim_not_open');
+    expect(domainErrorCode(() => decideChangeReserve(reopened, reserve('2025-06-01', '1')))).toBe('claim_not_open');
+    expect(domainErrorCode(() => decideCloseClaim(reopened, close('2025-08-31')))).toBe('claim_not_open');
+    expect(domainErrorCode(() => decidePayClaim(reopened, pay('2025-09-01', '500')))).toBeUndefined();
   });
 });
 

@@ -4,22 +4,46 @@
 // rule like "reserve >= 0" or "a payment may not exceed the outstanding
 // reserve" is checked on every date from the movement's date on, not only on
 // the latest one: a back-dated payment lowers the reserve of every later date.
+//
+// The status is a function of valid time too: a claim closed on c and
+// reopened on r >= c is closed on [c, r) and open again from r. Recoveries
+// (subrogation, salvage) are cash received against the claim's cost: they
+// lower what it has incurred, not its reserve.
 import { type IsoDate } from '../common/dates';
 import { Decimal, ZERO, formatMoney, sum } from '../common/decimal';
 import { DomainError } from '../common/errors';
 import type { Decision, DomainEvent, RecordedEvent } from '../common/events';
 import type { JournalEntry } from '../common/journal';
 import type { PolicyState } from '../nonlife/policy';
-import { claimAccounts, claimPaymentEntry, reserveChangeEntry } from './accounts';
-import type { ChangeReserve, CloseClaim, OpenClaim, PayClaim } from './commands';
+import { claimAccounts, claimPaymentEntry, claimRecoveryEntry, reserveChangeEntry } from './accounts';
+import type { ChangeReserve, CloseClaim, OpenClaim, PayClaim, RecoverClaim, ReopenClaim } from './commands';
 import { REVERSAL_EVENT_OF, reversedEntry, type Reverse } from '../ledger/reversal';
-import { CLAIM_EVENT_VERSION, type ClaimEvent, type ClaimEventType, parseClaimEvent } from './events';
+import { CLAIM_EVENT_VERSION, type ClaimEvent, type ClaimEventType, type RecoveryKind, parseClaimEvent } from './events';
 
-/** A movement of the case reserve after the claim is opened; `amount` > 0 except for reserve changes (signed). */
+/**
+ * A movement of the case reserve after the claim is opened; `amount` > 0
+ * except for reserve changes (signed). The reserve set on reopening is a
+ * reserve change.
+ */
 export interface ClaimMovement {
   kind: 'reserve-change' | 'payment' | 'release';
   effectiveDate: IsoDate;
   amount: Decimal;
+}
+
+/** Cash recovered against the claim; `amount` > 0. */
+export interface ClaimRecovery {
+  kind: RecoveryKind;
+  effectiveDate: IsoDate;
+  amount: Decimal;
+}
+
+export type ClaimStatus = 'open' | 'closed';
+
+/** A close or a reopen, effective `effectiveDate`. */
+export interface ClaimStatusChange {
+  status: ClaimStatus;
+  effectiveDate: IsoDate;
 }
 
 export interface ClaimState {
@@ -31,18 +55,25 @@ export interface ClaimState {
   reportedDate: IsoDate;
   initialReserve: Decimal;
   movements: readonly ClaimMovement[];
-  closedOn?: IsoDate;
+  recoveries: readonly ClaimRecovery[];
+  /**
+   * Closes and reopens in record order. Their dates never go back (a close is
+   * dated on or after every movement, a reopen on or after the close), so the
+   * status on a date is that of the last change dated on or before it.
+   */
+  statusChanges: readonly ClaimStatusChange[];
 }
-
-export type ClaimStatus = 'open' | 'closed';
 
 export interface ClaimFigures {
   status: ClaimStatus;
   newReserve: Decimal;
-  /** Every reserve change after the initial reserve, the release at close included. */
+  /** Every reserve change after the initial reserve: the release at close and the reserve set on reopening included. */
   reserveChanges: Decimal;
   paid: Decimal;
+  /** Recoveries (subrogation, salvage) received. */
+  recoveries: Decimal;
   reserve: Decimal;
+  /** paid + reserve - recoveries */
   incurred: Decimal;
 }
 
@@ -52,14 +83,29 @@ function movementTotal(state: ClaimState, asOf: IsoDate, kind: ClaimMovement['ki
   return sum(state.movements.filter((m) => m.kind === kind && m.effectiveDate <= asOf).map((m) => m.amount));
 }
 
+function recoveriesThrough(state: ClaimState, asOf: IsoDate): Decimal {
+  return sum(state.recoveries.filter((r) => r.effectiveDate <= asOf).map((r) => r.amount));
+}
+
+/** The status valid on `asOf`: that of the last close or reopen dated on or before it; open before any. */
+export function claimStatusOn(state: ClaimState, asOf: IsoDate): ClaimStatus {
+  for (let i = state.statusChanges.length - 1; i >= 0; i--) if (state.statusChanges[i].effectiveDate <= asOf) return state.statusChanges[i].status;
+  return 'open';
+}
+
+/** The claim's last close or reopen, if any. */
+function lastStatusChange(state: ClaimState): ClaimStatusChange | undefined {
+  return state.statusChanges[state.statusChanges.length - 1];
+}
+
 /** Cumulative figures valid on `asOf` (all amounts are whole cents: nothing to round). */
 export function claimFigures(state: ClaimState, asOf: IsoDate): ClaimFigures {
   const newReserve = state.reportedDate <= asOf ? state.initialReserve : ZERO;
   const reserveChanges = movementTotal(state, asOf, 'reserve-change').minus(movementTotal(state, asOf, 'release'));
   const paid = movementTotal(state, asOf, 'payment');
+  const recoveries = recoveriesThrough(state, asOf);
   const reserve = newReserve.plus(reserveChanges).minus(paid);
-  const status: ClaimStatus = state.closedOn !== undefined && state.closedOn <= asOf ? 'closed' : 'open';
-  return { status, newReserve, reserveChanges, paid, reserve, incurred: paid.plus(reserve) };
+  return { status: claimStatusOn(state, asOf), newReserve, reserveChanges, paid, recoveries, reserve, incurred: paid.plus(reserve).minus(recoveries) };
 }
 
 /**
@@ -89,9 +135,18 @@ export function outstandingReserveFrom(state: ClaimState, date: IsoDate): Decima
 
 // ---------------------------------------------------------------- rules
 
-function refuseUnlessOpen(claim: ClaimState): void {
-  if (claim.closedOn !== undefined) {
-    throw new DomainError('claim_not_open', `claim ${claim.claimId} was closed effective ${claim.closedOn}`);
+/**
+ * A reserve movement needs an open claim, dated in its current open spell: a
+ * closed claim takes none until reopened, and a reopened one none dated
+ * before its reopening (the spell before the close was settled by it).
+ */
+function refuseUnlessOpen(claim: ClaimState, date: IsoDate, what: string): void {
+  const last = lastStatusChange(claim);
+  if (last?.status === 'closed') {
+    throw new DomainError('claim_not_open', `claim ${claim.claimId} was closed effective ${last.effectiveDate}`);
+  }
+  if (last !== undefined && date < last.effectiveDate) {
+    throw new DomainError('claim_not_open', `${what} effective ${date} is before claim ${claim.claimId} was reopened (${last.effectiveDate}): it was closed then`);
   }
 }
 
@@ -107,8 +162,8 @@ function refuseBeforeReported(claim: ClaimState, date: IsoDate, what: string): v
 
 function refuseOpenMovement(claim: ClaimState, cmdClaimId: string, date: IsoDate, what: string): void {
   if (claim.claimId !== cmdClaimId) throw new Error(`command for claim ${cmdClaimId} decided on claim ${claim.claimId}`);
-  refuseUnlessOpen(claim);
   refuseBeforeReported(claim, date, what);
+  refuseUnlessOpen(claim, date, what);
 }
 
 function claimEvent<T extends ClaimEventType>(
@@ -121,15 +176,40 @@ function claimEvent<T extends ClaimEventType>(
   return { type, v: CLAIM_EVENT_VERSION, entity: { kind: 'claim', id: claimId }, effectiveDate, payload, journal };
 }
 
-function withMovement(state: ClaimState, movement: ClaimMovement): ClaimState {
-  const closedOn = movement.kind === 'release' ? movement.effectiveDate : state.closedOn;
-  return { ...state, movements: [...state.movements, movement], closedOn };
+function withMovement(state: ClaimState, movement: ClaimMovement, status?: ClaimStatus): ClaimState {
+  const statusChanges = status === undefined ? state.statusChanges : [...state.statusChanges, { status, effectiveDate: movement.effectiveDate }];
+  return { ...state, movements: [...state.movements, movement], statusChanges };
+}
+
+/**
+ * Recoveries never exceed what was paid, on `from` and every later date:
+ * payments only add after `from` (a reversed payment is checked from its own
+ * date), so the recovery dates after it are the only other dates to check.
+ */
+function refuseRecoveriesAbovePaid(state: ClaimState, from: IsoDate, what: string): void {
+  const dates = [from, ...state.recoveries.map((r) => r.effectiveDate).filter((d) => d > from)];
+  for (const date of dates) {
+    const f = claimFigures(state, date);
+    if (f.recoveries.gt(f.paid)) {
+      throw new DomainError('recovery_exceeds_paid', `${what} takes recoveries (${formatMoney(f.recoveries)}) above the ${formatMoney(f.paid)} paid on claim ${state.claimId} through ${date}`);
+    }
+  }
+}
+
+function withRecovery(state: ClaimState, recovery: ClaimRecovery): ClaimState {
+  return { ...state, recoveries: [...state.recoveries, recovery] };
 }
 
 /** Response fields: the claim's figures valid on the movement's date, after it. */
 function figuresResult(state: ClaimState, asOf: IsoDate): Record<string, string> {
   const f = claimFigures(state, asOf);
-  return { status: f.status, reserve: formatMoney(f.reserve), paid: formatMoney(f.paid), incurred: formatMoney(f.incurred) };
+  return {
+    status: f.status,
+    reserve: formatMoney(f.reserve),
+    paid: formatMoney(f.paid),
+    recoveries: formatMoney(f.recoveries),
+    incurred: formatMoney(f.incurred),
+  };
 }
 
 // ---------------------------------------------------------------- deciders
@@ -238,10 +318,62 @@ export function decideCloseClaim(claim: ClaimState, cmd: CloseClaim): Decision {
     { claimId: claim.claimId, release: formatMoney(release) },
     reserveChangeEntry(claimAccounts(claim.claimId, claim.currency), release.neg()),
   );
-  const after = withMovement(claim, { kind: 'release', effectiveDate: cmd.effectiveDate, amount: release });
+  const after = withMovement(claim, { kind: 'release', effectiveDate: cmd.effectiveDate, amount: release }, 'closed');
   return {
     events: [event],
     result: { claimId: claim.claimId, effectiveDate: cmd.effectiveDate, release: formatMoney(release), ...figuresResult(after, cmd.effectiveDate) },
+  };
+}
+
+/**
+ * Records a recovery (subrogation, salvage): cash Dr / claims recoveries Cr.
+ * Open or closed, on or after the reported date; it does not move the
+ * reserve. Recoveries may never exceed what was paid: on the recovery's date
+ * and every later date, recoveries through it <= paid through it (payments
+ * only add, so it is checked on the recovery's date and on each later
+ * recovery's date).
+ */
+export function decideRecoverClaim(claim: ClaimState, cmd: RecoverClaim): Decision {
+  if (claim.claimId !== cmd.claimId) throw new Error(`command for claim ${cmd.claimId} decided on claim ${claim.claimId}`);
+  refuseBeforeReported(claim, cmd.effectiveDate, 'recovery');
+  refuseRecoveriesAbovePaid(withRecovery(claim, { kind: cmd.kind, effectiveDate: cmd.effectiveDate, amount: cmd.amount }), cmd.effectiveDate, `a recovery of ${formatMoney(cmd.amount)} effective ${cmd.effectiveDate}`);
+  const event = claimEvent(
+    'ClaimRecoveryReceived',
+    claim.claimId,
+    cmd.effectiveDate,
+    { claimId: claim.claimId, amount: formatMoney(cmd.amount), kind: cmd.kind },
+    claimRecoveryEntry(claimAccounts(claim.claimId, claim.currency), cmd.amount),
+  );
+  const after = withRecovery(claim, { kind: cmd.kind, effectiveDate: cmd.effectiveDate, amount: cmd.amount });
+  return {
+    events: [event],
+    result: { claimId: claim.claimId, effectiveDate: cmd.effectiveDate, amount: formatMoney(cmd.amount), kind: cmd.kind, ...figuresResult(after, cmd.effectiveDate) },
+  };
+}
+
+/**
+ * Reopens a closed claim, on or after its close, setting its case reserve
+ * again (a reserve change of +reserve: change in claims reserve Dr / claims
+ * reserve Cr). Open from then on: it can be paid, changed and closed again.
+ */
+export function decideReopenClaim(claim: ClaimState, cmd: ReopenClaim): Decision {
+  if (claim.claimId !== cmd.claimId) throw new Error(`command for claim ${cmd.claimId} decided on claim ${claim.claimId}`);
+  const last = lastStatusChange(claim);
+  if (last?.status !== 'closed') throw new DomainError('claim_not_closed', `claim ${claim.claimId} is open: only a closed claim can be reopened`);
+  if (cmd.effectiveDate < last.effectiveDate) {
+    throw new DomainError('effective_date_outside_term', `reopen effective ${cmd.effectiveDate} is before claim ${claim.claimId} was closed (${last.effectiveDate})`);
+  }
+  const event = claimEvent(
+    'ClaimReopened',
+    claim.claimId,
+    cmd.effectiveDate,
+    { claimId: claim.claimId, reserve: formatMoney(cmd.reserve) },
+    reserveChangeEntry(claimAccounts(claim.claimId, claim.currency), cmd.reserve),
+  );
+  const after = withMovement(claim, { kind: 'reserve-change', effectiveDate: cmd.effectiveDate, amount: cmd.reserve }, 'open');
+  return {
+    events: [event],
+    result: { claimId: claim.claimId, effectiveDate: cmd.effectiveDate, ...figuresResult(after, cmd.effectiveDate) },
   };
 }
 
@@ -255,9 +387,29 @@ export function decideReverseClaimPayment(claim: ClaimState, original: RecordedE
   const e = parseClaimEvent(original);
   if (e.type !== 'ClaimPaid') throw new Error(`a claim payment reversal of a ${e.type}`);
   if (claim.claimId !== e.payload.claimId) throw new Error(`payment of claim ${e.payload.claimId} reversed on claim ${claim.claimId}`);
-  refuseUnlessOpen(claim);
+  refuseUnlessOpen(claim, original.effectiveDate, 'reversal');
   const payload = { claimId: claim.claimId, reversesCommandId: original.commandId, amount: e.payload.amount, reason: cmd.reason };
   const event = claimEvent(REVERSAL_EVENT_OF.ClaimPaid, claim.claimId, original.effectiveDate, payload, reversedEntry(original.journal));
+  const after = evolveClaim(claim, event);
+  // Recovered money stays within what was paid: reverse the recoveries first.
+  refuseRecoveriesAbovePaid(after, original.effectiveDate, `reversing the payment of ${e.payload.amount} effective ${original.effectiveDate}`);
+  return {
+    events: [event],
+    result: { reversesCommandId: original.commandId, reversed: e.type, claimId: claim.claimId, effectiveDate: original.effectiveDate, amount: e.payload.amount, ...figuresResult(after, original.effectiveDate) },
+  };
+}
+
+/**
+ * Reverses a recovery (ledger/reversal.ts finds it and says whether it may
+ * be): recoveries fall by its amount from its date on, so incurred rises;
+ * its posting mirrored. Open or closed, like the recovery itself.
+ */
+export function decideReverseClaimRecovery(claim: ClaimState, original: RecordedEvent, cmd: Reverse): Decision {
+  const e = parseClaimEvent(original);
+  if (e.type !== 'ClaimRecoveryReceived') throw new Error(`a claim recovery reversal of a ${e.type}`);
+  if (claim.claimId !== e.payload.claimId) throw new Error(`recovery of claim ${e.payload.claimId} reversed on claim ${claim.claimId}`);
+  const payload = { claimId: claim.claimId, reversesCommandId: original.commandId, amount: e.payload.amount, kind: e.payload.kind, reason: cmd.reason };
+  const event = claimEvent(REVERSAL_EVENT_OF.ClaimRecoveryReceived, claim.claimId, original.effectiveDate, payload, reversedEntry(original.journal));
   const after = evolveClaim(claim, event);
   return {
     events: [event],
@@ -273,7 +425,7 @@ export function evolveClaim(state: ClaimState | undefined, event: RecordedEvent 
   if (e.type === 'ClaimOpened') {
     if (state) throw new Error(`claim ${e.payload.claimId} opened twice`);
     const { claimId, policyId, currency, lossDate, reportedDate, initialReserve } = e.payload;
-    return { claimId, policyId, currency, lossDate, reportedDate, initialReserve: new Decimal(initialReserve), movements: [] };
+    return { claimId, policyId, currency, lossDate, reportedDate, initialReserve: new Decimal(initialReserve), movements: [], recoveries: [], statusChanges: [] };
   }
   if (!state) throw new Error(`${e.type} before ClaimOpened for claim ${e.payload.claimId}`);
   const effectiveDate = e.effectiveDate;
@@ -286,6 +438,12 @@ export function evolveClaim(state: ClaimState | undefined, event: RecordedEvent 
     case 'ClaimPaymentReversed':
       return withMovement(state, { kind: 'payment', effectiveDate, amount: new Decimal(e.payload.amount).neg() });
     case 'ClaimClosed':
-      return withMovement(state, { kind: 'release', effectiveDate, amount: new Decimal(e.payload.release) });
+      return withMovement(state, { kind: 'release', effectiveDate, amount: new Decimal(e.payload.release) }, 'closed');
+    case 'ClaimReopened':
+      return withMovement(state, { kind: 'reserve-change', effectiveDate, amount: new Decimal(e.payload.reserve) }, 'open');
+    case 'ClaimRecoveryReceived':
+      return withRecovery(state, { kind: e.payload.kind, effectiveDate, amount: new Decimal(e.payload.amount) });
+    case 'ClaimRecoveryReversed':
+      return withRecovery(state, { kind: e.payload.kind, effectiveDate, amount: new Decimal(e.payload.amount).neg() });
   }
 }

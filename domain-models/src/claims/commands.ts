@@ -11,6 +11,7 @@ import {
   MoneySchema,
   PositiveMoneySchema,
 } from '../nonlife/fields';
+import { RecoveryKindSchema } from './events';
 
 export const OpenClaimSchema = z
   .strictObject({
@@ -48,3 +49,22 @@ export const CloseClaimBodySchema = z.strictObject({
 });
 export const CloseClaimSchema = CloseClaimBodySchema.extend({ claimId: EntityIdSchema });
 export type CloseClaim = z.output<typeof CloseClaimSchema>;
+
+export const RecoverClaimBodySchema = z.strictObject({
+  commandId: CommandIdSchema,
+  effectiveDate: IsoDateSchema,
+  /** Cash recovered, > 0. */
+  amount: PositiveMoneySchema,
+  kind: RecoveryKindSchema,
+});
+export const RecoverClaimSchema = RecoverClaimBodySchema.extend({ claimId: EntityIdSchema });
+export type RecoverClaim = z.output<typeof RecoverClaimSchema>;
+
+export const ReopenClaimBodySchema = z.strictObject({
+  commandId: CommandIdSchema,
+  effectiveDate: IsoDateSchema,
+  /** The case reserve set again, >= 0. */
+  reserve: MoneySchema,
+});
+export const ReopenClaimSchema = ReopenClaimBodySchema.extend({ claimId: EntityIdSchema });
+export type ReopenClaim = z.output<typeof ReopenClaimSchema>;

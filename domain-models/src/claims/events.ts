@@ -38,6 +38,25 @@ export const ClaimClosedPayloadSchema = z.strictObject({
 });
 export type ClaimClosedPayload = z.infer<typeof ClaimClosedPayloadSchema>;
 
+/** What a recovery is: from a third party liable for the loss, or from selling what the claim paid for. */
+export const RecoveryKindSchema = z.enum(['subrogation', 'salvage']);
+export type RecoveryKind = z.infer<typeof RecoveryKindSchema>;
+
+export const ClaimRecoveryReceivedPayloadSchema = z.strictObject({
+  claimId: EntityIdSchema,
+  /** Cash received, > 0; it does not move the case reserve. */
+  amount: StoredMoneySchema,
+  kind: RecoveryKindSchema,
+});
+export type ClaimRecoveryReceivedPayload = z.infer<typeof ClaimRecoveryReceivedPayloadSchema>;
+
+export const ClaimReopenedPayloadSchema = z.strictObject({
+  claimId: EntityIdSchema,
+  /** The case reserve set again on reopening, >= 0 (a reserve change of +reserve). */
+  reserve: StoredMoneySchema,
+});
+export type ClaimReopenedPayload = z.infer<typeof ClaimReopenedPayloadSchema>;
+
 /** A claim payment taken back (ledger/reversal.ts): valid on the payment's date, its posting mirrored, so the amount returns to the reserve. */
 export const ClaimPaymentReversedPayloadSchema = z.strictObject({
   claimId: EntityIdSchema,
@@ -47,12 +66,25 @@ export const ClaimPaymentReversedPayloadSchema = z.strictObject({
 });
 export type ClaimPaymentReversedPayload = z.infer<typeof ClaimPaymentReversedPayloadSchema>;
 
+/** A recovery taken back (ledger/reversal.ts): valid on the recovery's date, its posting mirrored. */
+export const ClaimRecoveryReversedPayloadSchema = z.strictObject({
+  claimId: EntityIdSchema,
+  reversesCommandId: StoredCommandIdSchema,
+  amount: StoredMoneySchema,
+  kind: RecoveryKindSchema,
+  reason: z.string(),
+});
+export type ClaimRecoveryReversedPayload = z.infer<typeof ClaimRecoveryReversedPayloadSchema>;
+
 export const CLAIM_EVENT_PAYLOADS = {
   ClaimOpened: ClaimOpenedPayloadSchema,
   ClaimReserveChanged: ClaimReserveChangedPayloadSchema,
   ClaimPaid: ClaimPaidPayloadSchema,
   ClaimClosed: ClaimClosedPayloadSchema,
+  ClaimRecoveryReceived: ClaimRecoveryReceivedPayloadSchema,
+  ClaimReopened: ClaimReopenedPayloadSchema,
   ClaimPaymentReversed: ClaimPaymentReversedPayloadSchema,
+  ClaimRecoveryReversed: ClaimRecoveryReversedPayloadSchema,
 } as const;
 
 export type ClaimEventType = keyof typeof CLAIM_EVENT_PAYLOADS;
@@ -62,8 +94,11 @@ export type ClaimOpened = DomainEvent<'ClaimOpened', ClaimOpenedPayload>;
 export type ClaimReserveChanged = DomainEvent<'ClaimReserveChanged', ClaimReserveChangedPayload>;
 export type ClaimPaid = DomainEvent<'ClaimPaid', ClaimPaidPayload>;
 export type ClaimClosed = DomainEvent<'ClaimClosed', ClaimClosedPayload>;
+export type ClaimRecoveryReceived = DomainEvent<'ClaimRecoveryReceived', ClaimRecoveryReceivedPayload>;
+export type ClaimReopened = DomainEvent<'ClaimReopened', ClaimReopenedPayload>;
 export type ClaimPaymentReversed = DomainEvent<'ClaimPaymentReversed', ClaimPaymentReversedPayload>;
-export type ClaimEvent = ClaimOpened | ClaimReserveChanged | ClaimPaid | ClaimClosed | ClaimPaymentReversed;
+export type ClaimRecoveryReversed = DomainEvent<'ClaimRecoveryReversed', ClaimRecoveryReversedPayload>;
+export type ClaimEvent = ClaimOpened | ClaimReserveChanged | ClaimPaid | ClaimClosed | ClaimRecoveryReceived | ClaimReopened | ClaimPaymentReversed | ClaimRecoveryReversed;
 
 const claimEvents = eventFamily('claim', CLAIM_EVENT_VERSION, CLAIM_EVENT_PAYLOADS);
 

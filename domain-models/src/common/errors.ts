@@ -10,6 +10,10 @@ export type InvariantCode =
   | 'insufficient_units'
   | 'policy_not_active'
   | 'claim_not_open'
+  /** Reopening a claim that is not closed. */
+  | 'claim_not_closed'
+  /** Recoveries on a claim above what was paid on it, on some date. */
+  | 'recovery_exceeds_paid'
   | 'effective_date_outside_term'
   | 'entity_exists'
   | 'currency_mismatch'

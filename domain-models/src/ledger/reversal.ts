@@ -32,6 +32,7 @@ export const REVERSAL_EVENT_OF = {
   PremiumPaymentReceived: 'PremiumPaymentReversed',
   PremiumRefundPaid: 'PremiumRefundReversed',
   ClaimPaid: 'ClaimPaymentReversed',
+  ClaimRecoveryReceived: 'ClaimRecoveryReversed',
   MemberContributed: 'ContributionReversed',
 } as const;
 

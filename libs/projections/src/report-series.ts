@@ -17,7 +17,7 @@
 //
 // Families:
 //   premium  written | earned  by month; policies (a count) in bucket '-'
-//   claims   newReserve | reserveChanges | paid  by month; claims (a count) in '-'
+//   claims   newReserve | reserveChanges | paid | recoveries  by month; claims (a count) in '-'
 //   gl-month | gl-day   one series per control account (an account without
 //            its entity part: premium-receivable:EUR:policy/P-1 -> premium-receivable:EUR),
 //            net debit - credit, by the month and by the day of the line's date
@@ -89,7 +89,7 @@ export function addPolicyMovements(before: PolicyState | undefined, after: Polic
   }
 }
 
-const CLAIM_FIGURES = ['newReserve', 'reserveChanges', 'paid'] as const;
+const CLAIM_FIGURES = ['newReserve', 'reserveChanges', 'paid', 'recoveries'] as const;
 const FAR_DATE = '9999-12-31';
 
 /** What a claim event moves in the claims series: each figure steps once, on the movement's date (a new claim: its reported date). */
@@ -97,7 +97,7 @@ export function addClaimMovements(before: ClaimState | undefined, after: ClaimSt
   if (!before) add('claims', 'claims', after.currency, COUNT_BUCKET, 1n);
   const months = [...new Set([periodOf(event.effectiveDate), periodOf(after.reportedDate)])].sort();
   const figures = (state: ClaimState | undefined, date: IsoDate) => {
-    if (!state) return [0n, 0n, 0n];
+    if (!state) return CLAIM_FIGURES.map(() => 0n);
     const f = claimFigures(state, date);
     return CLAIM_FIGURES.map((name) => toCents(f[name]));
   };

@@ -39,7 +39,9 @@ export interface ClaimsReportLine {
   newReserves: string;
   reserveChanges: string;
   paid: string;
+  recoveries: string;
   closingReserve: string;
+  /** paid + closingReserve - openingReserve - recoveries */
   incurred: string;
 }
 
@@ -56,7 +58,7 @@ export interface SubledgerLine extends TrialBalanceLine {
 
 type Money<K extends string> = Record<K, string>;
 export const PREMIUM_FIELDS = ['written', 'earned', 'openingUnearned', 'closingUnearned'] as const;
-export const CLAIMS_FIELDS = ['openingReserve', 'newReserves', 'reserveChanges', 'paid', 'closingReserve', 'incurred'] as const;
+export const CLAIMS_FIELDS = ['openingReserve', 'newReserves', 'reserveChanges', 'paid', 'recoveries', 'closingReserve', 'incurred'] as const;
 export type PremiumTotals = Money<(typeof PREMIUM_FIELDS)[number]>;
 export type ClaimsTotals = Money<(typeof CLAIMS_FIELDS)[number]>;
 
@@ -127,11 +129,12 @@ export class Reports {
         const n = this.figure('claims', 'newReserve', currency, point);
         const c = this.figure('claims', 'reserveChanges', currency, point);
         const p = this.figure('claims', 'paid', currency, point);
-        return { n, c, p, reserve: n + c - p };
+        const r = this.figure('claims', 'recoveries', currency, point);
+        return { n, c, p, r, reserve: n + c - p };
       };
       const a = at(opening);
       const b = at(closing);
-      return { currency, values: [a.reserve, b.n - a.n, b.c - a.c, b.p - a.p, b.reserve, b.p - a.p + b.reserve - a.reserve] };
+      return { currency, values: [a.reserve, b.n - a.n, b.c - a.c, b.p - a.p, b.r - a.r, b.reserve, b.p - a.p + b.reserve - a.reserve - (b.r - a.r)] };
     });
     return withTotals(rows, CLAIMS_FIELDS);
   }
@@ -166,9 +169,9 @@ export class Reports {
       const state = after ?? before;
       if (!state) return null;
       const f = (s: ClaimState | undefined, asOf: IsoDate) => {
-        if (!s) return { n: 0n, c: 0n, p: 0n, r: 0n };
+        if (!s) return { n: 0n, c: 0n, p: 0n, rec: 0n, r: 0n };
         const x = claimFigures(s, asOf);
-        return { n: toCents(x.newReserve), c: toCents(x.reserveChanges), p: toCents(x.paid), r: toCents(x.reserve) };
+        return { n: toCents(x.newReserve), c: toCents(x.reserveChanges), p: toCents(x.paid), rec: toCents(x.recoveries), r: toCents(x.reserve) };
       };
       const a = f(before, opening.asOf);
       const b = f(after, closing.asOf);
@@ -180,8 +183,9 @@ export class Reports {
         newReserves: formatCents(b.n - a.n),
         reserveChanges: formatCents(b.c - a.c),
         paid: formatCents(b.p - a.p),
+        recoveries: formatCents(b.rec - a.rec),
         closingReserve: formatCents(b.r),
-        incurred: formatCents(b.p - a.p + b.r - a.r),
+        incurred: formatCents(b.p - a.p + b.r - a.r - (b.rec - a.rec)),
       };
     });
   }

@@ -29,7 +29,7 @@ export function commandRoutes(): readonly CommandRoute<unknown>[] {
 
 export const TAGS = [
   { name: 'policies', description: 'Non-life policies: bind, endorse, cancel, premium payments (role underwriter).' },
-  { name: 'claims', description: 'Claims: open, reserve, pay, close (role claims).' },
+  { name: 'claims', description: 'Claims: open, reserve, pay, recover, close, reopen (role claims).' },
   { name: 'funds', description: 'Pension funds: launch, NAV valuations, fees by unit cancellation (role fund-admin).' },
   { name: 'members', description: 'Pension scheme members: register, contributions, switches (role pensions).' },
   { name: 'reversals', description: 'Reversals of payments, refunds, claim payments and recoveries, contributions and withdrawals (role of the original command).' },
@@ -175,7 +175,13 @@ export interface CommandResultDoc {
 /** Errors of every command: bad input, unknown entity, idempotency conflict, domain rule, log down. */
 export const COMMAND_ERRORS = [400, 404, 409, 422, 503];
 
-const claimFigures = { status: { type: 'string', enum: ['open', 'closed'] }, reserve: OUT.money, paid: OUT.money, incurred: OUT.money };
+const claimFigures = {
+  status: { type: 'string', enum: ['open', 'closed'] },
+  reserve: OUT.money,
+  paid: OUT.money,
+  recoveries: { ...OUT.money, description: 'Recoveries (subrogation, salvage) received.' },
+  incurred: { ...OUT.money, description: 'paid + reserve - recoveries' },
+};
 
 /** One holding's share of a fee. */
 const feeHolding = object({ memberId: OUT.entityId, units: OUT.units, value: OUT.money, fee: OUT.money, unitsCancelled: OUT.units });
@@ -237,7 +243,7 @@ export const COMMAND_RESULTS: Readonly<Record<string, CommandResultDoc>> = {
       units: { ...OUT.units, description: 'A contribution reversed: the units it issued, cancelled.' },
       navPerUnit: { ...OUT.units, description: "A contribution reversed: its own NAV, the reversal's." },
     },
-    optional: ['policyId', 'balance', 'claimId', 'status', 'reserve', 'paid', 'incurred', 'memberId', 'fundId', 'currency', 'units', 'navPerUnit'],
+    optional: ['policyId', 'balance', 'claimId', 'status', 'reserve', 'paid', 'recoveries', 'incurred', 'memberId', 'fundId', 'currency', 'units', 'navPerUnit'],
     description: 'Besides these, the figures of the entity reversed, as the original command answered them.',
   },
   'POST /v1/claims': {
@@ -246,6 +252,10 @@ export const COMMAND_RESULTS: Readonly<Record<string, CommandResultDoc>> = {
   'POST /v1/claims/:claimId/reserve': { result: { claimId: OUT.entityId, effectiveDate: OUT.date, change: OUT.money, ...claimFigures } },
   'POST /v1/claims/:claimId/payments': { result: { claimId: OUT.entityId, effectiveDate: OUT.date, amount: OUT.money, ...claimFigures } },
   'POST /v1/claims/:claimId/close': { result: { claimId: OUT.entityId, effectiveDate: OUT.date, release: OUT.money, ...claimFigures } },
+  'POST /v1/claims/:claimId/recoveries': {
+    result: { claimId: OUT.entityId, effectiveDate: OUT.date, amount: OUT.money, kind: { type: 'string', enum: ['subrogation', 'salvage'] }, ...claimFigures },
+  },
+  'POST /v1/claims/:claimId/reopen': { result: { claimId: OUT.entityId, effectiveDate: OUT.date, ...claimFigures } },
   'POST /v1/funds': { result: { fundId: OUT.entityId, currency: OUT.currency, launchNavPerUnit: OUT.units } },
   'POST /v1/funds/:fundId/valuations': {
     result: {
@@ -312,7 +322,15 @@ const asOfKnownAt = { asOf: OUT.date, knownAt: OUT.instant };
 const entityErrors = [400, 404];
 
 const premiumTotals = { written: OUT.money, earned: OUT.money, openingUnearned: OUT.money, closingUnearned: OUT.money };
-const claimTotals = { openingReserve: OUT.money, newReserves: OUT.money, reserveChanges: OUT.money, paid: OUT.money, closingReserve: OUT.money, incurred: OUT.money };
+const claimTotals = {
+  openingReserve: OUT.money,
+  newReserves: OUT.money,
+  reserveChanges: OUT.money,
+  paid: OUT.money,
+  recoveries: { ...OUT.money, description: 'Recoveries (subrogation, salvage) received in the period.' },
+  closingReserve: OUT.money,
+  incurred: { ...OUT.money, description: 'paid + closingReserve - openingReserve - recoveries' },
+};
 const reportHead = { from: OUT.period, to: OUT.period, basis: { type: 'string', enum: ['booked', 'restated'] }, knownAt: OUT.instant };
 
 const count = { type: 'integer', minimum: 0 };
@@ -406,7 +424,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     query: AS_OF_QUERY,
     ok: {
       status: 200,
-      description: 'The claim: reserve, paid and incurred through asOf.',
+      description: 'The claim: reserve, paid, recoveries and incurred (paid + reserve - recoveries) through asOf.',
       schema: object({ claimId: OUT.entityId, policyId: OUT.entityId, ...claimFigures, ...asOfKnownAt }),
     },
     errors: entityErrors,

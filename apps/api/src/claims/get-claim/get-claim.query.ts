@@ -18,6 +18,9 @@ export interface ClaimView {
   status: string;
   reserve: string;
   paid: string;
+  /** Recoveries (subrogation, salvage) received through asOf. */
+  recoveries: string;
+  /** paid + reserve - recoveries */
   incurred: string;
   asOf: IsoDate;
   knownAt: Instant;
@@ -37,6 +40,7 @@ export class GetClaimHandler implements IQueryHandler<GetClaimQuery, ClaimView> 
       status: f.status,
       reserve: formatMoney(f.reserve),
       paid: formatMoney(f.paid),
+      recoveries: formatMoney(f.recoveries),
       incurred: formatMoney(f.incurred),
       asOf,
       knownAt,

@@ -24,7 +24,7 @@ export class ClaimsReportController {
     requirePeriodOrder(from, to);
     if (wantsCsv(accept)) {
       const reports = this.ledger.projections.reports;
-      const columns = ['claimId', 'policyId', 'currency', 'openingReserve', 'newReserves', 'reserveChanges', 'paid', 'closingReserve', 'incurred'] as const;
+      const columns = ['claimId', 'policyId', 'currency', 'openingReserve', 'newReserves', 'reserveChanges', 'paid', 'recoveries', 'closingReserve', 'incurred'] as const;
       return sendCsv(reply, `claims-${from}-${to}-${basis}.csv`, columns, (next, pageLimit) => reports.claimsLines(from, to, basis, knownAt, { limit: pageLimit, cursor: next ?? cursor }));
     }
     reply.send(await this.queries.execute<ClaimsReportQuery, ClaimsReportView>(new ClaimsReportQuery(from, to, basis, knownAt, { limit, cursor })));

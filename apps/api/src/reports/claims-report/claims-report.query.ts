@@ -23,7 +23,7 @@ export interface ClaimsReportView {
   knownAt: Instant;
   /**
    * closingReserve = openingReserve + newReserves + reserveChanges - paid and
-   * incurred = paid + closingReserve - openingReserve, exactly, here and on every line.
+   * incurred = paid + closingReserve - openingReserve - recoveries, exactly, here and on every line.
    */
   totals: ClaimsTotals;
   totalsByCurrency: ({ currency: string } & ClaimsTotals)[];

@@ -7,7 +7,7 @@
 // command's path). That outcome never changes once durable, so reading it
 // before taking the locks is safe; a command not yet durable, unknown or
 // refused is not reversible (a recorded 422, like any domain refusal).
-import { DomainError, NotFoundError, ReverseBodySchema, decideReverseClaimPayment, decideReverseContribution, decideReversePremiumCash, reversalTarget, type Decision, type RecordedEvent, type Reverse } from '@app/domain';
+import { DomainError, NotFoundError, ReverseBodySchema, decideReverseClaimPayment, decideReverseClaimRecovery, decideReverseContribution, decideReversePremiumCash, reversalTarget, type Decision, type RecordedEvent, type Reverse } from '@app/domain';
 import type { EntityKind } from '@app/domain';
 import type { StoredOutcome } from '@app/event-store';
 
@@ -18,6 +18,7 @@ import { parseBody } from '../../http/validation';
 import type { CommandRequest, StateReader } from '../../ledger/command-pipeline';
 import type { CommandMeta, CommandRoute } from '../../ledger/command-route';
 import { PAY_CLAIM } from '../../claims/pay-claim/pay-claim.command';
+import { RECOVER_CLAIM } from '../../claims/recover-claim/recover-claim.command';
 import { CONTRIBUTE } from '../../members/contribute/contribute.command';
 import { RECORD_PREMIUM_PAYMENT } from '../../policies/record-premium-payment/record-premium-payment.command';
 import { REFUND_PREMIUM } from '../../policies/refund-premium/refund-premium.command';
@@ -59,6 +60,12 @@ const REVERSIBLE: readonly Reversible[] = [
     kind: 'claim',
     locks: (id) => [`claim/${id}`],
     decide: (state, id, original, command) => decideReverseClaimPayment(existing('claim', id, state.claim(id)), original, command),
+  },
+  {
+    route: RECOVER_CLAIM as CommandRoute<unknown>,
+    kind: 'claim',
+    locks: (id) => [`claim/${id}`],
+    decide: (state, id, original, command) => decideReverseClaimRecovery(existing('claim', id, state.claim(id)), original, command),
   },
   {
     // A contribution locked its member and its fund (its answer names the fund), and so does its reversal.
