@@ -164,6 +164,27 @@ describe('reversals of premium payments and refunds', () => {
     expect(tb.body.totals.debit).toBe(tb.body.totals.credit);
   });
 
+  test('a recovery reversed raises incurred again; a payment whose reversal would leave recoveries above paid waits for the recovery to be reversed', async () => {
+    const open = { commandId: ids.next(), claimId: 'C-2', policyId: 'P-5', lossDate: '2026-03-01', reportedDate: '2026-03-02', initialReserve: '500.00' };
+    expect((await api.post('/v1/claims', open, TOKENS.claims)).status).toBe(201);
+    const payment = { commandId: ids.next(), effectiveDate: '2026-03-05', amount: '300.00' };
+    expect((await api.post('/v1/claims/C-2/payments', payment, TOKENS.claims)).status).toBe(201);
+    const recovery = { commandId: ids.next(), effectiveDate: '2026-03-10', amount: '100.00', kind: 'subrogation' };
+    expect((await api.post('/v1/claims/C-2/recoveries', recovery, TOKENS.claims)).status).toBe(201);
+    expect((await api.get('/v1/claims/C-2?asOf=2026-03-31', TOKENS.claims)).body).toMatchObject({ paid: '300.00', recoveries: '100.00', reserve: '200.00', incurred: '400.00' });
+
+    const early = await reverse(payment.commandId, TOKENS.claims);
+    expect({ status: early.status, code: early.body.code }).toEqual({ status: 422, code: 'recovery_exceeds_paid' });
+    const back = await reverse(recovery.commandId, TOKENS.claims);
+    expect(back.status).toBe(201);
+    expect(back.body).toMatchObject({ reversed: 'ClaimRecoveryReceived', effectiveDate: '2026-03-10', amount: '100.00', recoveries: '0.00', incurred: '500.00' });
+    const then = await reverse(payment.commandId, TOKENS.claims);
+    expect(then.status).toBe(201);
+    expect((await api.get('/v1/claims/C-2?asOf=2026-03-31', TOKENS.claims)).body).toMatchObject({ paid: '0.00', recoveries: '0.00', reserve: '500.00', incurred: '500.00' });
+    const tb = allAccountLines((await api.get('/v1/reports/trial-balance?asOf=2026-12-31&limit=10000', TOKENS.finance)).body);
+    for (const l of tb.filter((x) => x.account.endsWith(':claim/C-2') && !x.account.startsWith('claims-reserve') && !x.account.startsWith('change-in-claims-reserve'))) expect(l).toMatchObject({ debit: '0.00', credit: '0.00' });
+  });
+
   test("a contribution reversed cancels its units at its own NAV; refused when the holding no longer has them", async () => {
     const fa = TOKENS['fund-admin'];
     const pensions = TOKENS.pensions;
