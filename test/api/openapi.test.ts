@@ -348,6 +348,7 @@ describe('OpenAPI document and UI at /docs', () => {
       'strikeValuation',
       'registerMember',
       'contribute',
+      'correctValuation',
       'switchUnits',
       'chargeFee',
       'settleFees',

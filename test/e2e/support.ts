@@ -67,6 +67,8 @@ export const API_ERROR_CODES: ReadonlySet<string> = new Set([
   'amount_too_small',
   'already_reversed',
   'settlement_exceeds_fees_payable',
+  'valuation_superseded',
+  'correction_not_supported',
   'not_reversible',
 ]);
 

@@ -26,6 +26,10 @@ export type InvariantCode =
   | 'amount_too_small'
   /** A fee settlement larger than the fees payable on its date (or a later one). */
   | 'settlement_exceeds_fees_payable'
+  /** A NAV correction of a valuation the fund has struck a later NAV since. */
+  | 'valuation_superseded'
+  /** A NAV correction of a date whose deals include one it does not re-price (a fee, a switch out, a withdrawal). */
+  | 'correction_not_supported'
   /** A reversal of a command that was reversed already. */
   | 'already_reversed'
   /** A reversal of a command that moved no money a reversal may undo (unknown, refused, a bind, a reversal...). */

@@ -40,6 +40,14 @@ export const SettleFeesBodySchema = z.strictObject({
 export const SettleFeesSchema = SettleFeesBodySchema.extend({ fundId: EntityIdSchema });
 export type SettleFees = z.output<typeof SettleFeesSchema>;
 
+/** POST /v1/funds/{fundId}/valuations/{date}/corrections: the date is a path parameter. */
+export const CorrectValuationBodySchema = z.strictObject({
+  commandId: CommandIdSchema,
+  netAssets: MoneySchema,
+});
+export const CorrectValuationSchema = CorrectValuationBodySchema.extend({ fundId: EntityIdSchema, valuationDate: IsoDateSchema });
+export type CorrectValuation = z.output<typeof CorrectValuationSchema>;
+
 export const RegisterMemberSchema = z.strictObject({
   commandId: CommandIdSchema,
   memberId: EntityIdSchema,

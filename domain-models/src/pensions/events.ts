@@ -115,6 +115,33 @@ export const FeesSettledPayloadSchema = z.strictObject({
 });
 export type FeesSettledPayload = z.infer<typeof FeesSettledPayloadSchema>;
 
+/** Signed units (a correction gives or takes): exactly 6 fraction digits. */
+export const StoredSignedUnitsSchema = z.string().regex(/^-?[0-9]+\.[0-9]{6}$/);
+
+/**
+ * The NAV of the event's date re-struck from corrected net assets (fund.ts,
+ * decideCorrectValuation). Like a fee, one record however many holdings:
+ * each member's correction units follow from the fund's state before it
+ * (unitCorrections) on apply and on replay, and become a
+ * MemberUnitsCorrected on each member re-priced.
+ */
+export const ValuationCorrectedPayloadSchema = z.strictObject({
+  fundId: EntityIdSchema,
+  previousNetAssets: StoredMoneySchema,
+  previousNavPerUnit: StoredUnitsSchema,
+  netAssets: StoredMoneySchema,
+  navPerUnit: StoredUnitsSchema,
+  /** The units the NAV was struck on, as the original's. */
+  unitsOutstanding: StoredUnitsSchema,
+  holders: z.number().int().nonnegative(),
+  totalCorrectionUnits: StoredSignedUnitsSchema,
+  /** The correction of the valuation's posting (signed): the new figures' less the original's. */
+  gain: StoredMoneySchema,
+  revaluation: StoredMoneySchema,
+  rounding: StoredMoneySchema,
+});
+export type ValuationCorrectedPayload = z.infer<typeof ValuationCorrectedPayloadSchema>;
+
 /** Fund event types whose payload is past v1 (the others are at FUND_EVENT_VERSION). */
 export const FUND_EVENT_TYPE_VERSIONS = { FeeCharged: 2, ValuationStruck: 2 } as const;
 
@@ -126,6 +153,7 @@ export const FUND_EVENT_PAYLOADS = {
   FeeCharged: FeeChargedPayloadSchema,
   UnitsIssueReversed: UnitsIssueReversedPayloadSchema,
   FeesSettled: FeesSettledPayloadSchema,
+  ValuationCorrected: ValuationCorrectedPayloadSchema,
 } as const;
 
 export type FundEventType = keyof typeof FUND_EVENT_PAYLOADS;
@@ -138,7 +166,8 @@ export type UnitsCancelled = DomainEvent<'UnitsCancelled', UnitsCancelledPayload
 export type FeeCharged = DomainEvent<'FeeCharged', FeeChargedPayload>;
 export type UnitsIssueReversed = DomainEvent<'UnitsIssueReversed', UnitsIssueReversedPayload>;
 export type FeesSettled = DomainEvent<'FeesSettled', FeesSettledPayload>;
-export type FundEvent = FundLaunched | ValuationStruck | UnitsIssued | UnitsCancelled | FeeCharged | UnitsIssueReversed | FeesSettled;
+export type ValuationCorrected = DomainEvent<'ValuationCorrected', ValuationCorrectedPayload>;
+export type FundEvent = FundLaunched | ValuationStruck | UnitsIssued | UnitsCancelled | FeeCharged | UnitsIssueReversed | FeesSettled | ValuationCorrected;
 
 const fundEvents = eventFamily('fund', FUND_EVENT_VERSION, FUND_EVENT_PAYLOADS, FUND_EVENT_TYPE_VERSIONS);
 
@@ -208,12 +237,23 @@ export const ContributionReversedPayloadSchema = z.strictObject({
 });
 export type ContributionReversedPayload = z.infer<typeof ContributionReversedPayloadSchema>;
 
+/** The member's share of a fund's ValuationCorrected: derived from it on apply (fund.ts, correctionMemberEvents), never decided. */
+export const MemberUnitsCorrectedPayloadSchema = z.strictObject({
+  memberId: EntityIdSchema,
+  fundId: EntityIdSchema,
+  navPerUnit: StoredUnitsSchema,
+  previousNavPerUnit: StoredUnitsSchema,
+  units: StoredSignedUnitsSchema,
+});
+export type MemberUnitsCorrectedPayload = z.infer<typeof MemberUnitsCorrectedPayloadSchema>;
+
 export const MEMBER_EVENT_PAYLOADS = {
   MemberRegistered: MemberRegisteredPayloadSchema,
   MemberContributed: MemberContributedPayloadSchema,
   UnitsSwitched: UnitsSwitchedPayloadSchema,
   MemberFeeCharged: MemberFeeChargedPayloadSchema,
   ContributionReversed: ContributionReversedPayloadSchema,
+  MemberUnitsCorrected: MemberUnitsCorrectedPayloadSchema,
 } as const;
 
 export type MemberEventType = keyof typeof MEMBER_EVENT_PAYLOADS;
@@ -224,7 +264,8 @@ export type MemberContributed = DomainEvent<'MemberContributed', MemberContribut
 export type UnitsSwitched = DomainEvent<'UnitsSwitched', UnitsSwitchedPayload>;
 export type MemberFeeCharged = DomainEvent<'MemberFeeCharged', MemberFeeChargedPayload>;
 export type ContributionReversed = DomainEvent<'ContributionReversed', ContributionReversedPayload>;
-export type MemberEvent = MemberRegistered | MemberContributed | UnitsSwitched | MemberFeeCharged | ContributionReversed;
+export type MemberUnitsCorrected = DomainEvent<'MemberUnitsCorrected', MemberUnitsCorrectedPayload>;
+export type MemberEvent = MemberRegistered | MemberContributed | UnitsSwitched | MemberFeeCharged | ContributionReversed | MemberUnitsCorrected;
 
 const memberEvents = eventFamily('member', MEMBER_EVENT_VERSION, MEMBER_EVENT_PAYLOADS);
 

@@ -22,19 +22,20 @@
 import { AppendLog } from '../common/append-log';
 import { addDays, type IsoDate } from '../common/dates';
 import { Decimal, ZERO, formatMoney, formatUnits, round2, round6, sum } from '../common/decimal';
-import { DomainError } from '../common/errors';
+import { DomainError, NotFoundError } from '../common/errors';
 import type { Decision, DomainEvent, RecordedEvent } from '../common/events';
 import type { JournalEntry } from '../common/journal';
 import { EMPTY_ENTRY, feeEntry, feeSettlementEntry, valuationEntry } from './accounts';
-import type { ChargeFee, LaunchFund, SettleFees, StrikeValuation } from './commands';
-import { MEMBER_EVENT_VERSION, type FeeChargedPayload, type FundEvent, type FundEventType, type MemberFeeChargedPayload, fundEventVersion, parseFundEvent } from './events';
+import type { ChargeFee, CorrectValuation, LaunchFund, SettleFees, StrikeValuation } from './commands';
+import { MEMBER_EVENT_VERSION, type FeeChargedPayload, type MemberUnitsCorrectedPayload, type ValuationCorrectedPayload, type FundEvent, type FundEventType, type MemberFeeChargedPayload, fundEventVersion, parseFundEvent } from './events';
 
 export interface Valuation {
   navPerUnit: Decimal;
   netAssets: Decimal;
 }
 
-export type MovementCause = 'contribution' | 'switch-in' | 'switch-out' | 'fee';
+/** 'correction': units given or taken by a NAV correction (no money: the deal's money was right, its units were not). */
+export type MovementCause = 'contribution' | 'switch-in' | 'switch-out' | 'fee' | 'correction';
 
 /** A dated change of one member's units in the fund and of the fund's net assets (signed). */
 export interface UnitMovement {
@@ -165,6 +166,7 @@ export function fundPeriodFigures(state: FundState, opening: IsoDate, closing: I
     if (m.cause === 'contribution') flows.contributions = flows.contributions.plus(m.money);
     else if (m.cause === 'switch-in') flows.switchesIn = flows.switchesIn.plus(m.money);
     else if (m.cause === 'switch-out') flows.switchesOut = flows.switchesOut.minus(m.money);
+    else if (m.cause === 'correction') continue;
     else flows.fees = flows.fees.minus(m.money);
   }
   let marketMovement = ZERO;
@@ -577,6 +579,180 @@ export function isFeeCharged(event: DomainEvent): boolean {
   return event.type === 'FeeCharged' && event.entity.kind === 'fund';
 }
 
+// ---------------------------------------------------------------- NAV error correction
+
+/** What an error in a NAV is material from: |new - old| / new at least this (the APRA/ASIC unit-pricing threshold). */
+export const MATERIAL_ERROR_RATIO = new Decimal('0.003');
+
+/** One member's correction units: what its deals at the corrected NAV would have bought, less what they did. */
+export interface UnitCorrection {
+  memberId: string;
+  units: Decimal;
+}
+
+/** The deals a correction re-prices: those whose money was fixed and whose units were bought at the NAV (contributions, their reversals, switches in). */
+const REPRICED: ReadonlySet<MovementCause> = new Set<MovementCause>(['contribution', 'switch-in']);
+
+/**
+ * The rule of re-pricing the deals dealt at `date` at `nav` instead:
+ * each deal's units become round6(money / nav), each deal rounded on its
+ * own as it was; a member's correction is the sum over its deals of the new
+ * units less the old, by memberId, members whose correction is 0 left out.
+ */
+export function unitCorrections(state: FundState, date: IsoDate, nav: Decimal): UnitCorrection[] {
+  const byMember = new Map<string, Decimal>();
+  for (const m of state.movements) {
+    if (m.effectiveDate !== date || !REPRICED.has(m.cause)) continue;
+    const units = round6(m.money.div(nav));
+    byMember.set(m.memberId, (byMember.get(m.memberId) ?? ZERO).plus(units.minus(m.units)));
+  }
+  return [...byMember]
+    .filter(([, units]) => !units.isZero())
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([memberId, units]) => ({ memberId, units }));
+}
+
+/** The first corrections a correction's answer lists (by memberId); the members' own histories show every one. */
+export const CORRECTION_ANSWER_HOLDINGS_MAX = 1000;
+
+/**
+ * Re-strikes the NAV of `valuationDate` from corrected net assets, by the
+ * original's formula and units: round6(netAssets / unitsOutstanding) (the
+ * launch NAV while there were no units). Every deal dealt at it is re-priced
+ * (unitCorrections): each member gets correction units so that it holds what
+ * it would have held at the right NAV. The valuation's posting is corrected
+ * (valuationPosting at the new figures, less what the original posted).
+ * Refused when the fund has no valuation for that date (not_found), when a
+ * later NAV was struck (valuation_superseded: its net assets and the units it
+ * was struck on would be wrong too), and when the date's deals include one
+ * whose money, not units, would change (a fee, a switch out, a withdrawal:
+ * correction_not_supported).
+ */
+export function decideCorrectValuation(state: FundState, cmd: CorrectValuation): Decision {
+  assertSameFund(state, cmd.fundId);
+  const date = cmd.valuationDate;
+  const original = state.valuations.get(date);
+  if (!original) throw new NotFoundError('valuation', `${state.fundId}/${date}`);
+  for (const struck of state.valuations.keys()) {
+    if (struck > date) throw new DomainError('valuation_superseded', `fund ${state.fundId} struck a NAV for ${struck}, after ${date}: only its latest NAV can be corrected`);
+  }
+  for (const m of state.movements) {
+    if (m.effectiveDate === date && !REPRICED.has(m.cause) && m.cause !== 'correction') {
+      throw new DomainError('correction_not_supported', `fund ${state.fundId} has a ${m.cause} dealt at the NAV of ${date}: only contributions and switches in are re-priced`);
+    }
+  }
+  let units = ZERO;
+  for (const m of state.movements) if (m.effectiveDate < date) units = units.plus(m.units);
+  const nav = units.isZero() ? state.launchNav : round6(cmd.netAssets.div(units));
+  if (nav.isZero()) throw new DomainError('nav_not_published', `corrected net assets of ${formatMoney(cmd.netAssets)} strike a NAV of 0 for ${date}`);
+  const corrections = unitCorrections(state, date, nav);
+  const posting = correctionPosting(state, date, original, cmd.netAssets, nav);
+  const errorRatio = round6(nav.minus(original.navPerUnit).abs().div(nav));
+  const payload: ValuationCorrectedPayload = {
+    fundId: state.fundId,
+    previousNetAssets: formatMoney(original.netAssets),
+    previousNavPerUnit: formatUnits(original.navPerUnit),
+    netAssets: formatMoney(cmd.netAssets),
+    navPerUnit: formatUnits(nav),
+    unitsOutstanding: formatUnits(units),
+    holders: corrections.length,
+    totalCorrectionUnits: formatSignedUnits(sum(corrections.map((c) => c.units))),
+    gain: formatMoney(posting.gain),
+    revaluation: formatMoney(posting.revaluation),
+    rounding: formatMoney(posting.rounding),
+  };
+  correctionsMemo.set(payload, { state, corrections });
+  return {
+    events: [fundEvent('ValuationCorrected', state.fundId, date, payload, valuationEntry(state.fundId, state.currency, posting, date))],
+    result: {
+      fundId: state.fundId,
+      valuationDate: date,
+      previousNavPerUnit: payload.previousNavPerUnit,
+      navPerUnit: payload.navPerUnit,
+      previousNetAssets: payload.previousNetAssets,
+      netAssets: payload.netAssets,
+      errorRatio: formatUnits(errorRatio),
+      material: errorRatio.gte(MATERIAL_ERROR_RATIO),
+      gain: payload.gain,
+      revaluation: payload.revaluation,
+      rounding: payload.rounding,
+      holdings: corrections.slice(0, CORRECTION_ANSWER_HOLDINGS_MAX).map((c) => ({ memberId: c.memberId, correctionUnits: formatSignedUnits(c.units), value: formatMoney(round2(c.units.times(nav))) })),
+      holders: corrections.length,
+      totalCorrectionUnits: payload.totalCorrectionUnits,
+    },
+  };
+}
+
+/** Units with a sign: "-0.500000" or "47.619048". */
+function formatSignedUnits(units: Decimal): string {
+  return units.isNegative() ? `-${formatUnits(units.neg())}` : formatUnits(units);
+}
+
+/**
+ * The correction of a valuation's posting: what valuationPosting would
+ * have posted at the corrected figures, less what the original posted. Both
+ * are taken on the holdings and books before the date's deals (the deals'
+ * money is right; their units are corrected apart), so the difference is
+ * the gain's (netAssets' - netAssets) and the revaluation's (the holdings
+ * before the date at nav' less at nav).
+ */
+function correctionPosting(state: FundState, date: IsoDate, original: Valuation, netAssets: Decimal, nav: Decimal): ValuationPosting {
+  const before = addDays(date, -1);
+  const gain = netAssets.minus(original.netAssets);
+  const revaluation = holdingsValue(state, before, nav).minus(holdingsValue(state, before, original.navPerUnit));
+  return { gain, revaluation, rounding: gain.minus(revaluation) };
+}
+
+/** A correction payload's member corrections with the fund state they were computed on (see chargesMemo). */
+const correctionsMemo = new WeakMap<object, { state: FundState; corrections: UnitCorrection[] }>();
+
+/** A ValuationCorrected's member corrections, from the fund's state before it; crashes when they do not add up to its recorded totals. */
+function correctionsOf(before: FundState, date: IsoDate, payload: ValuationCorrectedPayload): UnitCorrection[] {
+  const memo = correctionsMemo.get(payload);
+  if (memo !== undefined && memo.state === before) return memo.corrections;
+  const corrections = unitCorrections(before, date, new Decimal(payload.navPerUnit));
+  const total = formatSignedUnits(sum(corrections.map((c) => c.units)));
+  if (corrections.length !== payload.holders || total !== payload.totalCorrectionUnits) {
+    throw new Error(`NAV correction of fund ${payload.fundId} for ${date} derives ${corrections.length} holdings, ${total} units; it recorded ${payload.holders}, ${payload.totalCorrectionUnits}`);
+  }
+  correctionsMemo.set(payload, { state: before, corrections });
+  return corrections;
+}
+
+/** The MemberUnitsCorrected of each member a recorded ValuationCorrected re-priced, derived from the fund's state before it, stamped as it was; no posting (a member's account holds money, which was right). */
+export function correctionMemberEvents(before: FundState, correction: RecordedEvent): RecordedEvent[] {
+  const e = parseFundEvent(correction);
+  if (e.type !== 'ValuationCorrected') throw new Error(`member corrections asked of a ${e.type}`);
+  assertSameFund(before, e.payload.fundId);
+  return correctionsOf(before, correction.effectiveDate, e.payload).map((c) => {
+    const payload: MemberUnitsCorrectedPayload = { memberId: c.memberId, fundId: before.fundId, navPerUnit: e.payload.navPerUnit, previousNavPerUnit: e.payload.previousNavPerUnit, units: formatSignedUnits(c.units) };
+    return {
+      type: 'MemberUnitsCorrected',
+      v: MEMBER_EVENT_VERSION,
+      entity: { kind: 'member', id: c.memberId },
+      effectiveDate: correction.effectiveDate,
+      payload,
+      journal: EMPTY_ENTRY,
+      recordedAt: correction.recordedAt,
+      bookingPeriod: correction.bookingPeriod,
+      commandId: correction.commandId,
+      actor: correction.actor,
+    };
+  });
+}
+
+/** A fund event whose member events are derived from it on apply and on replay (a fee, a NAV correction). */
+export function derivesMemberEvents(event: DomainEvent): boolean {
+  return event.entity.kind === 'fund' && (event.type === 'FeeCharged' || event.type === 'ValuationCorrected');
+}
+
+/** The member events derived from a recorded fund event (derivesMemberEvents), from the fund's state before it. */
+export function derivedMemberEvents(before: FundState, event: RecordedEvent): RecordedEvent[] {
+  if (event.type === 'FeeCharged') return feeMemberEvents(before, event);
+  if (event.type === 'ValuationCorrected') return correctionMemberEvents(before, event);
+  throw new Error(`no member events derive from a ${event.type}`);
+}
+
 // ---------------------------------------------------------------- fold
 
 function withMovements(state: FundState, movements: readonly UnitMovement[]): FundState {
@@ -612,6 +788,13 @@ export function evolveFund(state: FundState | undefined, event: RecordedEvent | 
       const booking = { effectiveDate: date, netAssets: new Decimal(gain), unitLiability: new Decimal(revaluation) };
       const bookings = handBackDate === undefined ? [booking] : [booking, { effectiveDate: handBackDate, netAssets: booking.netAssets.neg(), unitLiability: booking.unitLiability.neg() }];
       return { ...state, valuations, bookings: state.bookings.append(...bookings) };
+    }
+    case 'ValuationCorrected': {
+      const valuations = new Map(state.valuations);
+      valuations.set(date, { navPerUnit: new Decimal(e.payload.navPerUnit), netAssets: new Decimal(e.payload.netAssets) });
+      const booking = { effectiveDate: date, netAssets: new Decimal(e.payload.gain), unitLiability: new Decimal(e.payload.revaluation) };
+      const corrections = correctionsOf(state, date, e.payload).map((c) => ({ effectiveDate: date, memberId: c.memberId, cause: 'correction' as const, units: c.units, money: ZERO }));
+      return withMovements({ ...state, valuations, bookings: state.bookings.append(booking) }, corrections);
     }
     case 'FeesSettled':
       return { ...state, settlements: state.settlements.append({ effectiveDate: date, amount: new Decimal(e.payload.amount) }) };

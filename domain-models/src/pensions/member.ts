@@ -267,5 +267,7 @@ export function evolveMember(state: MemberState | undefined, event: RecordedEven
       return withMovement(state, { effectiveDate: date, fundId: e.payload.fundId, units: new Decimal(e.payload.unitsCancelled).neg() });
     case 'ContributionReversed':
       return withMovement(state, { effectiveDate: date, fundId: e.payload.fundId, units: new Decimal(e.payload.units).neg() });
+    case 'MemberUnitsCorrected':
+      return withMovement(state, { effectiveDate: date, fundId: e.payload.fundId, units: new Decimal(e.payload.units) });
   }
 }

@@ -3,7 +3,7 @@ import { Decimal } from '../common/decimal';
 import type { IsoDate } from '../common/dates';
 import type { Decision, DomainEvent, RecordedEvent } from '../common/events';
 import type { ChargeFee, Contribute, LaunchFund, StrikeValuation, Switch } from './commands';
-import { type FundState, evolveFund, feeMemberEvents, isFeeCharged } from './fund';
+import { type FundState, evolveFund, derivedMemberEvents, derivesMemberEvents } from './fund';
 import { type MemberState, evolveMember } from './member';
 import { isFundEventType, isMemberEventType } from './events';
 
@@ -49,7 +49,7 @@ export class World {
       const event = JSON.parse(JSON.stringify(raw)) as DomainEvent;
       // Stamped as the event store would (the fields a fee's member events copy).
       const stamped: RecordedEvent = { ...event, recordedAt: '2026-01-01T00:00:00.000000000Z', bookingPeriod: event.effectiveDate.slice(0, 7), commandId: COMMAND_ID, actor: 'test' };
-      const derived = isFeeCharged(event) ? feeMemberEvents(this.fund(event.entity.id), stamped) : [];
+      const derived = derivesMemberEvents(event) ? derivedMemberEvents(this.fund(event.entity.id), stamped) : [];
       this.fold(event);
       for (const d of derived) this.fold(d);
       this.derived.push(...derived);

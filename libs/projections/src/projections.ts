@@ -9,8 +9,8 @@ import {
   evolveMember,
   checkStoredEvent,
   evolvePolicy,
-  feeMemberEvents,
-  isFeeCharged,
+  derivedMemberEvents,
+  derivesMemberEvents,
   formatMoney,
   formatUnits,
   fundPeriodFigures,
@@ -120,10 +120,10 @@ export class Projections implements RecordSubscriber {
         const { before, after } = this.claims.add(id, event);
         addClaimMovements(before, after, event, add);
       } else if (kind === 'ledger') this.store.appendEvent(kind, id, this.store.eventCount(kind, id), event, false);
-      else if (kind === 'fund' && isFeeCharged(event)) {
-        // A fee records its parameters and totals only: each member's share, with its posting, is derived here (fund.ts, feeMemberEvents).
+      else if (kind === 'fund' && derivesMemberEvents(event)) {
+        // A fee or a NAV correction records its parameters and totals only: each member's share (a fee's with its posting) is derived here (fund.ts, derivedMemberEvents).
         const { before } = this.funds.add(id, event);
-        for (const derived of feeMemberEvents(before as FundState, event)) {
+        for (const derived of derivedMemberEvents(before as FundState, event)) {
           this.members.append(derived.entity.id, derived, true);
           this.addLines(derived, add, subledger);
         }

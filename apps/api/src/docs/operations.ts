@@ -85,6 +85,7 @@ export const PATH_PARAMS: Readonly<Record<string, ParamDoc>> = {
   memberId: entityId('member', 'M-1'),
   id: entityId('entity', 'P-1'),
   kind: { description: 'The kind of entity.', schema: { type: 'string', enum: [...AUDIT_KINDS] }, example: 'policy' },
+  date: { description: 'A valuation date, YYYY-MM-DD.', schema: { type: 'string', pattern: PATTERNS.date }, example: '2026-03-31' },
   period: { description: 'A calendar month, YYYY-MM.', schema: { type: 'string', pattern: PATTERNS.period }, example: '2026-03' },
   file: { description: 'A file of the docs UI.', schema: { type: 'string' }, example: 'swagger-ui.css' },
   commandId: {
@@ -270,6 +271,24 @@ export const COMMAND_RESULTS: Readonly<Record<string, CommandResultDoc>> = {
       handBackDate: { ...OUT.date, description: 'A valuation back-dated before a later one: the later date, on which these postings are reversed.' },
     },
     optional: ['handBackDate'],
+  },
+  'POST /v1/funds/:fundId/valuations/:date/corrections': {
+    result: {
+      fundId: OUT.entityId,
+      valuationDate: OUT.date,
+      previousNavPerUnit: OUT.units,
+      navPerUnit: OUT.units,
+      previousNetAssets: OUT.money,
+      netAssets: OUT.money,
+      errorRatio: { ...OUT.units, description: '|new NAV - old NAV| / new NAV, rounded to 6 places.' },
+      material: { type: 'boolean', description: 'errorRatio at least 0.003 (the APRA/ASIC unit-pricing threshold).' },
+      gain: { ...OUT.money, description: "The correction of the valuation's gain posting (signed)." },
+      revaluation: { ...OUT.money, description: "The correction of the valuation's unit liability revaluation (signed)." },
+      rounding: { ...OUT.money, description: "The correction of the valuation's rounding posting (signed)." },
+      holdings: arrayOf(object({ memberId: OUT.entityId, correctionUnits: { type: 'string', pattern: '^-?[0-9]+\\.[0-9]{6}$' }, value: OUT.money }), 'Per member re-priced, by memberId: its correction units (signed) and their value at the new NAV; the first 1000.'),
+      holders: { type: 'integer', description: 'Members re-priced.' },
+      totalCorrectionUnits: { type: 'string', pattern: '^-?[0-9]+\\.[0-9]{6}$' },
+    },
   },
   'POST /v1/funds/:fundId/fee-settlements': {
     result: { fundId: OUT.entityId, effectiveDate: OUT.date, currency: OUT.currency, amount: OUT.money, feesPayable: { ...OUT.money, description: 'Fees payable on effectiveDate after the settlement.' } },

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 
 import { ChargeFeeController } from './charge-fee/charge-fee.controller';
 import { ChargeFeeHandler } from './charge-fee/charge-fee.handler';
+import { CorrectValuationController } from './correct-valuation/correct-valuation.controller';
+import { CorrectValuationHandler } from './correct-valuation/correct-valuation.handler';
 import { SettleFeesController } from './settle-fees/settle-fees.controller';
 import { SettleFeesHandler } from './settle-fees/settle-fees.handler';
 import { GetFeeHoldingsController } from './get-fee-holdings/get-fee-holdings.controller';
@@ -15,7 +17,7 @@ import { StrikeValuationHandler } from './strike-valuation/strike-valuation.hand
 
 /** Pension funds (fund-admin): launch, NAV valuations, fees by unit cancellation; one folder per use case. */
 @Module({
-  controllers: [LaunchFundController, StrikeValuationController, ChargeFeeController, SettleFeesController, GetFundController, GetFeeHoldingsController],
-  providers: [LaunchFundHandler, StrikeValuationHandler, ChargeFeeHandler, SettleFeesHandler, GetFundHandler, GetFeeHoldingsHandler],
+  controllers: [LaunchFundController, StrikeValuationController, ChargeFeeController, SettleFeesController, CorrectValuationController, GetFundController, GetFeeHoldingsController],
+  providers: [LaunchFundHandler, StrikeValuationHandler, ChargeFeeHandler, SettleFeesHandler, CorrectValuationHandler, GetFundHandler, GetFeeHoldingsHandler],
 })
 export class FundsModule {}

@@ -152,6 +152,11 @@ export function parseEntityId(raw: string, name: string): string {
   return raw;
 }
 
+export function parseDateParam(raw: string, name: string): IsoDate {
+  if (!isIsoDate(raw)) throw new ValidationError([{ path: name, message: 'Must be a calendar date YYYY-MM-DD.' }]);
+  return raw;
+}
+
 export function parsePeriodParam(raw: string, name = 'period'): Period {
   if (!isPeriod(raw)) throw new ValidationError([{ path: name, message: 'Must be a month YYYY-MM.' }]);
   return raw;

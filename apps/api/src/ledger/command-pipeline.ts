@@ -8,7 +8,7 @@
 // Batches decide each command against the state left by the ones before it
 // (an overlay), then make all of them durable together.
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { DomainError, NotFoundError, PeriodAlreadyClosedError, checkFigures, checkStoredEvent, feeMemberEvents, isFeeCharged } from '@app/domain';
+import { DomainError, NotFoundError, PeriodAlreadyClosedError, checkFigures, checkStoredEvent, derivedMemberEvents, derivesMemberEvents } from '@app/domain';
 import type { ClaimState, Decision, DomainEvent, EntityKind, FundState, Instant, MemberState, PolicyState, RecordedEvent } from '@app/domain';
 import { PERIOD_CLOSED, RecordTooLargeError, requestHash } from '@app/event-store';
 import type { CommandRecord, Draft, EventStore } from '@app/event-store';
@@ -137,12 +137,12 @@ class Overlay implements StateReader {
 
   /**
    * Folds a batch command's events so the next command of the batch sees them
-   * (folds never mutate a state); a fee's member events are derived from it
-   * as the projections derive them on apply.
+   * (folds never mutate a state); a fee's or a NAV correction's member events
+   * are derived from it as the projections derive them on apply.
    */
   add(events: RecordedEvent[]): void {
     for (const e of events) {
-      const derived = isFeeCharged(e) ? feeMemberEvents(this.fund(e.entity.id) as FundState, e) : [];
+      const derived = derivesMemberEvents(e) ? derivedMemberEvents(this.fund(e.entity.id) as FundState, e) : [];
       this.fold(e);
       for (const d of derived) this.fold(d);
     }

@@ -77,7 +77,8 @@ export function entityCommandRoute<K extends keyof EntityStates, T extends { com
   kind: K;
   /** The path parameter's name, also the id field of the command. */
   idField: string;
-  parse: (body: unknown, id: string) => T;
+  /** `more`: the path parameters after the id (a valuation's date), as sent. */
+  parse: (body: unknown, id: string, more: string[]) => T;
   make: (command: T, meta: CommandMeta) => C;
   decide: (entity: EntityStates[K], command: T) => Decision;
 }): CommandRoute<C> {
@@ -87,7 +88,7 @@ export function entityCommandRoute<K extends keyof EntityStates, T extends { com
     summary: spec.summary,
     body: spec.body,
     example: spec.example,
-    parse: ([raw], meta) => spec.make(spec.parse(meta.body, parseEntityId(raw, spec.idField)), meta),
+    parse: ([raw, ...more], meta) => spec.make(spec.parse(meta.body, parseEntityId(raw, spec.idField), more), meta),
     request: ({ command, meta }) => {
       const id = String((command as Record<string, unknown>)[spec.idField]);
       return oneEntityRequest(meta, command.commandId, `${spec.kind}/${id}`, (state) => {
