@@ -6,9 +6,11 @@
 export type Upcaster = (payload: Record<string, unknown>) => Record<string, unknown>;
 
 import { feeChargedV1toV2, feeRecordV1toV2 } from './0001-fee-holdings-derived';
+import { feeChargedV2toV3, memberFeeChargedV1toV2 } from './0002-fee-annual-rate';
 
 export const UPCASTERS: Record<string, Record<number, Upcaster>> = {
-  FeeCharged: { 1: feeChargedV1toV2 },
+  FeeCharged: { 1: feeChargedV1toV2, 2: feeChargedV2toV3 },
+  MemberFeeCharged: { 1: memberFeeChargedV1toV2 },
 };
 
 export interface VersionedEvent {
