@@ -346,6 +346,7 @@ describe('OpenAPI document and UI at /docs', () => {
       'registerMember',
       'contribute',
       'switchUnits',
+      'withdraw',
       'chargeFee',
       'closePeriod',
     ];

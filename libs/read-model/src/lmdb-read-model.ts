@@ -29,7 +29,7 @@ import type { ProjectionStore, SeriesBucket, SeriesFamily } from '@app/projectio
 import { HashSum, eventText, outcomeTermText, stateHashOf, type DigestSums, type StateHash } from './state-digest';
 
 /** Bumped whenever what is stored, or how, changes: a read model of another version is rebuilt. */
-export const READ_MODEL_SCHEMA = 6;
+export const READ_MODEL_SCHEMA = 7;
 
 export interface ReadModelOptions {
   /** LMDB map size: the most the read model may grow to (address space, not memory). */
