@@ -23,7 +23,7 @@ const u = (s: string) => scaled(s, 6);
 const m = (s: string) => scaled(s, 2);
 
 function expectProblem(a: Answer, status: number, code?: string): void {
-  expect({ status: a.status, problem: /^application\/problem\+json/.test(a.type), code: code === undefined ? undefined : a.body?.code }).toEqual({ status, problem: true, code });
+  expect({ status: a.status, problem: /^application\/problem\+json/.test(String(a.type)), code: code === undefined ? undefined : a.body?.code }).toEqual({ status, problem: true, code });
 }
 
 interface FundStatement {
