@@ -6,10 +6,12 @@
 export type Upcaster = (payload: Record<string, unknown>) => Record<string, unknown>;
 
 import { feeChargedV1toV2, feeRecordV1toV2 } from './0001-fee-holdings-derived';
-import { valuationStruckV1toV2 } from './0002-valuation-postings';
+import { feeChargedV2toV3, memberFeeChargedV1toV2 } from './0002-fee-annual-rate';
+import { valuationStruckV1toV2 } from './0003-valuation-postings';
 
 export const UPCASTERS: Record<string, Record<number, Upcaster>> = {
-  FeeCharged: { 1: feeChargedV1toV2 },
+  FeeCharged: { 1: feeChargedV1toV2, 2: feeChargedV2toV3 },
+  MemberFeeCharged: { 1: memberFeeChargedV1toV2 },
   ValuationStruck: { 1: valuationStruckV1toV2 },
 };
 

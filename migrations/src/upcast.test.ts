@@ -8,6 +8,7 @@ import {
   evolveMember,
   feeMemberEvents,
   formatUnits,
+  parseFundEvent,
   type MemberState,
   type RecordedEvent,
 } from '@app/domain';
@@ -77,7 +78,7 @@ const V1_FEE_RECORD_EVENTS = [
   })),
 ];
 
-test('0001: a v1 fee record reads as one v2 FeeCharged, and its members\' events and postings derive as v1 recorded them', () => {
+test('0001 then 0002: a v1 fee record reads as one v3 FeeCharged, and its members\' events (v2) and postings derive as v1 recorded them', () => {
   const fund = [
     decideLaunchFund(undefined, { commandId: AT.commandId, fundId: 'F-1', currency: 'EUR', launchNavPerUnit: new Decimal('1') }, '2026-01-01').events[0],
   ];
@@ -96,7 +97,7 @@ test('0001: a v1 fee record reads as one v2 FeeCharged, and its members\' events
   expect(upcast).toEqual([
     {
       ...V1_FEE_RECORD_EVENTS[0],
-      v: 2,
+      v: 3,
       payload: { fundId: 'F-1', rate: '0.001000', navPerUnit: '1.000000', holders: 2, totalFee: '1.25', totalUnitsCancelled: '1.250000' },
       journal: { lines: [] },
     },
@@ -104,7 +105,8 @@ test('0001: a v1 fee record reads as one v2 FeeCharged, and its members\' events
   const fee = upcast[0] as unknown as RecordedEvent;
   const derived = feeMemberEvents(state, fee);
   // The members' events as v1 recorded them, but for the postings, which move from the fund's event onto each member's.
-  expect(derived.map((e) => ({ ...e, journal: { lines: [] } }))).toEqual(V1_FEE_RECORD_EVENTS.slice(1));
+  // MemberFeeCharged is at v2 now (0002: a v1 payload is a v2 one as it is).
+  expect(derived.map((e) => ({ ...e, journal: { lines: [] } }))).toEqual(V1_FEE_RECORD_EVENTS.slice(1).map((e) => ({ ...e, v: 2 })));
   expect(derived.flatMap((e) => e.journal.lines)).toEqual(V1_FEE_RECORD_EVENTS[0].journal.lines);
   // The fund's fold takes the same holdings from it.
   const after = evolveFund(state, fee);
@@ -112,4 +114,18 @@ test('0001: a v1 fee record reads as one v2 FeeCharged, and its members\' events
   // A record without a v1 fee passes through untouched.
   const current = [fee];
   expect(upcastRecordEvents(current)).toEqual(current);
+});
+
+test('0002: a v2 FeeCharged and a v1 MemberFeeCharged read as v3 and v2 unchanged; an annualRate fee is a v3 payload', () => {
+  const v2 = { type: 'FeeCharged', v: 2, payload: { fundId: 'F-1', rate: '0.001000', navPerUnit: '1.000000', holders: 2, totalFee: '1.25', totalUnitsCancelled: '1.250000' } };
+  expect(upcast(v2)).toEqual({ ...v2, v: 3 });
+  const member = { type: 'MemberFeeCharged', v: 1, payload: { memberId: 'M-1', fundId: 'F-1', rate: '0.001000', navPerUnit: '1.000000', fee: '1.00', unitsCancelled: '1.000000' } };
+  expect(upcast(member)).toEqual({ ...member, v: 2 });
+  for (const e of [upcast(v2), { ...v2, v: 3, payload: { ...v2.payload, rate: undefined, annualRate: '0.0075000000', days: 1, dayCount: 'ACT/365' } }]) {
+    const payload = JSON.parse(JSON.stringify(e.payload)) as Record<string, unknown>;
+    expect(() => parseFundEvent({ ...e, payload, entity: { kind: 'fund', id: 'F-1' }, effectiveDate: '2026-01-05', journal: { lines: [] } })).not.toThrow();
+  }
+  // Both forms at once, or neither, do not parse.
+  const both = { ...v2.payload, annualRate: '0.0075000000', days: 1, dayCount: 'ACT/365' };
+  expect(() => parseFundEvent({ type: 'FeeCharged', v: 3, payload: both, entity: { kind: 'fund', id: 'F-1' }, effectiveDate: '2026-01-05', journal: { lines: [] } })).toThrow();
 });

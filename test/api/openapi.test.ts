@@ -350,6 +350,7 @@ describe('OpenAPI document and UI at /docs', () => {
       'contribute',
       'correctValuation',
       'switchUnits',
+      'withdraw',
       'chargeFee',
       'settleFees',
       'closePeriod',

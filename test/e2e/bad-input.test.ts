@@ -227,6 +227,15 @@ const COMMANDS: CommandSpec[] = [
     valid: (commandId) => ({ commandId, fromFundId: 'F-1', toFundId: 'F-2', units: '1.000000', effectiveDate: '2026-03-31' }),
     fields: [[['commandId'], 'commandId'], [['fromFundId'], 'entityId'], [['toFundId'], 'entityId'], [['units'], 'units'], [['effectiveDate'], 'date']],
   },
+  {
+    name: 'withdrawal',
+    path: '/v1/members/M-1/withdrawals',
+    pathWithId: (id) => `/v1/members/${id}/withdrawals`,
+    role: 'pensions',
+    wrongRoles: NOT_PENSIONS,
+    valid: (commandId) => ({ commandId, fundId: 'F-1', units: '1.000000', effectiveDate: '2026-03-31', kind: 'benefit' }),
+    fields: [[['commandId'], 'commandId'], [['fundId'], 'entityId'], [['units'], 'units'], [['effectiveDate'], 'date']],
+  },
 ];
 
 interface QuerySpec {
@@ -259,6 +268,15 @@ const QUERIES: QuerySpec[] = [
   { name: 'get-member', path: '/v1/members/M-1', pathWithId: (id) => `/v1/members/${id}`, params: {}, badParams: ASOF, wrongRoles: ['underwriter', 'claims'], okRole: 'pensions' },
   { name: 'premium-report', path: '/v1/reports/premiums', params: { from: '2026-01', to: '2026-12', basis: 'booked' }, badParams: REPORT, wrongRoles: NOT_REPORTS, okRole: 'finance' },
   { name: 'claims-report', path: '/v1/reports/claims', params: { from: '2026-01', to: '2026-12', basis: 'restated' }, badParams: REPORT, wrongRoles: NOT_REPORTS, okRole: 'finance' },
+  {
+    name: 'member-statement',
+    path: '/v1/members/M-1/statement',
+    pathWithId: (id) => `/v1/members/${id}/statement`,
+    params: { from: '2026-01-01', to: '2026-12-31' },
+    badParams: { from: BAD_DATES_Q, to: BAD_DATES_Q, knownAt: BAD_INSTANTS_Q },
+    wrongRoles: ['underwriter', 'claims'],
+    okRole: 'pensions',
+  },
   { name: 'funds-report', path: '/v1/reports/funds', params: { from: '2026-01', to: '2026-12' }, badParams: { from: BAD_PERIODS_Q, to: BAD_PERIODS_Q, knownAt: BAD_INSTANTS_Q }, wrongRoles: ['underwriter', 'claims'], okRole: 'finance' },
   { name: 'trial-balance', path: '/v1/reports/trial-balance', params: { asOf: '2026-06-30' }, badParams: ASOF, wrongRoles: NOT_REPORTS, okRole: 'finance' },
   { name: 'get-period', path: '/v1/periods/2026-03', pathWithId: (id) => `/v1/periods/${id}`, params: {}, badParams: {}, wrongRoles: ['underwriter', 'claims', 'pensions', 'fund-admin'], okRole: 'finance' },

@@ -240,9 +240,12 @@ describe('pensions API', () => {
         valuationDate: '2026-02-28',
         openingNetAssets: '0.00',
         contributions: '1000.00',
+        transfersIn: '0.00',
         switchesIn: '0.00',
         switchesOut: '110.00',
         fees: '9.90',
+        withdrawals: '0.00',
+        withdrawalsByKind: { benefit: '0.00', lumpSum: '0.00', transferOut: '0.00' },
         marketMovement: '100.00',
         netAssets: '980.10',
       });

@@ -139,7 +139,11 @@ class Pensions {
       else if (x < 0.9 && unvalued.length > 0) day = rng.pick(unvalued);
       return { path: `/v1/funds/${f}/valuations`, token: fa, body: { valuationDate: day, netAssets: money2(rng.int(0, 4_000_000_00)) } };
     }
-    if (roll < 0.5) return { path: `/v1/members/${memberId}/contributions`, token: pe, body: { fundId, amount: money2(rng.int(1, 2_500_000)), effectiveDate: valuedDay(fundId) } };
+    if (roll < 0.5) {
+      // One in four a transfer in from another scheme.
+      const transfer = rng.chance(0.25) ? { kind: 'transfer-in', source: 'Old Scheme' } : {};
+      return { path: `/v1/members/${memberId}/contributions`, token: pe, body: { fundId, amount: money2(rng.int(1, 2_500_000)), effectiveDate: valuedDay(fundId), ...transfer } };
+    }
     if (roll < 0.8) {
       const holdings = [...this.held].filter(([, u]) => u > 0);
       const [key, held] = holdings.length > 0 ? rng.pick(holdings) : [`${memberId}|${fundId}`, 0];
@@ -150,9 +154,19 @@ class Pensions {
       const micro = r < 0.2 ? held : r < 0.3 ? held + rng.int(1, 5_000_000) : Math.floor((held * rng.int(1, 999)) / 1000);
       // Mostly the later of the two funds' latest NAV dates (open to both when they are the same), else any date.
       const day = rng.chance(0.9) ? [latest(from), latest(to), FIRST_DAY].sort().pop()! : rng.pick(DAYS);
+      // A third of these a withdrawal from the holding instead (by units, or by an amount), of any kind.
+      if (roll >= 0.7) {
+        const kind = rng.pick(['benefit', 'lump-sum', 'transfer-out']);
+        const size = rng.chance(0.5) ? { units: units6(Math.max(1, micro)) } : { amount: money2(Math.max(1, Math.floor(micro / 1_000_000))) };
+        return { path: `/v1/members/${who}/withdrawals`, token: pe, body: { fundId: from, ...size, effectiveDate: rng.chance(0.9) ? latest(from) || FIRST_DAY : rng.pick(DAYS), kind } };
+      }
       return { path: `/v1/members/${who}/switches`, token: pe, body: { fromFundId: from, toFundId: to, units: units6(Math.max(1, micro)), effectiveDate: day } };
     }
-    if (roll < 0.9) return { path: `/v1/funds/${fundId}/fees`, token: fa, body: { effectiveDate: valuedDay(fundId), rate: units6(rng.int(1, 15_000)) } };
+    if (roll < 0.9) {
+      // Half the fees at an annual rate over some days (ACT/365).
+      const rate = rng.chance(0.5) ? { rate: units6(rng.int(1, 15_000)) } : { annualRate: `0.${String(rng.int(1, 999_999_999)).padStart(10, '0')}`, days: rng.int(1, 366), dayCount: 'ACT/365' };
+      return { path: `/v1/funds/${fundId}/fees`, token: fa, body: { effectiveDate: valuedDay(fundId), ...rate } };
+    }
     if (roll < 0.94) return { path: `/v1/members/${memberId}/contributions`, token: pe, body: { fundId: `${this.prefix}NOPE`, amount: '10.00', effectiveDate: FIRST_DAY } };
     if (roll < 0.97) return { path: '/v1/members', token: pe, body: { memberId, name: 'Again' } };
     return { path: `/v1/members/${this.prefix}GHOST/contributions`, token: pe, body: { fundId, amount: '10.00', effectiveDate: FIRST_DAY } };
@@ -164,6 +178,7 @@ class Pensions {
     const add = (memberId: string, fundId: string, units: unknown) => this.held.set(`${memberId}|${fundId}`, (this.held.get(`${memberId}|${fundId}`) ?? 0) + Number(digits(units)));
     if (cmd.path.endsWith('/valuations')) this.valued.get(r.fundId)!.add(r.valuationDate);
     else if (cmd.path.endsWith('/contributions')) add(r.memberId, r.fundId, r.units);
+    else if (cmd.path.endsWith('/withdrawals')) add(r.memberId, r.fundId, `-${r.units}`);
     else if (cmd.path.endsWith('/switches')) {
       add(r.memberId, r.fromFundId, `-${r.unitsSold}`);
       add(r.memberId, r.toFundId, r.unitsBought);
@@ -328,6 +343,7 @@ function expectedEvents(cmd: Command, r: Record<string, any>): string[] {
   if (p.endsWith('/contributions')) return [`member/${r.memberId} MemberContributed`, `fund/${r.fundId} UnitsIssued`];
   if (p.endsWith('/switches')) return [`member/${r.memberId} UnitsSwitched`, `fund/${r.fromFundId} UnitsCancelled`, `fund/${r.toFundId} UnitsIssued`];
   if (p.endsWith('/fees')) return [`fund/${r.fundId} FeeCharged`, ...r.holdings.map((h: { memberId: string }) => `member/${h.memberId} MemberFeeCharged`)];
+  if (p.endsWith('/withdrawals')) return [`member/${r.memberId} MemberWithdrew`, `fund/${r.fundId} UnitsRedeemed`];
   throw new Error(`unknown command path ${p}`);
 }
 
@@ -364,6 +380,7 @@ async function verifyHoldings(api: Api, p: Pensions): Promise<string[]> {
     if (o.status !== 201) continue;
     const r = o.body;
     if (o.cmd.path.endsWith('/contributions')) add(`${r.memberId}|${r.fundId}`, digits(r.units));
+    if (o.cmd.path.endsWith('/withdrawals')) add(`${r.memberId}|${r.fundId}`, -digits(r.units));
     if (o.cmd.path.endsWith('/switches')) {
       add(`${r.memberId}|${r.fromFundId}`, -digits(r.unitsSold));
       add(`${r.memberId}|${r.toFundId}`, digits(r.unitsBought));
@@ -447,7 +464,7 @@ describe('pension state rebuilt from the log', () => {
     }
     // The workload reached switches, fees and the refusals it aims at.
     const t = tally(p);
-    for (const k of ['switches:201', 'fees:201', 'nav_not_published', 'dealing_date_closed', 'insufficient_units', 'currency_mismatch', 'entity_exists', 'contributions:404']) expect(t).toContain(k);
+    for (const k of ['switches:201', 'fees:201', 'withdrawals:201', 'nav_not_published', 'dealing_date_closed', 'insufficient_units', 'currency_mismatch', 'entity_exists', 'contributions:404']) expect(t).toContain(k);
   });
 
   test('child process SIGKILLed mid-workload: acknowledged commands and their effects survive; two more restarts give the same dump', async () => {

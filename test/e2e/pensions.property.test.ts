@@ -9,9 +9,11 @@
 // valuations (mostly moving the funds on together: a fund behind the latest
 // valuation day of all catches up to it, else the day after is valued; else
 // any day, back-dated ones included; net assets a random move of the fund's
-// net assets, or an arbitrary figure), contributions, switches (a part of the
-// holding, exactly the holding, exactly the most a later movement leaves, or
-// more than held), fees at small rates. Dealings are mostly dated on the one
+// net assets, or an arbitrary figure), contributions (one in four a transfer
+// in), switches and withdrawals of each kind (a part of the holding, exactly
+// the holding, exactly the most a later movement leaves, or more than held;
+// a withdrawal by units or by the money they are worth), fees at small rates
+// (one in three an annualRate over some days, ACT/365). Dealings are mostly dated on the one
 // day still open to them (their funds' latest valuation day: forward pricing
 // closes a date once a later NAV is struck), else on a valued day (mostly
 // closed) or any day. Everything goes through POST /v1/batch (setup, then the
@@ -21,8 +23,10 @@
 // (integer micro-units and cents, half-up rounding done here, not the
 // server's code): 201 with the exact figures of the contract (forward pricing:
 // a valuation divides by the units dated BEFORE its date; units =
-// round6(amount / nav); switch amount = round2(units * navFrom); fee =
-// round2(round2(units * nav) * rate), cancelled = round6(fee / nav)), or the
+// round6(amount / nav); switch amount = round2(units * navFrom); withdrawal
+// amount = round2(units * nav) or units = round6(amount / nav); fee =
+// round2(round2(units * nav) * rate) or round2(round2(units * nav) *
+// annualRate * days / 365), cancelled = round6(fee / nav)), or the
 // refusals that apply (nav_not_published, dealing_date_closed when a fund the
 // dealing touches has a valuation dated after it, insufficient_units on the
 // date or any later date the holding moves, currency_mismatch, entity_exists;
@@ -43,7 +47,8 @@
 //   - the members' units in each fund (GET member, compared as integers of
 //     micro-units) add up exactly to the fund's unitsOutstanding (GET fund);
 //   - GET /v1/reports/funds for the run's month(s): both identities exactly
-//     on every line; every figure of the run's funds = the model; and
+//     on every line (transfers in and withdrawals included); every figure of
+//     the run's funds = the model; and
 //     marketMovement = sum over the valuations in the range of (valuation net
 //     assets - GET fund ?asOf=<day before> net assets) at the report's knownAt;
 //   - the trial balance balances (in total and per currency), and per fund:
@@ -51,7 +56,10 @@
 //     valuation posts its gain), fees-payable = fees, each member's
 //     unit-liability = the member's money in the fund
 //     (contributions + switches in - switches out - fees), at a late asOf and at
-//     a date of the run with an earlier knownAt.
+//     a date of the run with an earlier knownAt;
+//   - GET statement of each member over the run's days: per fund, opening and
+//     closing units and values, the sums by type and every movement = the
+//     model; closing units = opening units + the movements' units.
 //
 // PENSIONS_PROPERTY_SEED, PENSIONS_PROPERTY_RUNS replay or widen it;
 // PENSIONS_PROPERTY_PATH=<path fast-check printed> replays one counterexample,
@@ -113,7 +121,9 @@ const sumOf = (xs: Iterable<bigint>): bigint => {
 // ---------------------------------------------------------------------------
 // The model: what the accepted commands said, dated and stamped
 
-type Cause = 'contribution' | 'switch-in' | 'switch-out' | 'fee';
+type Cause = 'contribution' | 'transfer-in' | 'switch-in' | 'switch-out' | 'fee' | 'withdrawal';
+const WITHDRAWAL_KINDS = ['benefit', 'lump-sum', 'transfer-out'] as const;
+type WithdrawalKind = (typeof WITHDRAWAL_KINDS)[number];
 
 interface Move {
   fundId: string;
@@ -122,6 +132,9 @@ interface Move {
   units: bigint;
   money: bigint;
   cause: Cause;
+  /** A withdrawal's kind. */
+  wkind?: WithdrawalKind;
+  nav: bigint;
   at: string;
 }
 
@@ -132,7 +145,7 @@ interface FundModel {
   valuations: Map<string, { netAssets: bigint; nav: bigint; at: string }>;
 }
 
-type Kind = 'launch' | 'register' | 'value' | 'contribute' | 'switch' | 'fee';
+type Kind = 'launch' | 'register' | 'value' | 'contribute' | 'switch' | 'fee' | 'withdraw';
 
 /** `k` is a knownAt instant (undefined: everything); instants are fixed width, so string order is time order. */
 const seen = (at: string, k: string | undefined): boolean => k === undefined || at <= k;
@@ -153,8 +166,8 @@ class Book {
   /** Folds a 201 body (a predicted one has recordedAt ''). */
   apply(kind: Kind, r: Record<string, any>): void {
     const at = String(r.recordedAt);
-    const move = (fundId: string, units: bigint, money: bigint, cause: Cause, memberId = String(r.memberId)) =>
-      this.moves.push({ fundId, memberId, date: String(r.effectiveDate), units, money, cause, at });
+    const move = (fundId: string, units: bigint, money: bigint, cause: Cause, nav: bigint, memberId = String(r.memberId), wkind?: WithdrawalKind) =>
+      this.moves.push({ fundId, memberId, date: String(r.effectiveDate), units, money, cause, nav, at, ...(wkind ? { wkind } : {}) });
     switch (kind) {
       case 'launch':
         this.funds.set(r.fundId, { currency: r.currency, launchNav: micros(r.launchNavPerUnit), at, valuations: new Map() });
@@ -166,19 +179,22 @@ class Book {
         this.funds.get(r.fundId)!.valuations.set(r.valuationDate, { netAssets: cents(r.netAssets), nav: micros(r.navPerUnit), at });
         break;
       case 'contribute':
-        move(r.fundId, micros(r.units), cents(r.amount), 'contribution');
+        move(r.fundId, micros(r.units), cents(r.amount), r.kind === 'transfer-in' ? 'transfer-in' : 'contribution', micros(r.navPerUnit));
         break;
       case 'switch':
-        move(r.fromFundId, -micros(r.unitsSold), -cents(r.amount), 'switch-out');
-        move(r.toFundId, micros(r.unitsBought), cents(r.amount), 'switch-in');
+        move(r.fromFundId, -micros(r.unitsSold), -cents(r.amount), 'switch-out', micros(r.fromNavPerUnit));
+        move(r.toFundId, micros(r.unitsBought), cents(r.amount), 'switch-in', micros(r.toNavPerUnit));
         break;
       case 'fee':
-        for (const h of r.holdings) move(r.fundId, -micros(h.unitsCancelled), -cents(h.fee), 'fee', h.memberId);
+        for (const h of r.holdings) move(r.fundId, -micros(h.unitsCancelled), -cents(h.fee), 'fee', micros(r.navPerUnit), h.memberId);
+        break;
+      case 'withdraw':
+        move(r.fundId, -micros(r.units), -cents(r.amount), 'withdrawal', micros(r.navPerUnit), String(r.memberId), r.kind);
         break;
     }
   }
 
-  private movesOf(fundId: string, k: string | undefined, memberId?: string): Move[] {
+  movesOf(fundId: string, k: string | undefined, memberId?: string): Move[] {
     return this.moves.filter((m) => m.fundId === fundId && seen(m.at, k) && (memberId === undefined || m.memberId === memberId));
   }
 
@@ -241,13 +257,17 @@ class Book {
   flows(fundId: string, after: string, through: string, k?: string) {
     const ms = this.movesOf(fundId, k).filter((m) => m.date > after && m.date <= through);
     const money = (cause: Cause) => sumOf(ms.filter((m) => m.cause === cause).map((m) => m.money));
+    const withdrawn = (kind: WithdrawalKind) => -sumOf(ms.filter((m) => m.wkind === kind).map((m) => m.money));
     return {
       unitsIssued: sumOf(ms.filter((m) => m.units > 0n).map((m) => m.units)),
       unitsCancelled: -sumOf(ms.filter((m) => m.units < 0n).map((m) => m.units)),
       contributions: money('contribution'),
+      transfersIn: money('transfer-in'),
       switchesIn: money('switch-in'),
       switchesOut: -money('switch-out'),
       fees: -money('fee'),
+      withdrawals: -money('withdrawal'),
+      withdrawalsByKind: { benefit: withdrawn('benefit'), lumpSum: withdrawn('lump-sum'), transferOut: withdrawn('transfer-out') },
     };
   }
 
@@ -277,13 +297,16 @@ type UnitsPick = { kind: 'part'; permille: number } | { kind: 'all' } | { kind: 
 type Step =
   /** day 'next': the first fund behind the latest valuation day of all catches up to it; when none is, `fund` is valued on the day after. */
   | { kind: 'value'; fund: number; day: number | 'next'; ratio: number; absolute: number | null }
-  | { kind: 'contribute'; member: number; fund: number; day: DayPick; amount: number }
+  | { kind: 'contribute'; member: number; fund: number; day: DayPick; amount: number; transfer: boolean }
+  /** By units (picked like a switch's) or by the money `units` are worth at the dealing NAV. */
+  | { kind: 'withdraw'; member: number; fund: number; day: DayPick; units: UnitsPick; byAmount: boolean; wkind: number }
   /**
    * Between EUR funds (`from`, and the one `shift` after it among them; shift 0: the same fund, a 400),
    * or, when `cross`, between the USD fund and an EUR one (currency_mismatch).
    */
   | { kind: 'switch'; member: number; from: number; shift: number; cross: 'no' | 'to-usd' | 'from-usd'; day: DayPick; units: UnitsPick }
-  | { kind: 'fee'; fund: number; day: DayPick; rate: number };
+  /** annual: an annualRate of rate * 10^-10 * 37 (up to ~7.4%) over `days` days instead of rate * 10^-6. */
+  | { kind: 'fee'; fund: number; day: DayPick; rate: number; annual: { days: number } | null };
 
 interface Script {
   /** Days after 2025-01-01 of the run's first day (the 10 days may straddle a month end). */
@@ -328,6 +351,19 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
       fund: fundIx,
       day: dayPick,
       amount: fc.oneof(fc.integer({ min: 1, max: 5_000_000 }), fc.constantFrom(1, 99, 100, 123_457)),
+      transfer: fc.integer({ min: 0, max: 3 }).map((x) => x === 0),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('withdraw' as const),
+      member: memberIx,
+      fund: fundIx,
+      day: dayPick,
+      units: unitsPick,
+      byAmount: fc.boolean(),
+      wkind: fc.nat(2),
     }),
   },
   {
@@ -344,7 +380,13 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   },
   {
     weight: 2,
-    arbitrary: fc.record({ kind: fc.constant('fee' as const), fund: fundIx, day: dayPick, rate: fc.oneof(fc.integer({ min: 1, max: 20_000 }), fc.constantFrom(1, 1_000, 5_000)) }),
+    arbitrary: fc.record({
+      kind: fc.constant('fee' as const),
+      fund: fundIx,
+      day: dayPick,
+      rate: fc.oneof(fc.integer({ min: 1, max: 20_000 }), fc.constantFrom(1, 1_000, 5_000)),
+      annual: fc.option(fc.record({ days: fc.oneof(fc.constantFrom(1, 30, 365), fc.integer({ min: 1, max: 366 })) }), { freq: 3 }),
+    }),
   },
 );
 
@@ -403,8 +445,35 @@ function predict(book: Book, kind: Kind, body: Record<string, any>, pathId: stri
       const amount = cents(body.amount);
       if (perUnit(amount, nav) === 0n) return { refused: ['amount_too_small'] };
       if (!storableUnits(perUnit(amount, nav))) return { refused: ['amount_out_of_range'] };
+      const transfer = body.kind === 'transfer-in' ? { kind: 'transfer-in', source: body.source } : {};
       return {
-        ok: { memberId: pathId, fundId: body.fundId, effectiveDate: body.effectiveDate, currency: book.funds.get(body.fundId)!.currency, amount: fmt2(amount), units: fmt6(perUnit(amount, nav)), navPerUnit: fmt6(nav) },
+        ok: { memberId: pathId, fundId: body.fundId, effectiveDate: body.effectiveDate, currency: book.funds.get(body.fundId)!.currency, amount: fmt2(amount), units: fmt6(perUnit(amount, nav)), navPerUnit: fmt6(nav), ...transfer },
+      };
+    }
+    case 'withdraw': {
+      const given = body.units !== undefined ? micros(body.units) : cents(body.amount);
+      // The API takes units and money with at most 18 integer digits.
+      if (!(body.units !== undefined ? storableUnits(given) : storable(given))) return { refused: ['validation_failed'] };
+      const nav = book.dealingNav(body.fundId, body.effectiveDate);
+      if (nav === null) return { refused: ['nav_not_published'] };
+      if (book.closed(body.fundId, body.effectiveDate)) return { refused: ['dealing_date_closed'] };
+      const units = body.units !== undefined ? given : perUnit(given, nav);
+      const amount = body.units !== undefined ? valueOf(given, nav) : given;
+      if (units > book.floor(pathId, body.fundId, body.effectiveDate)) return { refused: ['insufficient_units'] };
+      if (units === 0n || amount === 0n) return { refused: ['amount_too_small'] };
+      if (!storable(amount) || !storableUnits(units)) return { refused: ['amount_out_of_range'] };
+      return {
+        ok: {
+          memberId: pathId,
+          fundId: body.fundId,
+          effectiveDate: body.effectiveDate,
+          currency: book.funds.get(body.fundId)!.currency,
+          kind: body.kind,
+          ...(body.destination !== undefined ? { destination: body.destination } : {}),
+          units: fmt6(units),
+          amount: fmt2(amount),
+          navPerUnit: fmt6(nav),
+        },
       };
     }
     case 'switch': {
@@ -443,14 +512,15 @@ function predict(book: Book, kind: Kind, body: Record<string, any>, pathId: stri
       const nav = book.dealingNav(pathId, body.effectiveDate);
       if (nav === null) return { refused: ['nav_not_published'] };
       if (book.closed(pathId, body.effectiveDate)) return { refused: ['dealing_date_closed'] };
-      const rate = micros(body.rate);
+      // round2(value * rate) with rate in 10^-6, or round2(value * annualRate * days / 365) with annualRate in 10^-10.
+      const feeOf = body.rate !== undefined ? (value: bigint) => divHalfUp(value * micros(body.rate), E6) : (value: bigint) => divHalfUp(value * scaled(body.annualRate, 10) * BigInt(body.days), E10 * 365n);
       const holdings: Record<string, string>[] = [];
       let [totalFee, totalCancelled, short] = [0n, 0n, false];
       for (const memberId of [...new Set(book.moves.filter((m) => m.fundId === pathId).map((m) => m.memberId))].sort()) {
         const units = book.units(pathId, body.effectiveDate, undefined, memberId);
         if (units <= 0n) continue;
         const value = valueOf(units, nav);
-        const fee = divHalfUp(value * rate, E6);
+        const fee = feeOf(value);
         if (fee === 0n) continue;
         const unitsCancelled = perUnit(fee, nav);
         if (unitsCancelled > book.floor(memberId, pathId, body.effectiveDate)) short = true;
@@ -462,7 +532,8 @@ function predict(book: Book, kind: Kind, body: Record<string, any>, pathId: stri
       if (!storable(totalFee) || !storableUnits(totalCancelled) || holdings.some((h) => !storable(cents(h.value)) || !storableUnits(micros(h.units)))) {
         return { refused: ['amount_out_of_range'] };
       }
-      return { ok: { effectiveDate: body.effectiveDate, fundId: pathId, rate: body.rate, navPerUnit: fmt6(nav), holdings, totalFee: fmt2(totalFee), totalUnitsCancelled: fmt6(totalCancelled) } };
+      const basis = body.rate !== undefined ? { rate: body.rate } : { annualRate: body.annualRate, days: body.days, dayCount: 'ACT/365' };
+      return { ok: { effectiveDate: body.effectiveDate, fundId: pathId, ...basis, navPerUnit: fmt6(nav), holdings, totalFee: fmt2(totalFee), totalUnitsCancelled: fmt6(totalCancelled) } };
     }
   }
 }
@@ -506,7 +577,39 @@ function stepCommand(book: Book, run: Run, step: Step): Cmd {
     }
     case 'contribute': {
       const [memberId, fundId] = [run.memberIds[step.member], fund(step.fund)];
-      return command(book, run, 'contribute', `/v1/members/${memberId}/contributions`, { fundId, amount: fmt2(BigInt(step.amount)), effectiveDate: pickDay(book, run, step.day, [fundId]) }, memberId);
+      const transfer = step.transfer ? { kind: 'transfer-in', source: `Scheme ${step.amount % 7}` } : {};
+      return command(
+        book,
+        run,
+        'contribute',
+        `/v1/members/${memberId}/contributions`,
+        { fundId, amount: fmt2(BigInt(step.amount)), effectiveDate: pickDay(book, run, step.day, [fundId]), ...transfer },
+        memberId,
+        step.transfer ? 'transfer-in' : 'contribute',
+      );
+    }
+    case 'withdraw': {
+      // Mostly a member who holds units of some fund of the run.
+      const late = run.days[DAYS - 1];
+      const holders = run.memberIds.flatMap((m) => run.fundIds.filter((f) => book.units(f, late, undefined, m) > 0n).map((f) => [m, f] as const));
+      const [memberId, fundId] = holders.length > 0 && step.units.kind !== 'more' ? holders[(step.member * 4 + step.fund) % holders.length] : [run.memberIds[step.member], fund(step.fund)];
+      const date = pickDay(book, run, step.day, [fundId], (d) => book.units(fundId, d, undefined, memberId) > 0n);
+      const held = book.units(fundId, date, undefined, memberId);
+      const u = step.units;
+      let units = u.kind === 'part' ? (held * BigInt(u.permille)) / 1000n : u.kind === 'all' ? held : u.kind === 'floor' ? book.floor(memberId, fundId, date) : held + BigInt(u.extra);
+      if (units <= 0n) units = 1n;
+      const wkind = WITHDRAWAL_KINDS[step.wkind];
+      const nav = book.dealingNav(fundId, date);
+      // By amount: what the units are worth at the dealing NAV (at least 0.01), else 1.00.
+      const amount = nav === null ? 100n : valueOf(units, nav) > 0n ? valueOf(units, nav) : 1n;
+      const body = {
+        fundId,
+        ...(step.byAmount ? { amount: fmt2(amount) } : { units: fmt6(units) }),
+        effectiveDate: date,
+        kind: wkind,
+        ...(wkind === 'transfer-out' ? { destination: `Scheme ${step.member}` } : {}),
+      };
+      return command(book, run, 'withdraw', `/v1/members/${memberId}/withdrawals`, body, memberId, `withdraw-${step.byAmount ? 'amount' : 'units'}-${u.kind}`);
     }
     case 'switch': {
       const eur = run.fundIds.slice(0, -1);
@@ -527,7 +630,8 @@ function stepCommand(book: Book, run: Run, step: Step): Cmd {
     }
     case 'fee': {
       const fundId = fund(step.fund);
-      return command(book, run, 'fee', `/v1/funds/${fundId}/fees`, { effectiveDate: pickDay(book, run, step.day, [fundId]), rate: fmt6(BigInt(step.rate)) }, fundId);
+      const basis = step.annual ? { annualRate: fmt(BigInt(step.rate) * 37n, 10), days: step.annual.days, dayCount: 'ACT/365' } : { rate: fmt6(BigInt(step.rate)) };
+      return command(book, run, 'fee', `/v1/funds/${fundId}/fees`, { effectiveDate: pickDay(book, run, step.day, [fundId]), ...basis }, fundId, step.annual ? 'fee-annual' : 'fee');
     }
   }
 }
@@ -671,7 +775,9 @@ async function checkReport(ch: Checks, book: Book, run: Run, from: string, to: s
   for (const l of a.body.funds as Record<string, string>[]) {
     ch.comparisons++;
     if (micros(l.closingUnits) !== micros(l.openingUnits) + micros(l.unitsIssued) - micros(l.unitsCancelled)) ch.fails.push(`${where}: units do not roll forward: ${JSON.stringify(l)}`);
-    const beforeMarket = cents(l.openingNetAssets) + cents(l.contributions) + cents(l.switchesIn) - cents(l.switchesOut) - cents(l.fees);
+    const beforeMarket = cents(l.openingNetAssets) + cents(l.contributions) + cents(l.transfersIn) + cents(l.switchesIn) - cents(l.switchesOut) - cents(l.fees) - cents(l.withdrawals);
+    const byKind = l.withdrawalsByKind as unknown as Record<string, string>;
+    if (cents(l.withdrawals) !== cents(byKind.benefit) + cents(byKind.lumpSum) + cents(byKind.transferOut)) ch.fails.push(`${where}: withdrawals are not their kinds' sum: ${JSON.stringify(l)}`);
     if (beforeMarket !== cents(l.netAssets) - cents(l.marketMovement)) ch.fails.push(`${where}: money does not roll forward: ${JSON.stringify(l)}`);
   }
   const lines = new Map((a.body.funds as Record<string, string>[]).map((l) => [l.fundId, l]));
@@ -707,9 +813,12 @@ async function checkReport(ch: Checks, book: Book, run: Run, from: string, to: s
       valuationDate,
       openingNetAssets: fmt2(book.netAssets(fundId, opening, k)),
       contributions: fmt2(flows.contributions),
+      transfersIn: fmt2(flows.transfersIn),
       switchesIn: fmt2(flows.switchesIn),
       switchesOut: fmt2(flows.switchesOut),
       fees: fmt2(flows.fees),
+      withdrawals: fmt2(flows.withdrawals),
+      withdrawalsByKind: { benefit: fmt2(flows.withdrawalsByKind.benefit), lumpSum: fmt2(flows.withdrawalsByKind.lumpSum), transferOut: fmt2(flows.withdrawalsByKind.transferOut) },
       marketMovement: fmt2(market),
       netAssets: fmt2(book.netAssets(fundId, closing, k)),
     };
@@ -749,7 +858,68 @@ async function checkTrialBalance(ch: Checks, book: Book, run: Run, asOf: string,
     }
     got.liabilities = fmt2(liabilities);
     want.liabilities = fmt2(book.money(fundId, asOf, k, 'all'));
-    ch.same(`${where} ${fundId} (cash - fees payable = net assets; members' liabilities = contributions + switches in - out - fees)`, got, want);
+    ch.same(`${where} ${fundId} (cash - fees payable = net assets; members' liabilities = contributions + transfers in + switches in - out - withdrawals - fees)`, got, want);
+  }
+}
+
+/** GET statement over [from, to] (knownAt now) vs the model: per fund every figure and movement; closing units = opening + the movements'. */
+async function checkStatement(ch: Checks, book: Book, run: Run, memberId: string, from: string, to: string): Promise<void> {
+  const where = `statement ${memberId} ${from}..${to}`;
+  const a = await ch.get(`/v1/members/${memberId}/statement${qs({ from, to })}`, TOKENS.pensions);
+  if (a.status !== 200) return ch.same(where, a.status, 200);
+  const opening = addDays(from, -1);
+  const expected = [];
+  for (const fundId of [...run.fundIds].sort()) {
+    const moves = book.movesOf(fundId, undefined, memberId).filter((m) => m.date <= to);
+    const openingUnits = sumOf(moves.filter((m) => m.date <= opening).map((m) => m.units));
+    const inRange = moves.filter((m) => m.date > opening);
+    if (moves.length === 0 || (openingUnits === 0n && inRange.length === 0)) continue;
+    // By date, then record order (the model holds moves in record order).
+    const ordered = inRange.map((m, i) => ({ m, i })).sort((x, y) => (x.m.date < y.m.date ? -1 : x.m.date > y.m.date ? 1 : x.i - y.i)).map((x) => x.m);
+    /** The statement's figures are positive: the moves' money, unsigned. */
+    const sum = (pred: (m: Move) => boolean) => sumOf(ordered.filter(pred).map((m) => (m.money < 0n ? -m.money : m.money)));
+    const closingUnits = openingUnits + sumOf(ordered.map((m) => m.units));
+    const [openNav, closeNav] = [book.nav(fundId, opening).nav, book.nav(fundId, to).nav];
+    const w = { benefit: sum((m) => m.wkind === 'benefit'), lumpSum: sum((m) => m.wkind === 'lump-sum'), transferOut: sum((m) => m.wkind === 'transfer-out') };
+    const total = w.benefit + w.lumpSum + w.transferOut;
+    const [contributions, transfersIn, switchesIn, switchesOut, fees] = (['contribution', 'transfer-in', 'switch-in', 'switch-out', 'fee'] as const).map((c) => sum((m) => m.cause === c));
+    const [openingValue, closingValue] = [valueOf(openingUnits, openNav), valueOf(closingUnits, closeNav)];
+    expected.push({
+      fundId,
+      openingUnits: fmt6(openingUnits),
+      openingValue: fmt2(openingValue),
+      contributions: fmt2(contributions),
+      transfersIn: fmt2(transfersIn),
+      switchesIn: fmt2(switchesIn),
+      switchesOut: fmt2(switchesOut),
+      fees: fmt2(fees),
+      withdrawals: { benefit: fmt2(w.benefit), lumpSum: fmt2(w.lumpSum), transferOut: fmt2(w.transferOut), total: fmt2(total) },
+      investmentReturn: fmt2(closingValue - openingValue - contributions - transfersIn - switchesIn + switchesOut + fees + total),
+      closingUnits: fmt6(closingUnits),
+      closingValue: fmt2(closingValue),
+      movements: ordered.map((m) => [m.date, m.cause, m.wkind ?? null, fmt6(m.units), fmt6(m.nav), fmt2(m.money)]),
+    });
+  }
+  const got = (a.body.funds as Record<string, any>[]).map((f) => ({
+    fundId: f.fundId,
+    openingUnits: f.openingUnits,
+    openingValue: f.openingValue,
+    contributions: f.contributions,
+    transfersIn: f.transfersIn,
+    switchesIn: f.switchesIn,
+    switchesOut: f.switchesOut,
+    fees: f.fees,
+    withdrawals: f.withdrawals,
+    investmentReturn: f.investmentReturn,
+    closingUnits: f.closingUnits,
+    closingValue: f.closingValue,
+    movements: (f.movements as Record<string, string>[]).map((m) => [m.effectiveDate, m.type, m.kind ?? null, m.units, m.navPerUnit, m.amount]),
+  }));
+  ch.same(where, got, expected);
+  for (const f of a.body.funds as Record<string, any>[]) {
+    ch.comparisons++;
+    const moved = sumOf((f.movements as Record<string, string>[]).map((m) => micros(m.units)));
+    if (micros(f.closingUnits) !== micros(f.openingUnits) + moved) ch.fails.push(`${where} ${f.fundId}: closing units are not opening + movements`);
   }
 }
 
@@ -765,6 +935,8 @@ async function checkRun(api: Api, book: Book, run: Run, stamps: string[], rng: R
   const months = [...new Set(run.days.map(monthOf))];
   const ranges = months.length > 1 ? [[months[0], months[months.length - 1]], ...months.map((m) => [m, m])] : [[months[0], months[0]]];
   for (const [from, to] of ranges) for (const k of [undefined, instants[2]]) await checkReport(ch, book, run, from, to, k);
+
+  for (const memberId of run.memberIds) await checkStatement(ch, book, run, memberId, run.days[rng.int(0, DAYS - 1)], run.days[DAYS - 1]);
 
   await checkTrialBalance(ch, book, run, dates[dates.length - 1], undefined);
   await checkTrialBalance(ch, book, run, run.days[rng.int(0, DAYS - 1)], instants[3]);
@@ -873,6 +1045,7 @@ describe('pension properties through the API (fast-check)', () => {
     for (const code of ['nav_not_published', 'dealing_date_closed', 'insufficient_units', 'currency_mismatch']) expect({ code, seen: [...outcomes.keys()].some((k) => k.endsWith(`:${code}`)) }).toEqual({ code, seen: true });
     // Plenty of accepted dealings of each kind (a few per run at least).
     const accepted = (label: string) => [...outcomes].filter(([k]) => k.startsWith(`${label}`) && k.endsWith(':201')).reduce((n, [, c]) => n + c, 0);
-    for (const label of ['contribute', 'switch', 'fee']) expect({ label, plenty: accepted(label) >= 2 * runId }).toEqual({ label, plenty: true });
+    for (const label of ['contribute', 'switch', 'fee', 'withdraw']) expect({ label, plenty: accepted(label) >= 2 * runId }).toEqual({ label, plenty: true });
+    for (const label of ['transfer-in', 'fee-annual', 'withdraw-units', 'withdraw-amount']) expect({ label, some: accepted(label) >= runId / 2 }).toEqual({ label, some: true });
   });
 });

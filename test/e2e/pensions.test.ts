@@ -104,8 +104,12 @@ function fundView(fundId: string, asOf: string, navPerUnit: string, valuationDat
 /** A fund report line's figures (the server's type, for its field names only). */
 type ReportFigures = Omit<FundReportLine, 'fundId' | 'currency'>;
 
-function reportLine(fundId: string, f: ReportFigures) {
-  return { fundId, currency: CURRENCY[fundId], ...f };
+/** The figures this test's dealings never move (transfers in, withdrawals) default to zero. */
+type NoWithdrawals = 'transfersIn' | 'withdrawals' | 'withdrawalsByKind';
+const NONE: Pick<ReportFigures, NoWithdrawals> = { transfersIn: '0.00', withdrawals: '0.00', withdrawalsByKind: { benefit: '0.00', lumpSum: '0.00', transferOut: '0.00' } };
+
+function reportLine(fundId: string, f: Omit<ReportFigures, NoWithdrawals> & Partial<Pick<ReportFigures, NoWithdrawals>>) {
+  return { fundId, currency: CURRENCY[fundId], ...NONE, ...f };
 }
 
 /** A decimal string as an integer count of 10^-dp (exact; for checking the server's identities, not for expected values). */
@@ -125,7 +129,8 @@ function expectReportIdentities(line: ReportFigures & { fundId: string }): void 
   });
   expect({ fund: line.fundId, netAssets: m(line.netAssets) }).toEqual({
     fund: line.fundId,
-    netAssets: m(line.openingNetAssets) + m(line.contributions) + m(line.switchesIn) - m(line.switchesOut) - m(line.fees) + m(line.marketMovement),
+    netAssets:
+      m(line.openingNetAssets) + m(line.contributions) + m(line.transfersIn) + m(line.switchesIn) - m(line.switchesOut) - m(line.fees) - m(line.withdrawals) + m(line.marketMovement),
   });
 }
 

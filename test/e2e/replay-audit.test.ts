@@ -1,7 +1,7 @@
 // The replay audit at scale: a seeded mixed workload of 100,000 commands over
 // every command type of both verticals (policies, endorsements, payments,
 // cancellations, claims and their movements, recoveries and reopens, period closes, funds,
-// valuations, fees, members, contributions, switches), refusals included.
+// valuations, fees, members, contributions, switches, withdrawals), refusals included.
 // Pensions deal forward priced: a current day walks through the DAYS dealing
 // days as the workload goes on; each fund's NAV for a day is struck when the
 // day comes, and dealings are dated on the current day (a few on the next day,
@@ -106,11 +106,23 @@ function* workload(seed: number, total: number): Generator<Item> {
     } else if (r < 0.93) {
       yield cmd(`/v1/members/${rng.pick(members)}/contributions`, { fundId: rng.pick(FUNDS), amount: money(rng.int(1_000, 500_000)), effectiveDate: dealingDay() });
     } else if (r < 0.9995) {
+      // A switch, or (r past 0.95) a withdrawal of any kind by units or by an amount: the same draws either way, so the
+      // rest of the workload is what it was before withdrawals existed.
       const from = rng.pick(FUNDS);
       const to = rng.pick(FUNDS.filter((f) => f !== from));
-      yield cmd(`/v1/members/${rng.pick(members)}/switches`, { fromFundId: from, toFundId: to, units: `${rng.int(1, 200)}.${String(rng.int(0, 999_999)).padStart(6, '0')}`, effectiveDate: dealingDay() });
+      const [memberId, whole, micro] = [rng.pick(members), rng.int(1, 200), rng.int(0, 999_999)];
+      const effectiveDate = dealingDay();
+      if (r < 0.95) {
+        yield cmd(`/v1/members/${memberId}/switches`, { fromFundId: from, toFundId: to, units: `${whole}.${String(micro).padStart(6, '0')}`, effectiveDate });
+      } else {
+        const kind = (['benefit', 'lump-sum', 'transfer-out'] as const)[micro % 3];
+        const size = micro % 2 === 0 ? { units: `${Math.ceil(whole / 4)}.${String(micro).padStart(6, '0')}` } : { amount: money(whole * 50) };
+        yield cmd(`/v1/members/${memberId}/withdrawals`, { fundId: from, ...size, effectiveDate, kind });
+      }
     } else {
-      yield cmd(`/v1/funds/${rng.pick(FUNDS)}/fees`, { effectiveDate: dealingDay(), rate: '0.000500' });
+      // Half the fees at an annual rate (ACT/365).
+      const basis = round % 2 === 0 ? { rate: '0.000500' } : { annualRate: '0.0075', days: 30, dayCount: 'ACT/365' };
+      yield cmd(`/v1/funds/${rng.pick(FUNDS)}/fees`, { effectiveDate: dealingDay(), ...basis });
     }
   }
 }
@@ -179,7 +191,7 @@ describe(`replay audit after ${COMMANDS.toLocaleString('en')} mixed commands`, (
       expect({ t, fault: [...counts.keys()].some((s) => s >= 500) }).toEqual({ t, fault: false });
       expect({ t, accepted: (counts.get(201) ?? 0) > 0 }).toEqual({ t, accepted: true });
     }
-    expect(byType.size).toBe(17);
+    expect(byType.size).toBe(18);
 
     const live = await audit(first.api);
     console.log(`replay audit: ${live.recordsReplayed} records, ${live.eventsReplayed} events, ${live.durationMs} ms`);

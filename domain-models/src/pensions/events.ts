@@ -12,12 +12,30 @@ import { z } from 'zod';
 import { eventFamily, type DomainEvent, type RecordedEvent } from '../common/events';
 import { CurrencySchema, EntityIdSchema, IsoDateSchema } from '../nonlife/fields';
 import { StoredCommandIdSchema, StoredMoneySchema, StoredRateSchema } from '../nonlife/events';
+import { COUNTERPARTY_MAX, DAY_COUNTS, FEE_DAYS_MAX, WITHDRAWAL_KINDS } from './fields';
 
 export const FUND_EVENT_VERSION = 1;
 export const MEMBER_EVENT_VERSION = 1;
 
 /** Stored units, NAV per unit or rate: >= 0, exactly 6 fraction digits. */
 export const StoredUnitsSchema = StoredRateSchema;
+
+/** A stored annual fee rate: exactly 10 fraction digits ("0.0075000000"). */
+export const StoredAnnualRateSchema = z.string().regex(/^[0-9]+\.[0-9]{10}$/);
+
+/** A transfer's source or a withdrawal's destination, as given. */
+const CounterpartySchema = z.string().min(1).max(COUNTERPARTY_MAX);
+
+/**
+ * A contribution that is a transfer in from another scheme: `kind` and
+ * `source` on MemberContributed and UnitsIssued (cause contribution). Both
+ * optional and absent on a regular contribution, so a regular contribution's
+ * stored text is what it always was and every earlier record still reads.
+ */
+const TransferInFields = {
+  kind: z.literal('transfer-in').optional(),
+  source: CounterpartySchema.optional(),
+};
 
 // ---------------------------------------------------------------- fund
 
@@ -62,6 +80,7 @@ export const UnitsIssuedPayloadSchema = z.strictObject({
   units: StoredUnitsSchema,
   amount: StoredMoneySchema,
   navPerUnit: StoredUnitsSchema,
+  ...TransferInFields,
 });
 export type UnitsIssuedPayload = z.infer<typeof UnitsIssuedPayloadSchema>;
 
@@ -78,24 +97,54 @@ export const UnitsCancelledPayloadSchema = z.strictObject({
 export type UnitsCancelledPayload = z.infer<typeof UnitsCancelledPayloadSchema>;
 
 /**
- * A fee by unit cancellation on every holding of the fund (v2). The record
+ * A fee by unit cancellation on every holding of the fund (v3). The record
  * holds the fee's parameters and totals only, so one command charges any
  * number of holdings within one log record: each holding's figures follow
  * from the fund's state before the fee by the rule in fund.ts (feeCharges),
  * on apply and on every replay alike, and become a MemberFeeCharged on each
- * member charged (fund.ts, feeMemberEvents). v1 also listed every holding;
- * migrations/ upcasts it.
+ * member charged (fund.ts, feeMemberEvents). Its rate is either `rate` or
+ * `annualRate` with `days` and `dayCount` (FeeBasisFields), exactly one.
+ * v1 also listed every holding (0001 upcasts it); v2 had `rate` only
+ * (0002: a v2 payload is a v3 one as it is).
  */
-export const FeeChargedPayloadSchema = z.strictObject({
-  fundId: EntityIdSchema,
-  rate: StoredUnitsSchema,
-  navPerUnit: StoredUnitsSchema,
-  /** Holdings charged (those with units on the fee date and a fee above 0.00). */
-  holders: z.number().int().nonnegative(),
-  totalFee: StoredMoneySchema,
-  totalUnitsCancelled: StoredUnitsSchema,
-});
+const FeeBasisFields = {
+  rate: StoredUnitsSchema.optional(),
+  annualRate: StoredAnnualRateSchema.optional(),
+  days: z.number().int().min(1).max(FEE_DAYS_MAX).optional(),
+  dayCount: z.enum(DAY_COUNTS).optional(),
+};
+const oneFeeBasis = (p: { rate?: string; annualRate?: string; days?: number; dayCount?: string }) =>
+  p.rate !== undefined ? p.annualRate === undefined && p.days === undefined && p.dayCount === undefined : p.annualRate !== undefined && p.days !== undefined && p.dayCount !== undefined;
+const ONE_FEE_BASIS = { message: 'rate, or annualRate with days and dayCount' };
+
+export const FeeChargedPayloadSchema = z
+  .strictObject({
+    fundId: EntityIdSchema,
+    ...FeeBasisFields,
+    navPerUnit: StoredUnitsSchema,
+    /** Holdings charged (those with units on the fee date and a fee above 0.00). */
+    holders: z.number().int().nonnegative(),
+    totalFee: StoredMoneySchema,
+    totalUnitsCancelled: StoredUnitsSchema,
+  })
+  .refine(oneFeeBasis, ONE_FEE_BASIS);
 export type FeeChargedPayload = z.infer<typeof FeeChargedPayloadSchema>;
+
+/**
+ * Units of a member cancelled for `amount` paid out of the fund to the
+ * member or a `destination`: a withdrawal of `kind` benefit, lump-sum or
+ * transfer-out (the member's MemberWithdrew mirrors it).
+ */
+export const UnitsRedeemedPayloadSchema = z.strictObject({
+  fundId: EntityIdSchema,
+  memberId: EntityIdSchema,
+  kind: z.enum(WITHDRAWAL_KINDS),
+  destination: CounterpartySchema.optional(),
+  units: StoredUnitsSchema,
+  amount: StoredMoneySchema,
+  navPerUnit: StoredUnitsSchema,
+});
+export type UnitsRedeemedPayload = z.infer<typeof UnitsRedeemedPayloadSchema>;
 
 /** The units a contribution issued, cancelled again at its own NAV by a reversal (ledger/reversal.ts): fund cash back to the member's unit liability, mirrored. */
 export const UnitsIssueReversedPayloadSchema = z.strictObject({
@@ -105,6 +154,8 @@ export const UnitsIssueReversedPayloadSchema = z.strictObject({
   units: StoredUnitsSchema,
   amount: StoredMoneySchema,
   navPerUnit: StoredUnitsSchema,
+  /** A transfer in reversed (absent: a regular contribution). */
+  kind: TransferInFields.kind,
 });
 export type UnitsIssueReversedPayload = z.infer<typeof UnitsIssueReversedPayloadSchema>;
 
@@ -143,7 +194,7 @@ export const ValuationCorrectedPayloadSchema = z.strictObject({
 export type ValuationCorrectedPayload = z.infer<typeof ValuationCorrectedPayloadSchema>;
 
 /** Fund event types whose payload is past v1 (the others are at FUND_EVENT_VERSION). */
-export const FUND_EVENT_TYPE_VERSIONS = { FeeCharged: 2, ValuationStruck: 2 } as const;
+export const FUND_EVENT_TYPE_VERSIONS = { FeeCharged: 3, ValuationStruck: 2 } as const;
 
 export const FUND_EVENT_PAYLOADS = {
   FundLaunched: FundLaunchedPayloadSchema,
@@ -151,6 +202,7 @@ export const FUND_EVENT_PAYLOADS = {
   UnitsIssued: UnitsIssuedPayloadSchema,
   UnitsCancelled: UnitsCancelledPayloadSchema,
   FeeCharged: FeeChargedPayloadSchema,
+  UnitsRedeemed: UnitsRedeemedPayloadSchema,
   UnitsIssueReversed: UnitsIssueReversedPayloadSchema,
   FeesSettled: FeesSettledPayloadSchema,
   ValuationCorrected: ValuationCorrectedPayloadSchema,
@@ -167,7 +219,9 @@ export type FeeCharged = DomainEvent<'FeeCharged', FeeChargedPayload>;
 export type UnitsIssueReversed = DomainEvent<'UnitsIssueReversed', UnitsIssueReversedPayload>;
 export type FeesSettled = DomainEvent<'FeesSettled', FeesSettledPayload>;
 export type ValuationCorrected = DomainEvent<'ValuationCorrected', ValuationCorrectedPayload>;
-export type FundEvent = FundLaunched | ValuationStruck | UnitsIssued | UnitsCancelled | FeeCharged | UnitsIssueReversed | FeesSettled | ValuationCorrected;
+
+export type UnitsRedeemed = DomainEvent<'UnitsRedeemed', UnitsRedeemedPayload>;
+export type FundEvent = FundLaunched | ValuationStruck | UnitsIssued | UnitsCancelled | FeeCharged | UnitsRedeemed | UnitsIssueReversed | FeesSettled | ValuationCorrected;
 
 const fundEvents = eventFamily('fund', FUND_EVENT_VERSION, FUND_EVENT_PAYLOADS, FUND_EVENT_TYPE_VERSIONS);
 
@@ -199,6 +253,7 @@ export const MemberContributedPayloadSchema = z.strictObject({
   amount: StoredMoneySchema,
   units: StoredUnitsSchema,
   navPerUnit: StoredUnitsSchema,
+  ...TransferInFields,
 });
 export type MemberContributedPayload = z.infer<typeof MemberContributedPayloadSchema>;
 
@@ -214,16 +269,38 @@ export const UnitsSwitchedPayloadSchema = z.strictObject({
 });
 export type UnitsSwitchedPayload = z.infer<typeof UnitsSwitchedPayloadSchema>;
 
-/** The member's share of a fund's FeeCharged: derived from it on apply (fund.ts, feeMemberEvents), never decided. */
-export const MemberFeeChargedPayloadSchema = z.strictObject({
+/**
+ * The member's share of a fund's FeeCharged: derived from it on apply
+ * (fund.ts, feeMemberEvents), never decided. v2: the fee's rate as the fee
+ * gives it (`rate`, or `annualRate` with `days` and `dayCount`); v1 had
+ * `rate` only (0002: a v1 payload is a v2 one as it is).
+ */
+export const MemberFeeChargedPayloadSchema = z
+  .strictObject({
+    memberId: EntityIdSchema,
+    fundId: EntityIdSchema,
+    ...FeeBasisFields,
+    navPerUnit: StoredUnitsSchema,
+    fee: StoredMoneySchema,
+    unitsCancelled: StoredUnitsSchema,
+  })
+  .refine(oneFeeBasis, ONE_FEE_BASIS);
+export type MemberFeeChargedPayload = z.infer<typeof MemberFeeChargedPayloadSchema>;
+
+/** A member's withdrawal from one fund (the fund's UnitsRedeemed mirrors it, with the posting). */
+export const MemberWithdrewPayloadSchema = z.strictObject({
   memberId: EntityIdSchema,
   fundId: EntityIdSchema,
-  rate: StoredUnitsSchema,
+  kind: z.enum(WITHDRAWAL_KINDS),
+  destination: CounterpartySchema.optional(),
+  units: StoredUnitsSchema,
+  amount: StoredMoneySchema,
   navPerUnit: StoredUnitsSchema,
-  fee: StoredMoneySchema,
-  unitsCancelled: StoredUnitsSchema,
 });
-export type MemberFeeChargedPayload = z.infer<typeof MemberFeeChargedPayloadSchema>;
+export type MemberWithdrewPayload = z.infer<typeof MemberWithdrewPayloadSchema>;
+
+/** Member event types whose payload is past v1 (the others are at MEMBER_EVENT_VERSION). */
+export const MEMBER_EVENT_TYPE_VERSIONS = { MemberFeeCharged: 2 } as const;
 
 /** A contribution taken back (ledger/reversal.ts): the units it issued cancelled at its own NAV, on its own date. */
 export const ContributionReversedPayloadSchema = z.strictObject({
@@ -233,6 +310,8 @@ export const ContributionReversedPayloadSchema = z.strictObject({
   amount: StoredMoneySchema,
   units: StoredUnitsSchema,
   navPerUnit: StoredUnitsSchema,
+  /** A transfer in reversed (absent: a regular contribution). */
+  kind: TransferInFields.kind,
   reason: z.string(),
 });
 export type ContributionReversedPayload = z.infer<typeof ContributionReversedPayloadSchema>;
@@ -252,6 +331,7 @@ export const MEMBER_EVENT_PAYLOADS = {
   MemberContributed: MemberContributedPayloadSchema,
   UnitsSwitched: UnitsSwitchedPayloadSchema,
   MemberFeeCharged: MemberFeeChargedPayloadSchema,
+  MemberWithdrew: MemberWithdrewPayloadSchema,
   ContributionReversed: ContributionReversedPayloadSchema,
   MemberUnitsCorrected: MemberUnitsCorrectedPayloadSchema,
 } as const;
@@ -265,9 +345,15 @@ export type UnitsSwitched = DomainEvent<'UnitsSwitched', UnitsSwitchedPayload>;
 export type MemberFeeCharged = DomainEvent<'MemberFeeCharged', MemberFeeChargedPayload>;
 export type ContributionReversed = DomainEvent<'ContributionReversed', ContributionReversedPayload>;
 export type MemberUnitsCorrected = DomainEvent<'MemberUnitsCorrected', MemberUnitsCorrectedPayload>;
-export type MemberEvent = MemberRegistered | MemberContributed | UnitsSwitched | MemberFeeCharged | ContributionReversed | MemberUnitsCorrected;
+export type MemberWithdrew = DomainEvent<'MemberWithdrew', MemberWithdrewPayload>;
+export type MemberEvent = MemberRegistered | MemberContributed | UnitsSwitched | MemberFeeCharged | MemberWithdrew | ContributionReversed | MemberUnitsCorrected;
 
-const memberEvents = eventFamily('member', MEMBER_EVENT_VERSION, MEMBER_EVENT_PAYLOADS);
+const memberEvents = eventFamily('member', MEMBER_EVENT_VERSION, MEMBER_EVENT_PAYLOADS, MEMBER_EVENT_TYPE_VERSIONS);
+
+/** The current schema version of a member event type. */
+export function memberEventVersion(type: MemberEventType): number {
+  return (MEMBER_EVENT_TYPE_VERSIONS as Record<string, number>)[type] ?? MEMBER_EVENT_VERSION;
+}
 
 export function isMemberEventType(type: string): type is MemberEventType {
   return memberEvents.isType(type);

@@ -27,7 +27,8 @@ import type { Decision, DomainEvent, RecordedEvent } from '../common/events';
 import type { JournalEntry } from '../common/journal';
 import { EMPTY_ENTRY, feeEntry, feeSettlementEntry, valuationEntry } from './accounts';
 import type { ChargeFee, CorrectValuation, LaunchFund, SettleFees, StrikeValuation } from './commands';
-import { MEMBER_EVENT_VERSION, type FeeChargedPayload, type MemberUnitsCorrectedPayload, type ValuationCorrectedPayload, type FundEvent, type FundEventType, type MemberFeeChargedPayload, fundEventVersion, parseFundEvent } from './events';
+import { MEMBER_EVENT_VERSION, type FeeChargedPayload, type FundEvent, type FundEventType, type MemberFeeChargedPayload, type MemberUnitsCorrectedPayload, type ValuationCorrectedPayload, fundEventVersion, memberEventVersion, parseFundEvent } from './events';
+import { ANNUAL_RATE_FRACTION_DIGITS, type DayCount, type WithdrawalKind } from './fields';
 
 export interface Valuation {
   navPerUnit: Decimal;
@@ -35,13 +36,15 @@ export interface Valuation {
 }
 
 /** 'correction': units given or taken by a NAV correction (no money: the deal's money was right, its units were not). */
-export type MovementCause = 'contribution' | 'switch-in' | 'switch-out' | 'fee' | 'correction';
+export type MovementCause = 'contribution' | 'transfer-in' | 'switch-in' | 'switch-out' | 'fee' | 'withdrawal' | 'correction';
 
 /** A dated change of one member's units in the fund and of the fund's net assets (signed). */
 export interface UnitMovement {
   effectiveDate: IsoDate;
   memberId: string;
   cause: MovementCause;
+  /** A withdrawal's kind. */
+  kind?: WithdrawalKind;
   units: Decimal;
   money: Decimal;
 }
@@ -54,9 +57,14 @@ export interface FundPeriodFigures {
   closingUnits: Decimal;
   openingNetAssets: Decimal;
   contributions: Decimal;
+  /** Contributions of kind transfer-in (not in contributions). */
+  transfersIn: Decimal;
   switchesIn: Decimal;
   switchesOut: Decimal;
   fees: Decimal;
+  /** Every withdrawal's money; withdrawalsByKind splits it. */
+  withdrawals: Decimal;
+  withdrawalsByKind: Record<WithdrawalKind, Decimal>;
   /** Per valuation in the range: its net assets less the net assets at the end of the day before. */
   marketMovement: Decimal;
   closing: FundFigures;
@@ -153,21 +161,28 @@ export function fundFigures(state: FundState, asOf: IsoDate): FundFigures {
  * The fund's movement over the dates (opening, closing]. Every figure is
  * summed from the movements and valuations themselves, so the identities
  *   closingUnits = openingUnits + unitsIssued - unitsCancelled
- *   closing.netAssets = openingNetAssets + contributions + switchesIn - switchesOut - fees + marketMovement
+ *   closing.netAssets = openingNetAssets + contributions + transfersIn + switchesIn - switchesOut - fees - withdrawals + marketMovement
+ *   withdrawals = the sum of withdrawalsByKind
  * are checks of the fold, not definitions.
  */
 export function fundPeriodFigures(state: FundState, opening: IsoDate, closing: IsoDate): FundPeriodFigures {
   if (opening > closing) throw new Error(`period opening ${opening} after its closing ${closing}`);
-  const flows = { unitsIssued: ZERO, unitsCancelled: ZERO, contributions: ZERO, switchesIn: ZERO, switchesOut: ZERO, fees: ZERO };
+  const flows = { unitsIssued: ZERO, unitsCancelled: ZERO, contributions: ZERO, transfersIn: ZERO, switchesIn: ZERO, switchesOut: ZERO, fees: ZERO, withdrawals: ZERO };
+  const withdrawalsByKind: Record<WithdrawalKind, Decimal> = { benefit: ZERO, 'lump-sum': ZERO, 'transfer-out': ZERO };
   for (const m of state.movements) {
     if (m.effectiveDate <= opening || m.effectiveDate > closing) continue;
     if (m.units.isNegative()) flows.unitsCancelled = flows.unitsCancelled.minus(m.units);
     else flows.unitsIssued = flows.unitsIssued.plus(m.units);
     if (m.cause === 'contribution') flows.contributions = flows.contributions.plus(m.money);
+    else if (m.cause === 'transfer-in') flows.transfersIn = flows.transfersIn.plus(m.money);
     else if (m.cause === 'switch-in') flows.switchesIn = flows.switchesIn.plus(m.money);
     else if (m.cause === 'switch-out') flows.switchesOut = flows.switchesOut.minus(m.money);
     else if (m.cause === 'correction') continue;
-    else flows.fees = flows.fees.minus(m.money);
+    else if (m.cause === 'withdrawal') {
+      flows.withdrawals = flows.withdrawals.minus(m.money);
+      const kind = m.kind as WithdrawalKind;
+      withdrawalsByKind[kind] = withdrawalsByKind[kind].minus(m.money);
+    } else flows.fees = flows.fees.minus(m.money);
   }
   let marketMovement = ZERO;
   for (const [date, valuation] of state.valuations) {
@@ -179,6 +194,7 @@ export function fundPeriodFigures(state: FundState, opening: IsoDate, closing: I
     closingUnits: unitsOutstandingOn(state, closing),
     openingNetAssets: netAssetsOn(state, opening),
     ...flows,
+    withdrawalsByKind,
     marketMovement,
     closing: fundFigures(state, closing),
   };
@@ -428,25 +444,58 @@ export interface FeeCharge {
   unitsCancelled: Decimal;
 }
 
+/**
+ * A fee's rate: `rate` per charge, or `annualRate` for `days` days on the
+ * day count `dayCount` (ACT/365: days / 365), never rounded before it is
+ * applied to a holding's value.
+ */
+export type FeeBasis = { rate: Decimal } | { annualRate: Decimal; days: number; dayCount: DayCount };
+
+/** A holding's fee on `value` (money): round2(value * rate), or round2(value * annualRate * days / 365). */
+export function feeOn(value: Decimal, basis: FeeBasis): Decimal {
+  if ('rate' in basis) return round2(value.times(basis.rate));
+  return round2(value.times(basis.annualRate).times(basis.days).div(365));
+}
+
+/** A fee command's or a stored fee's basis. */
+export function feeBasisOf(fee: { rate?: Decimal | string; annualRate?: Decimal | string; days?: number; dayCount?: DayCount }): FeeBasis {
+  if (fee.rate !== undefined) return { rate: new Decimal(fee.rate) };
+  if (fee.annualRate === undefined || fee.days === undefined || fee.dayCount === undefined) throw new Error('a fee without rate, or annualRate with days and dayCount');
+  return { annualRate: new Decimal(fee.annualRate), days: fee.days, dayCount: fee.dayCount };
+}
+
+/** A fee basis in its stored form: { rate } (6 fraction digits) or { annualRate (10), days, dayCount }. */
+export function formatFeeBasis(basis: FeeBasis): { rate: string } | { annualRate: string; days: number; dayCount: DayCount } {
+  if ('rate' in basis) return { rate: formatUnits(basis.rate) };
+  return { annualRate: basis.annualRate.toFixed(ANNUAL_RATE_FRACTION_DIGITS), days: basis.days, dayCount: basis.dayCount };
+}
+
+/** The stored basis fields of a fee payload, in their stored order. */
+function storedBasis(p: { rate?: string; annualRate?: string; days?: number; dayCount?: DayCount }): { rate: string } | { annualRate: string; days: number; dayCount: DayCount } {
+  return formatFeeBasis(feeBasisOf(p));
+}
+
 /** The holdings a fee's answer lists (the first, by memberId); the rest are paged from its holdings endpoint, and each member's history shows its own. */
 export const FEE_ANSWER_HOLDINGS_MAX = 1000;
 
 /**
  * The rule of a fee at `rate` by unit cancellation, at the NAV `nav` of its
  * date, on every holding with units valid on that date, by memberId:
- * value = round2(units * nav), fee = round2(value * rate),
+ * value = round2(units * nav), fee = round2(value * rate) (or, for an annual
+ * rate, round2(value * annualRate * days / 365): feeOn),
  * unitsCancelled = round6(fee / nav); a holding whose fee rounds to 0.00 is
  * not charged. The decider, the fund's fold and the members' events all
  * take a fee's figures from here, from the fund's state before the fee, so a
  * replay derives the figures the decision saw.
  */
-export function feeCharges(state: FundState, date: IsoDate, rate: Decimal, nav: Decimal): FeeCharge[] {
+export function feeCharges(state: FundState, date: IsoDate, rate: Decimal | FeeBasis, nav: Decimal): FeeCharge[] {
+  const basis: FeeBasis = rate instanceof Decimal ? { rate } : rate;
   const charges: FeeCharge[] = [];
   const holdings = [...holdingsOn(state, date)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const [memberId, units] of holdings) {
     if (!units.isPositive() || units.isZero()) continue;
     const value = round2(units.times(nav));
-    const fee = round2(value.times(rate));
+    const fee = feeOn(value, basis);
     if (fee.isZero()) continue;
     charges.push({ memberId, units, value, fee, unitsCancelled: round6(fee.div(nav)) });
   }
@@ -473,7 +522,8 @@ function formatCharge(c: FeeCharge): { memberId: string; units: string; value: s
 export function decideChargeFee(state: FundState, cmd: ChargeFee): Decision {
   assertSameFund(state, cmd.fundId);
   const nav = dealingNav(state, cmd.effectiveDate);
-  const charges = feeCharges(state, cmd.effectiveDate, cmd.rate, nav);
+  const basis = feeBasisOf(cmd);
+  const charges = feeCharges(state, cmd.effectiveDate, basis, nav);
   if (charges.length > 0) {
     const floors = holdingFloors(state, cmd.effectiveDate);
     for (const c of charges) {
@@ -487,7 +537,7 @@ export function decideChargeFee(state: FundState, cmd: ChargeFee): Decision {
   }
   const payload: FeeChargedPayload = {
     fundId: state.fundId,
-    rate: formatUnits(cmd.rate),
+    ...formatFeeBasis(basis),
     navPerUnit: formatUnits(nav),
     holders: charges.length,
     totalFee: formatMoney(sum(charges.map((c) => c.fee))),
@@ -495,13 +545,13 @@ export function decideChargeFee(state: FundState, cmd: ChargeFee): Decision {
   };
   // The totals are these charges' by construction: what chargesOf would check.
   chargesMemo.set(payload, { state, charges });
-  const { fundId, rate, navPerUnit, holders, totalFee, totalUnitsCancelled } = payload;
+  const { fundId, navPerUnit, holders, totalFee, totalUnitsCancelled } = payload;
   return {
     events: [fundEvent('FeeCharged', state.fundId, cmd.effectiveDate, payload, EMPTY_ENTRY)],
     result: {
       effectiveDate: cmd.effectiveDate,
       fundId,
-      rate,
+      ...formatFeeBasis(basis),
       navPerUnit,
       holdings: charges.slice(0, FEE_ANSWER_HOLDINGS_MAX).map(formatCharge),
       // More holdings than the answer lists: the last one listed, where GET /v1/funds/{fundId}/fees/{commandId}/holdings goes on.
@@ -523,7 +573,7 @@ const chargesMemo = new WeakMap<object, { state: FundState; charges: FeeCharge[]
 function chargesOf(before: FundState, date: IsoDate, payload: FeeChargedPayload): FeeCharge[] {
   const memo = chargesMemo.get(payload);
   if (memo !== undefined && memo.state === before) return memo.charges;
-  const charges = feeCharges(before, date, new Decimal(payload.rate), new Decimal(payload.navPerUnit));
+  const charges = feeCharges(before, date, feeBasisOf(payload), new Decimal(payload.navPerUnit));
   const totalFee = formatMoney(sum(charges.map((c) => c.fee)));
   const totalUnitsCancelled = formatUnits(sum(charges.map((c) => c.unitsCancelled)));
   if (charges.length !== payload.holders || totalFee !== payload.totalFee || totalUnitsCancelled !== payload.totalUnitsCancelled) {
@@ -543,12 +593,13 @@ function chargesOf(before: FundState, date: IsoDate, payload: FeeChargedPayload)
  */
 export function feeMemberEvents(before: FundState, fee: RecordedEvent): RecordedEvent[] {
   const { payload: fund, charges } = recordedFeeCharges(before, fee);
-  const { rate, navPerUnit } = fund;
+  const basis = storedBasis(fund);
+  const { navPerUnit } = fund;
   return charges.map((c) => {
-    const payload: MemberFeeChargedPayload = { memberId: c.memberId, fundId: before.fundId, rate, navPerUnit, fee: formatMoney(c.fee), unitsCancelled: formatUnits(c.unitsCancelled) };
+    const payload: MemberFeeChargedPayload = { memberId: c.memberId, fundId: before.fundId, ...basis, navPerUnit, fee: formatMoney(c.fee), unitsCancelled: formatUnits(c.unitsCancelled) };
     return {
       type: 'MemberFeeCharged',
-      v: MEMBER_EVENT_VERSION,
+      v: memberEventVersion('MemberFeeCharged'),
       entity: { kind: 'member', id: c.memberId },
       effectiveDate: fee.effectiveDate,
       payload,
@@ -591,7 +642,7 @@ export interface UnitCorrection {
 }
 
 /** The deals a correction re-prices: those whose money was fixed and whose units were bought at the NAV (contributions, their reversals, switches in). */
-const REPRICED: ReadonlySet<MovementCause> = new Set<MovementCause>(['contribution', 'switch-in']);
+const REPRICED: ReadonlySet<MovementCause> = new Set<MovementCause>(['contribution', 'transfer-in', 'switch-in']);
 
 /**
  * The rule of re-pricing the deals dealt at `date` at `nav` instead:
@@ -799,7 +850,7 @@ export function evolveFund(state: FundState | undefined, event: RecordedEvent | 
     case 'FeesSettled':
       return { ...state, settlements: state.settlements.append({ effectiveDate: date, amount: new Decimal(e.payload.amount) }) };
     case 'UnitsIssued': {
-      const cause = e.payload.cause === 'contribution' ? 'contribution' : 'switch-in';
+      const cause = e.payload.cause === 'switch' ? 'switch-in' : e.payload.kind === 'transfer-in' ? 'transfer-in' : 'contribution';
       return withMovements(state, [{ effectiveDate: date, memberId: e.payload.memberId, cause, units: new Decimal(e.payload.units), money: new Decimal(e.payload.amount) }]);
     }
     case 'UnitsCancelled':
@@ -809,7 +860,18 @@ export function evolveFund(state: FundState | undefined, event: RecordedEvent | 
     // A contribution's units cancelled at its own NAV: a negative contribution.
     case 'UnitsIssueReversed':
       return withMovements(state, [
-        { effectiveDate: date, memberId: e.payload.memberId, cause: 'contribution', units: new Decimal(e.payload.units).neg(), money: new Decimal(e.payload.amount).neg() },
+        { effectiveDate: date, memberId: e.payload.memberId, cause: e.payload.kind === 'transfer-in' ? 'transfer-in' : 'contribution', units: new Decimal(e.payload.units).neg(), money: new Decimal(e.payload.amount).neg() },
+      ]);
+    case 'UnitsRedeemed':
+      return withMovements(state, [
+        {
+          effectiveDate: date,
+          memberId: e.payload.memberId,
+          cause: 'withdrawal',
+          kind: e.payload.kind,
+          units: new Decimal(e.payload.units).neg(),
+          money: new Decimal(e.payload.amount).neg(),
+        },
       ]);
     case 'FeeCharged':
       return withMovements(

@@ -14,9 +14,10 @@ import { DomainError } from '../common/errors';
 import type { Decision } from '../common/events';
 import { assertBalanced, lineEffectiveDate } from '../common/journal';
 import { feesPayableAccount, fundCashAccount, unitRoundingAccount } from './accounts';
-import { decideChargeFee, decideLaunchFund, decideStrikeValuation, fundFigures, holdingsOn, unitsOutstandingOn } from './fund';
-import { decideContribute, decideRegisterMember, decideSwitch, memberHoldingsOn } from './member';
-import { COMMAND_ID, LAUNCH_DATE, World, contribution, fee, launch, switchOf, valuation } from './test-support';
+import { decideChargeFee, decideLaunchFund, decideStrikeValuation, fundFigures, holdingsOn, navOn, unitsOutstandingOn } from './fund';
+import { decideContribute, decideRegisterMember, decideSwitch, decideWithdraw, memberHoldingsOn, statementOf } from './member';
+import { WITHDRAWAL_KINDS } from './fields';
+import { COMMAND_ID, LAUNCH_DATE, World, annualFee, contribution, fee, launch, switchOf, transferIn, valuation, withdrawal } from './test-support';
 
 const RUNS = { seed: 20260101, numRuns: 200 };
 const FUNDS = ['F-A', 'F-B', 'F-U'];
@@ -33,7 +34,9 @@ type Step =
   | { kind: 'value'; fund: number; day: number | 'next'; cents: number }
   | { kind: 'contribute'; member: number; fund: number; day: DealDay; cents: number }
   | { kind: 'switch'; member: number; from: number; to: number; day: DealDay; micros: number }
-  | { kind: 'fee'; fund: number; day: DealDay; rateMicros: number };
+  | { kind: 'fee'; fund: number; day: DealDay; rateMicros: number }
+  /** micros % 2: by amount (cents = micros / 10000) or by units; micros % 3: the kind. */
+  | { kind: 'withdraw'; member: number; fund: number; day: DealDay; micros: number };
 
 const day = fc.integer({ min: 0, max: DAYS - 1 });
 const dealDay: fc.Arbitrary<DealDay> = fc.oneof({ weight: 3, arbitrary: fc.constant('latest' as const) }, { weight: 2, arbitrary: day });
@@ -47,6 +50,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     arbitrary: fc.record({ kind: fc.constant('switch' as const), member, from: fc.integer({ min: 0, max: 1 }), to: fc.oneof({ weight: 4, arbitrary: fc.constant(-1) }, { weight: 1, arbitrary: fund }), day: dealDay, micros: fc.integer({ min: 1, max: 20_000_000_000 }) }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('fee' as const), fund, day: dealDay, rateMicros: fc.integer({ min: 1, max: 999_999 }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('withdraw' as const), member, fund, day: dealDay, micros: fc.integer({ min: 1, max: 20_000_000_000 }) }) },
 );
 const navArb = fc.integer({ min: 1, max: 200_000_000 }).map((micros) => new Decimal(micros).div(1_000_000).toFixed(6));
 
@@ -103,7 +107,9 @@ function run(navs: string[], steps: Step[], tally?: Tally, afterValuation?: Afte
       }
       case 'contribute': {
         const date = s.day === 'latest' ? latestDay(w, FUNDS[s.fund]) : dateOf(s.day);
-        const cmd = contribution(MEMBERS[s.member], FUNDS[s.fund], new Decimal(s.cents).div(100).toFixed(2), date);
+        // One in four a transfer in.
+        const amount = new Decimal(s.cents).div(100).toFixed(2);
+        const cmd = s.cents % 4 === 0 ? transferIn(MEMBERS[s.member], FUNDS[s.fund], amount, date, 'Old Scheme') : contribution(MEMBERS[s.member], FUNDS[s.fund], amount, date);
         decision = attempt('contribute', () => decideContribute(w.member(cmd.memberId), w.fund(cmd.fundId), cmd), tally);
         break;
       }
@@ -128,7 +134,40 @@ function run(navs: string[], steps: Step[], tally?: Tally, afterValuation?: Afte
       }
       case 'fee': {
         const date = s.day === 'latest' ? latestDay(w, FUNDS[s.fund]) : dateOf(s.day);
-        decision = attempt('fee', () => decideChargeFee(w.fund(FUNDS[s.fund]), fee(FUNDS[s.fund], date, new Decimal(s.rateMicros).div(1_000_000).toFixed(6))), tally);
+        // One in three at an annual rate (10 fraction digits) over 1-366 days.
+        const cmd =
+          s.rateMicros % 3 === 0
+            ? annualFee(FUNDS[s.fund], date, new Decimal(s.rateMicros).div(10_000_000_000).plus('0.0000000001').toFixed(10), (s.rateMicros % 366) + 1)
+            : fee(FUNDS[s.fund], date, new Decimal(s.rateMicros).div(1_000_000).toFixed(6));
+        decision = attempt('fee', () => decideChargeFee(w.fund(FUNDS[s.fund]), cmd), tally);
+        break;
+      }
+      case 'withdraw': {
+        const fundId = FUNDS[s.fund];
+        const date = s.day === 'latest' ? latestDay(w, fundId) : dateOf(s.day);
+        const held = holdingsOn(w.fund(fundId), date).get(MEMBERS[s.member]);
+        const has = held !== undefined && held.gt(0);
+        const kind = WITHDRAWAL_KINDS[s.micros % 3];
+        // By units: the whole holding, a part of it, or any units; by amount: any money.
+        const cmd =
+          s.micros % 2 === 0
+            ? withdrawal(
+                MEMBERS[s.member],
+                fundId,
+                kind,
+                // Mostly a part of the holding's value (up to all of it), else any money.
+                (s.micros % 5 !== 0 && has ? held.times(navOn(w.fund(fundId), date).navPerUnit).times((s.micros % 1000) + 1).div(1000) : new Decimal(s.micros).div(10_000)).toFixed(2, Decimal.ROUND_DOWN),
+                date,
+                'amount',
+              )
+            : withdrawal(
+                MEMBERS[s.member],
+                fundId,
+                kind,
+                s.micros % 4 === 1 && has ? held.toFixed(6) : s.micros % 4 === 3 && has ? held.times((s.micros % 1000) + 1).div(1000).toFixed(6, Decimal.ROUND_DOWN) : new Decimal(s.micros).div(1_000_000).toFixed(6),
+                date,
+              );
+        decision = attempt('withdraw', () => decideWithdraw(w.member(cmd.memberId), w.fund(fundId), cmd), tally);
         break;
       }
     }
@@ -168,6 +207,26 @@ describe('pension invariants (property)', () => {
         }
       }),
       RUNS,
+    );
+  });
+
+  it("a member's statement over any dates: closing units = opening units + the movements' units = the holding on `to`; the value identity holds", () => {
+    fc.assert(
+      fc.property(scriptArb, fc.integer({ min: 0, max: DAYS - 1 }), fc.integer({ min: 0, max: DAYS - 1 }), ({ navs, steps }, a, b) => {
+        const w = run(navs, steps);
+        const [from, to] = [dateOf(Math.min(a, b)), dateOf(Math.max(a, b))];
+        for (const m of MEMBERS) {
+          const held = memberHoldingsOn(w.member(m), to);
+          for (const s of statementOf(w.member(m), (id) => w.funds.get(id), from, to)) {
+            const moved = s.movements.reduce((u, mv) => u.plus(mv.units), s.openingUnits);
+            expect(s.closingUnits.toFixed(6)).toBe(moved.toFixed(6));
+            expect(s.closingUnits.toFixed(6)).toBe((held.get(s.fundId) ?? ZERO).toFixed(6));
+            const flows = s.contributions.plus(s.transfersIn).plus(s.switchesIn).minus(s.switchesOut).minus(s.fees).minus(s.withdrawalsTotal);
+            expect(s.closingValue.toFixed(2)).toBe(s.openingValue.plus(flows).plus(s.investmentReturn).toFixed(2));
+          }
+        }
+      }),
+      { ...RUNS, numRuns: 100 },
     );
   });
 
@@ -235,7 +294,7 @@ describe('pension invariants (property)', () => {
     const n = (key: string) => tally.get(key) ?? 0;
     console.log(`pensions domain property: ${[...tally].sort().map(([k, v]) => `${k}=${v}`).join(' ')}`);
     // Plenty of real dealings of every kind, and the rule refused some of each.
-    for (const kind of ['contribute', 'switch', 'fee']) {
+    for (const kind of ['contribute', 'switch', 'fee', 'withdraw']) {
       expect({ kind, ok: n(`${kind}:ok`) > 200 }).toEqual({ kind, ok: true });
       expect({ kind, closed: n(`${kind}:dealing_date_closed`) > 0 }).toEqual({ kind, closed: true });
     }

@@ -3,8 +3,9 @@ import { formatMoney, formatUnits } from '../common/decimal';
 import { assertBalanced } from '../common/journal';
 import { fundCashAccount, feesPayableAccount, unitLiabilityAccount } from './accounts';
 import { decideChargeFee, decideLaunchFund, decideStrikeValuation, evolveFund, floorOf, fundFigures, fundPeriodFigures, holdingsOn } from './fund';
-import { decideContribute, decideRegisterMember, decideSwitch, memberFigures } from './member';
-import { COMMAND_ID, LAUNCH_DATE, World, contribution, d, fee, launch, switchOf, valuation } from './test-support';
+import { decideContribute, decideRegisterMember, decideSwitch, decideWithdraw, memberFigures, statementOf } from './member';
+import { COMMAND_ID, LAUNCH_DATE, World, annualFee, contribution, d, fee, launch, switchOf, transferIn, valuation, withdrawal } from './test-support';
+import { ChargeFeeBodySchema, ContributeBodySchema, WithdrawBodySchema } from './commands';
 import { DomainError } from '../common/errors';
 
 function code(decide: () => unknown): string | undefined {
@@ -111,7 +112,7 @@ describe('pensions, hand-checked', () => {
     w.apply(decideStrikeValuation(w.fund('F-1'), valuation('F-1', '2026-01-10', '1010.00')));
     w.apply(decideChargeFee(w.fund('F-1'), fee('F-1', '2026-01-10', '0.001000')));
     const p = fundPeriodFigures(w.fund('F-1'), '2025-12-31', '2026-01-31');
-    const text = Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'closing').map(([k, v]) => [k, (v as { toFixed(n: number): string }).toFixed(k.endsWith('Units') || k.startsWith('units') ? 6 : 2)]));
+    const text = Object.fromEntries(Object.entries(p).filter(([k]) => k !== 'closing' && k !== 'withdrawalsByKind').map(([k, v]) => [k, (v as { toFixed(n: number): string }).toFixed(k.endsWith('Units') || k.startsWith('units') ? 6 : 2)]));
     expect(text).toEqual({
       openingUnits: '0.000000',
       unitsIssued: '800.000000', // 1000.00 / 1.250000
@@ -119,9 +120,11 @@ describe('pensions, hand-checked', () => {
       closingUnits: '799.200000',
       openingNetAssets: '0.00',
       contributions: '1000.00',
+      transfersIn: '0.00',
       switchesIn: '0.00',
       switchesOut: '0.00',
       fees: '1.01',
+      withdrawals: '0.00',
       // 2026-01-05: 0.00 struck on 0.00 the day before; 2026-01-10: 1010.00 struck on 1000.00 the day before
       marketMovement: '10.00',
     });
@@ -281,5 +284,155 @@ describe('pensions, hand-checked', () => {
     const d = decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '10.00', '2026-01-05'));
     expect(() => evolveFund(w.fund('F-1'), d.events[0])).toThrow(/not a fund event/);
     expect(() => evolveFund(w.fund('F-1'), { ...d.events[1], v: 2 })).toThrow(/upcast/);
+  });
+});
+
+describe('withdrawals, transfers in, annual-rate fees, statements (issue 11)', () => {
+  /** M-1 holds 800,000 units of F-1 at NAV 1.25 (1,000,000.00) from 2026-01-05. */
+  function funded(): World {
+    const w = world();
+    w.apply(decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '1000000.00', '2026-01-05')));
+    return w;
+  }
+
+  it("annualRate: one day of 0.75% a year on 1,000,000.00 is 20.55 (round2(value * annualRate * days / 365)); rate 0.000021 charges 21.00", () => {
+    const w = funded();
+    w.apply(decideStrikeValuation(w.fund('F-1'), valuation('F-1', '2026-01-10', '1000000.00')));
+    const annual = decideChargeFee(w.fund('F-1'), annualFee('F-1', '2026-01-10', '0.0075', 1));
+    expect(annual.result).toMatchObject({ annualRate: '0.0075000000', days: 1, dayCount: 'ACT/365', totalFee: '20.55', totalUnitsCancelled: '16.440000' });
+    expect(annual.result.rate).toBeUndefined();
+    expect(annual.events[0].v).toBe(3);
+    expect(decideChargeFee(w.fund('F-1'), fee('F-1', '2026-01-10', '0.000021')).result).toMatchObject({ rate: '0.000021', totalFee: '21.00' });
+    // Folded (through JSON): the fund and the member derive the same 20.55 on replay.
+    w.apply(annual);
+    const derived = w.derived[w.derived.length - 1];
+    expect(derived).toMatchObject({ type: 'MemberFeeCharged', v: 2, payload: { annualRate: '0.0075000000', days: 1, dayCount: 'ACT/365', fee: '20.55', unitsCancelled: '16.440000' } });
+    expect(derived.payload.rate).toBeUndefined();
+    expect(formatUnits(w.fund('F-1').unitsOutstanding)).toBe('799983.560000');
+    // 90 days of 0.75%: 1,000,000 * 0.0075 * 90 / 365 = 1849.315... (the value is after the first fee: 999,979.45)
+    expect(decideChargeFee(w.fund('F-1'), annualFee('F-1', '2026-01-10', '0.0075', 90)).result).toMatchObject({ totalFee: '1849.28' });
+  });
+
+  it('fee body: rate xor annualRate with days and dayCount', () => {
+    const base = { commandId: COMMAND_ID, effectiveDate: '2026-01-10' };
+    expect(ChargeFeeBodySchema.safeParse({ ...base, rate: '0.001' }).success).toBe(true);
+    expect(ChargeFeeBodySchema.safeParse({ ...base, annualRate: '0.0075123456', days: 1, dayCount: 'ACT/365' }).success).toBe(true);
+    for (const bad of [
+      {},
+      { rate: '0.001', annualRate: '0.0075', days: 1, dayCount: 'ACT/365' },
+      { annualRate: '0.0075', days: 1 },
+      { annualRate: '0.0075', dayCount: 'ACT/365' },
+      { annualRate: '0.00751234567', days: 1, dayCount: 'ACT/365' },
+      { annualRate: '0.0075', days: 0, dayCount: 'ACT/365' },
+      { annualRate: '0.0075', days: 1, dayCount: 'ACT/360' },
+      { annualRate: '1', days: 1, dayCount: 'ACT/365' },
+    ]) {
+      expect({ bad, ok: ChargeFeeBodySchema.safeParse({ ...base, ...bad }).success }).toEqual({ bad, ok: false });
+    }
+  });
+
+  it('transfer-in: dealt like a contribution, its events carry kind and source; a regular one carries neither', () => {
+    const w = world();
+    const regular = decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '100.00', '2026-01-05'));
+    expect(Object.keys(regular.events[0].payload)).toEqual(['memberId', 'fundId', 'amount', 'units', 'navPerUnit']);
+    expect(Object.keys(regular.events[1].payload)).toEqual(['fundId', 'memberId', 'cause', 'amount', 'units', 'navPerUnit']);
+    const t = decideContribute(w.member('M-1'), w.fund('F-1'), transferIn('M-1', 'F-1', '500.00', '2026-01-05', 'Old Scheme plc'));
+    expect(t.events[0].payload).toEqual({ memberId: 'M-1', fundId: 'F-1', amount: '500.00', units: '400.000000', navPerUnit: '1.250000', kind: 'transfer-in', source: 'Old Scheme plc' });
+    expect(t.events[1].payload).toMatchObject({ cause: 'contribution', kind: 'transfer-in', source: 'Old Scheme plc' });
+    expect(t.result).toMatchObject({ kind: 'transfer-in', source: 'Old Scheme plc', units: '400.000000' });
+    w.apply(regular);
+    w.apply(t);
+    const p = fundPeriodFigures(w.fund('F-1'), '2025-12-31', '2026-01-31');
+    expect([formatMoney(p.contributions), formatMoney(p.transfersIn), formatMoney(p.closing.netAssets)]).toEqual(['100.00', '500.00', '600.00']);
+    expect(ContributeBodySchema.safeParse({ commandId: COMMAND_ID, fundId: 'F-1', amount: '1', effectiveDate: '2026-01-05', source: 'X' }).success).toBe(false);
+  });
+
+  it('withdrawal: by units amount = round2(units * nav), by amount units = round6(amount / nav); member unit liability Dr / fund cash Cr', () => {
+    const w = world();
+    w.apply(decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '1000.00', '2026-01-05')));
+    w.apply(decideStrikeValuation(w.fund('F-1'), valuation('F-1', '2026-01-10', '1010.00'))); // NAV 1.2625
+    const byUnits = decideWithdraw(w.member('M-1'), w.fund('F-1'), withdrawal('M-1', 'F-1', 'benefit', '100.123456', '2026-01-10'));
+    expect(byUnits.result).toMatchObject({ kind: 'benefit', units: '100.123456', amount: '126.41', navPerUnit: '1.262500' });
+    const entry = byUnits.events[1].journal;
+    expect(entry.lines).toEqual([
+      { account: unitLiabilityAccount('F-1', 'M-1', 'EUR'), currency: 'EUR', debit: '126.41', credit: '0.00' },
+      { account: fundCashAccount('F-1', 'EUR'), currency: 'EUR', debit: '0.00', credit: '126.41' },
+    ]);
+    expect(byUnits.events.map((e) => [e.type, e.entity.kind])).toEqual([['MemberWithdrew', 'member'], ['UnitsRedeemed', 'fund']]);
+    w.apply(byUnits);
+    const byAmount = decideWithdraw(w.member('M-1'), w.fund('F-1'), withdrawal('M-1', 'F-1', 'transfer-out', '200.00', '2026-01-10', 'amount', 'New Scheme'));
+    expect(byAmount.result).toMatchObject({ kind: 'transfer-out', destination: 'New Scheme', units: '158.415842', amount: '200.00' });
+    w.apply(byAmount);
+    const p = fundPeriodFigures(w.fund('F-1'), '2025-12-31', '2026-01-31');
+    expect(formatMoney(p.withdrawals)).toBe('326.41');
+    expect(formatMoney(p.withdrawalsByKind.benefit)).toBe('126.41');
+    expect(formatMoney(p.withdrawalsByKind['transfer-out'])).toBe('200.00');
+    // 1010.00 - 326.41
+    expect(formatMoney(p.closing.netAssets)).toBe('683.59');
+    expect(formatUnits(p.closingUnits)).toBe(formatUnits(p.openingUnits.plus(p.unitsIssued).minus(p.unitsCancelled)));
+    expect(formatUnits(p.closingUnits)).toBe('541.460702');
+  });
+
+  it('withdrawal refusals in order: nav_not_published, dealing_date_closed, insufficient_units, amount_too_small; body needs exactly one of units and amount', () => {
+    const w = world();
+    w.apply(decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '10.00', '2026-01-05')));
+    expect(code(() => decideWithdraw(w.member('M-1'), w.fund('F-1'), withdrawal('M-1', 'F-1', 'benefit', '1', '2026-01-06')))).toBe('nav_not_published');
+    expect(code(() => decideWithdraw(w.member('M-1'), w.fund('F-1'), withdrawal('M-1', 'F-1', 'benefit', '8.000001', '2026-01-05')))).toBe('insufficient_units');
+    expect(code(() => decideWithdraw(w.member('M-1'), w.fund('F-1'), withdrawal('M-1', 'F-1', 'benefit', '10.01', '2026-01-05', 'amount')))).toBe('insufficient_units');
+    expect(code(() => decideWithdraw(w.member('M-1'), w.fund('F-1'), withdrawal('M-1', 'F-1', 'lump-sum', '0.000001', '2026-01-05')))).toBe('amount_too_small');
+    // The whole holding: 8 units, 10.00.
+    expect(decideWithdraw(w.member('M-1'), w.fund('F-1'), withdrawal('M-1', 'F-1', 'lump-sum', '10.00', '2026-01-05', 'amount')).result).toMatchObject({ units: '8.000000', amount: '10.00' });
+    w.apply(decideStrikeValuation(w.fund('F-1'), valuation('F-1', '2026-01-10', '10.00')));
+    expect(code(() => decideWithdraw(w.member('M-1'), w.fund('F-1'), withdrawal('M-1', 'F-1', 'benefit', '1', '2026-01-05')))).toBe('dealing_date_closed');
+    const base = { commandId: COMMAND_ID, fundId: 'F-1', effectiveDate: '2026-01-05', kind: 'benefit' };
+    expect(WithdrawBodySchema.safeParse({ ...base, units: '1' }).success).toBe(true);
+    expect(WithdrawBodySchema.safeParse({ ...base, amount: '1.00' }).success).toBe(true);
+    expect(WithdrawBodySchema.safeParse({ ...base }).success).toBe(false);
+    expect(WithdrawBodySchema.safeParse({ ...base, units: '1', amount: '1.00' }).success).toBe(false);
+    expect(WithdrawBodySchema.safeParse({ ...base, units: '1', kind: 'pension' }).success).toBe(false);
+  });
+
+  it('statement: opening on from - 1, movements in [from, to] by date then record order, closing on to; the identities hold', () => {
+    const w = world();
+    w.apply(decideStrikeValuation(w.fund('F-2'), valuation('F-2', '2026-01-05', '0.00')));
+    w.apply(decideContribute(w.member('M-1'), w.fund('F-1'), contribution('M-1', 'F-1', '1000.00', '2026-01-05')));
+    w.apply(decideStrikeValuation(w.fund('F-1'), valuation('F-1', '2026-01-10', '1100.00'))); // NAV 1.375
+    w.apply(decideStrikeValuation(w.fund('F-2'), valuation('F-2', '2026-01-10', '0.00')));
+    w.apply(decideContribute(w.member('M-1'), w.fund('F-1'), transferIn('M-1', 'F-1', '275.00', '2026-01-10', 'Old')));
+    w.apply(decideSwitch(w.member('M-1'), w.fund('F-1'), w.fund('F-2'), switchOf('M-1', 'F-1', 'F-2', '100', '2026-01-10')));
+    w.apply(decideChargeFee(w.fund('F-1'), annualFee('F-1', '2026-01-10', '0.0075', 30)));
+    w.apply(decideWithdraw(w.member('M-1'), w.fund('F-1'), withdrawal('M-1', 'F-1', 'benefit', '50', '2026-01-10')));
+    const [f1, f2] = statementOf(w.member('M-1'), (id) => w.funds.get(id), '2026-01-06', '2026-01-31');
+    const text = (s: typeof f1) => ({
+      fundId: s.fundId,
+      opening: [formatUnits(s.openingUnits), formatUnits(s.openingNavPerUnit), formatMoney(s.openingValue)],
+      flows: [s.contributions, s.transfersIn, s.switchesIn, s.switchesOut, s.fees, s.withdrawals.benefit, s.withdrawals['lump-sum'], s.withdrawals['transfer-out'], s.withdrawalsTotal, s.investmentReturn].map(formatMoney),
+      closing: [formatUnits(s.closingUnits), formatUnits(s.closingNavPerUnit), formatMoney(s.closingValue)],
+      movements: s.movements.map((m) => [m.type, m.kind ?? '', formatUnits(m.units), formatUnits(m.navPerUnit), formatMoney(m.amount)]),
+    });
+    // F-1: 800 units at 1.25 (1000.00) open; +200 transfer in (275.00), -100 switched (137.50), fee on 900 units = 1237.50 * 0.0075 * 30/365 = 0.76 (0.552727 units), -50 benefit (68.75)
+    expect(text(f1)).toEqual({
+      fundId: 'F-1',
+      opening: ['800.000000', '1.250000', '1000.00'],
+      flows: ['0.00', '275.00', '0.00', '137.50', '0.76', '68.75', '0.00', '0.00', '68.75', '100.00'],
+      closing: ['849.447273', '1.375000', '1167.99'],
+      movements: [
+        ['transfer-in', '', '200.000000', '1.375000', '275.00'],
+        ['switch-out', '', '-100.000000', '1.375000', '-137.50'],
+        ['fee', '', '-0.552727', '1.375000', '-0.76'],
+        ['withdrawal', 'benefit', '-50.000000', '1.375000', '-68.75'],
+      ],
+    });
+    expect(f1.movements[0].source).toBe('Old');
+    expect(text(f2)).toMatchObject({ fundId: 'F-2', opening: ['0.000000', '3.000000', '0.00'], closing: ['45.833333', '3.000000', '137.50'] });
+    for (const s of [f1, f2]) {
+      expect(formatUnits(s.closingUnits)).toBe(formatUnits(s.movements.reduce((u, m) => u.plus(m.units), s.openingUnits)));
+      const flows = s.contributions.plus(s.transfersIn).plus(s.switchesIn).minus(s.switchesOut).minus(s.fees).minus(s.withdrawalsTotal);
+      expect(formatMoney(s.closingValue)).toBe(formatMoney(s.openingValue.plus(flows).plus(s.investmentReturn)));
+    }
+    // A range before any dealing: no fund.
+    expect(statementOf(w.member('M-1'), (id) => w.funds.get(id), '2026-01-01', '2026-01-04')).toEqual([]);
+    // Opening on the day before from: from 2026-01-11 opens with everything above.
+    expect(formatUnits(statementOf(w.member('M-1'), (id) => w.funds.get(id), '2026-01-11', '2026-01-31')[0].openingUnits)).toBe('849.447273');
   });
 });

@@ -2,7 +2,8 @@
 import { Decimal } from '../common/decimal';
 import type { IsoDate } from '../common/dates';
 import type { Decision, DomainEvent, RecordedEvent } from '../common/events';
-import type { ChargeFee, Contribute, LaunchFund, StrikeValuation, Switch } from './commands';
+import type { ChargeFee, Contribute, LaunchFund, StrikeValuation, Switch, Withdraw } from './commands';
+import type { WithdrawalKind } from './fields';
 import { type FundState, evolveFund, derivedMemberEvents, derivesMemberEvents } from './fund';
 import { type MemberState, evolveMember } from './member';
 import { isFundEventType, isMemberEventType } from './events';
@@ -19,6 +20,33 @@ export const valuation = (fundId: string, valuationDate: IsoDate, netAssets: str
   netAssets: d(netAssets),
 });
 export const fee = (fundId: string, effectiveDate: IsoDate, rate: string): ChargeFee => ({ commandId: COMMAND_ID, fundId, effectiveDate, rate: d(rate) });
+export const annualFee = (fundId: string, effectiveDate: IsoDate, annualRate: string, days: number): ChargeFee => ({
+  commandId: COMMAND_ID,
+  fundId,
+  effectiveDate,
+  annualRate: d(annualRate),
+  days,
+  dayCount: 'ACT/365',
+});
+export const transferIn = (memberId: string, fundId: string, amount: string, effectiveDate: IsoDate, source?: string): Contribute => ({
+  commandId: COMMAND_ID,
+  memberId,
+  fundId,
+  amount: d(amount),
+  effectiveDate,
+  kind: 'transfer-in',
+  ...(source !== undefined ? { source } : {}),
+});
+/** A withdrawal of `units` (or, with `by` 'amount', of money). */
+export const withdrawal = (memberId: string, fundId: string, kind: WithdrawalKind, value: string, effectiveDate: IsoDate, by: 'units' | 'amount' = 'units', destination?: string): Withdraw => ({
+  commandId: COMMAND_ID,
+  memberId,
+  fundId,
+  kind,
+  ...(by === 'units' ? { units: d(value) } : { amount: d(value) }),
+  effectiveDate,
+  ...(destination !== undefined ? { destination } : {}),
+});
 export const contribution = (memberId: string, fundId: string, amount: string, effectiveDate: IsoDate): Contribute => ({
   commandId: COMMAND_ID,
   memberId,

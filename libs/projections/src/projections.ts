@@ -54,9 +54,13 @@ export interface FundReportLine {
   valuationDate: IsoDate | null;
   openingNetAssets: string;
   contributions: string;
+  transfersIn: string;
   switchesIn: string;
   switchesOut: string;
   fees: string;
+  /** Every withdrawal's money; withdrawalsByKind splits it. */
+  withdrawals: string;
+  withdrawalsByKind: { benefit: string; lumpSum: string; transferOut: string };
   marketMovement: string;
   netAssets: string;
 }
@@ -175,12 +179,14 @@ export class Projections implements RecordSubscriber {
         ...mapMoney({
           openingNetAssets: f.openingNetAssets,
           contributions: f.contributions,
+          transfersIn: f.transfersIn,
           switchesIn: f.switchesIn,
           switchesOut: f.switchesOut,
           fees: f.fees,
-          marketMovement: f.marketMovement,
-          netAssets: f.closing.netAssets,
+          withdrawals: f.withdrawals,
         }),
+        withdrawalsByKind: mapMoney({ benefit: f.withdrawalsByKind.benefit, lumpSum: f.withdrawalsByKind['lump-sum'], transferOut: f.withdrawalsByKind['transfer-out'] }),
+        ...mapMoney({ marketMovement: f.marketMovement, netAssets: f.closing.netAssets }),
       });
     }
     return lines;

@@ -10,6 +10,7 @@ import {
   CurrencySchema,
   EntityIdSchema,
   FeeRateSchema,
+  AnnualRateSchema,
   IsoDateSchema,
   MoneyChangeSchema,
   MoneySchema,
@@ -72,6 +73,7 @@ export const FIELD_FORMATS: ReadonlyMap<unknown, JsonSchema> = new Map<unknown, 
   [UnitsSchema, { description: 'Units > 0: a decimal string with at most 6 fraction digits.', pattern: PATTERNS.units, examples: ['250.000000'] }],
   [NavSchema, { description: 'NAV per unit > 0: a decimal string with at most 6 fraction digits.', pattern: PATTERNS.units, examples: ['1.000000'] }],
   [FeeRateSchema, { description: 'A fee rate in (0, 1): a decimal string with at most 6 fraction digits.', pattern: PATTERNS.feeRate, examples: ['0.001000'] }],
+  [AnnualRateSchema, { description: 'An annual fee rate in (0, 1): a decimal string with at most 10 fraction digits, never rounded before it is applied.', pattern: '^0(\\.[0-9]{1,10})?$', examples: ['0.0075'] }],
 ]);
 
 /**

@@ -146,8 +146,8 @@ function isRequired(parse: QuerySpec[string]): boolean {
   }
 }
 
-function queryParameters(spec: QuerySpec | undefined): JsonSchema[] {
-  return Object.entries(spec ?? {}).map(([name, parse]) => parameter(name, 'query', QUERY_PARAMS[name], isRequired(parse)));
+function queryParameters(spec: QuerySpec | undefined, own: Readonly<Record<string, ParamDoc>> = {}): JsonSchema[] {
+  return Object.entries(spec ?? {}).map(([name, parse]) => parameter(name, 'query', own[name] ?? QUERY_PARAMS[name], isRequired(parse)));
 }
 
 // ---------------------------------------------------------------------------
@@ -222,7 +222,7 @@ function documentedOperation(route: MountedRoute, doc: OperationDoc): Operation 
   const op: Operation = {
     summary: doc.summary,
     description: [accessText(route.access), doc.description].filter(Boolean).join('\n\n'),
-    parameters: [...pathParamNames(route.path).map((name) => parameter(name, 'path', PATH_PARAMS[name], true)), ...queryParameters(doc.query)],
+    parameters: [...pathParamNames(route.path).map((name) => parameter(name, 'path', PATH_PARAMS[name], true)), ...queryParameters(doc.query, doc.queryParams)],
   };
   if (doc.query) op.description += '\n\nAny other query parameter, or one given twice, is a 400.';
   if (doc.body) {

@@ -13,7 +13,7 @@ import { BatchBodySchema, MAX_BATCH_COMMANDS } from '../batch/run-batch/run-batc
 import { CLAIM_COMMAND_ROUTES } from '../claims/routes';
 import { FUND_COMMAND_ROUTES } from '../funds/routes';
 import type { Access } from '../auth/roles';
-import { AS_OF_QUERY, PAGE_QUERY, PERIOD_RANGE_QUERY, REPORT_QUERY, TRIAL_BALANCE_QUERY, type QuerySpec } from '../http/validation';
+import { AS_OF_QUERY, PAGE_QUERY, PERIOD_RANGE_QUERY, REPORT_QUERY, STATEMENT_QUERY, TRIAL_BALANCE_QUERY, type QuerySpec } from '../http/validation';
 import type { CommandRoute } from '../ledger/command-route';
 import { MEMBER_COMMAND_ROUTES } from '../members/routes';
 import { ClosePeriodRoute } from '../periods/close-period/close-period.command';
@@ -31,7 +31,7 @@ export const TAGS = [
   { name: 'policies', description: 'Non-life policies: bind, endorse, cancel, premium payments (role underwriter).' },
   { name: 'claims', description: 'Claims: open, reserve, pay, recover, close, reopen (role claims).' },
   { name: 'funds', description: 'Pension funds: launch, NAV valuations, fees by unit cancellation (role fund-admin).' },
-  { name: 'members', description: 'Pension scheme members: register, contributions, switches (role pensions).' },
+  { name: 'members', description: 'Pension scheme members: register, contributions and transfers in, switches, withdrawals, statements (role pensions).' },
   { name: 'reversals', description: 'Reversals of payments, refunds, claim payments and recoveries, contributions and withdrawals (role of the original command).' },
   { name: 'periods', description: 'Accounting months: close, status (role finance).' },
   { name: 'reports', description: 'Premium, claims and fund reports; the trial balance (role finance).' },
@@ -154,6 +154,8 @@ export interface OperationDoc {
   description?: string;
   /** The query string: the QuerySpec of http/validation.ts the controller parses with (unknown parameters are a 400). */
   query?: QuerySpec;
+  /** This operation's own words for a query parameter whose name QUERY_PARAMS describes otherwise (a statement's from is a date, a report's a month). */
+  queryParams?: Readonly<Record<string, ParamDoc>>;
   /** The request body: the zod schema the controller parses with (commands: from their CommandRoute instead). */
   body?: z.ZodType;
   bodyRequired?: boolean;
@@ -182,6 +184,14 @@ const claimFigures = {
   paid: OUT.money,
   recoveries: { ...OUT.money, description: 'Recoveries (subrogation, salvage) received.' },
   incurred: { ...OUT.money, description: 'paid + reserve - recoveries' },
+};
+
+/** A fee's rate as charged: rate, or annualRate with days and dayCount (each present or absent as the fee was given). */
+const feeBasis = {
+  rate: { ...OUT.units, description: 'The rate per charge, when the fee was given one.' },
+  annualRate: { type: 'string', pattern: '^0\\.[0-9]{10}$', description: 'The annual rate (10 fraction digits), when the fee was given one.' },
+  days: { type: 'integer', minimum: 1, maximum: 366 },
+  dayCount: { type: 'string', const: 'ACT/365' },
 };
 
 /** One holding's share of a fee. */
@@ -297,18 +307,43 @@ export const COMMAND_RESULTS: Readonly<Record<string, CommandResultDoc>> = {
     result: {
       fundId: OUT.entityId,
       effectiveDate: OUT.date,
-      rate: OUT.units,
+      ...feeBasis,
       navPerUnit: OUT.units,
       holdings: arrayOf(feeHolding, 'The holdings charged, by memberId: the first 1000.'),
       nextCursor: { type: 'string', description: 'Present when the fee charged more holdings than listed: the cursor of GET /v1/funds/{fundId}/fees/{commandId}/holdings.' },
       totalFee: OUT.money,
       totalUnitsCancelled: OUT.units,
     },
-    optional: ['nextCursor'],
+    optional: ['nextCursor', 'rate', 'annualRate', 'days', 'dayCount'],
   },
   'POST /v1/members': { result: { memberId: OUT.entityId, name: { type: 'string' } } },
   'POST /v1/members/:memberId/contributions': {
-    result: { memberId: OUT.entityId, fundId: OUT.entityId, effectiveDate: OUT.date, currency: OUT.currency, amount: OUT.money, units: OUT.units, navPerUnit: OUT.units },
+    result: {
+      memberId: OUT.entityId,
+      fundId: OUT.entityId,
+      effectiveDate: OUT.date,
+      currency: OUT.currency,
+      amount: OUT.money,
+      units: OUT.units,
+      navPerUnit: OUT.units,
+      kind: { type: 'string', const: 'transfer-in', description: 'Present on a transfer in only.' },
+      source: { type: 'string', description: "A transfer in's source, when given." },
+    },
+    optional: ['kind', 'source'],
+  },
+  'POST /v1/members/:memberId/withdrawals': {
+    result: {
+      memberId: OUT.entityId,
+      fundId: OUT.entityId,
+      effectiveDate: OUT.date,
+      currency: OUT.currency,
+      kind: { type: 'string', enum: ['benefit', 'lump-sum', 'transfer-out'] },
+      destination: { type: 'string', description: 'Where the money goes, when given.' },
+      units: { ...OUT.units, description: 'Units cancelled: as given, or round6(amount / navPerUnit).' },
+      amount: { ...OUT.money, description: 'Money paid out: as given, or round2(units * navPerUnit).' },
+      navPerUnit: OUT.units,
+    },
+    optional: ['destination'],
   },
   'POST /v1/members/:memberId/switches': {
     result: {
@@ -460,14 +495,14 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
           fundId: OUT.entityId,
           commandId: OUT.commandId,
           effectiveDate: OUT.date,
-          rate: OUT.units,
+          ...feeBasis,
           navPerUnit: OUT.units,
           totalFee: OUT.money,
           totalUnitsCancelled: OUT.units,
           holdings: arrayOf(feeHolding),
           nextCursor: { type: 'string', description: 'Present when more holdings follow: the cursor of the next page.' },
         },
-        ['nextCursor'],
+        ['nextCursor', 'rate', 'annualRate', 'days', 'dayCount'],
       ),
     },
     errors: entityErrors,
@@ -503,6 +538,63 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
         totalValue: OUT.money,
         totalValueByCurrency: arrayOf(object({ currency: OUT.currency, value: OUT.money })),
         ...asOfKnownAt,
+      }),
+    },
+    errors: entityErrors,
+  },
+  'GET /v1/members/:memberId/statement': {
+    summary: "A member's statement over the dates [from, to], as known at knownAt.",
+    description:
+      'Per fund: the opening holding on the day before from and the closing one on to, each valued at the NAV valid that day (value = round2(units * navPerUnit)); contributions, transfers in, switches in and out, fees and withdrawals by kind dated in [from, to]; every movement, by date then record order. closingUnits = openingUnits + the movements\' units and closingValue = openingValue + contributions + transfersIn + switchesIn - switchesOut - fees - withdrawals.total + investmentReturn, exactly.',
+    query: STATEMENT_QUERY,
+    queryParams: {
+      from: { description: 'First day of the statement, YYYY-MM-DD (the opening is the day before).', schema: { type: 'string', format: 'date', pattern: PATTERNS.date }, example: '2026-01-01' },
+      to: { description: 'Last day of the statement, YYYY-MM-DD (not before from).', schema: { type: 'string', format: 'date', pattern: PATTERNS.date }, example: '2026-12-31' },
+    },
+    ok: {
+      status: 200,
+      description: 'The statement, one entry per fund held on the opening date or dealt in during [from, to], by fundId.',
+      schema: object({
+        memberId: OUT.entityId,
+        name: { type: 'string' },
+        from: OUT.date,
+        to: OUT.date,
+        openingDate: OUT.date,
+        knownAt: OUT.instant,
+        funds: arrayOf(
+          object({
+            fundId: OUT.entityId,
+            currency: OUT.currency,
+            openingUnits: OUT.units,
+            openingNavPerUnit: OUT.units,
+            openingValue: OUT.money,
+            contributions: OUT.money,
+            transfersIn: OUT.money,
+            switchesIn: OUT.money,
+            switchesOut: OUT.money,
+            fees: OUT.money,
+            withdrawals: object({ benefit: OUT.money, lumpSum: OUT.money, transferOut: OUT.money, total: OUT.money }),
+            investmentReturn: { ...OUT.money, description: 'What the flows leave unexplained: the change in NAV (may be negative).' },
+            closingUnits: OUT.units,
+            closingNavPerUnit: OUT.units,
+            closingValue: OUT.money,
+            movements: arrayOf(
+              object(
+                {
+                  effectiveDate: OUT.date,
+                  type: { type: 'string', enum: ['contribution', 'transfer-in', 'switch-in', 'switch-out', 'fee', 'withdrawal'] },
+                  kind: { type: 'string', enum: ['benefit', 'lump-sum', 'transfer-out'], description: "A withdrawal's kind." },
+                  units: { ...OUT.units, description: 'Signed: units cancelled are negative.' },
+                  navPerUnit: OUT.units,
+                  amount: { ...OUT.money, description: 'Signed like the units.' },
+                  source: { type: 'string' },
+                  destination: { type: 'string' },
+                },
+                ['kind', 'source', 'destination'],
+              ),
+            ),
+          }),
+        ),
       }),
     },
     errors: entityErrors,
@@ -557,7 +649,8 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   },
   'GET /v1/reports/funds': {
     summary: 'Units and net assets of every fund rolled forward over the months [from, to].',
-    description: 'closingUnits = openingUnits + unitsIssued - unitsCancelled, exactly, on every line.',
+    description:
+      'closingUnits = openingUnits + unitsIssued - unitsCancelled and netAssets = openingNetAssets + contributions + transfersIn + switchesIn - switchesOut - fees - withdrawals + marketMovement, exactly, on every line; withdrawals = the sum of withdrawalsByKind.',
     query: PERIOD_RANGE_QUERY,
     ok: {
       status: 200,
@@ -575,6 +668,16 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
             unitsCancelled: OUT.units,
             closingUnits: OUT.units,
             navPerUnit: OUT.units,
+            valuationDate: { anyOf: [OUT.date, { type: 'null' }] },
+            openingNetAssets: OUT.money,
+            contributions: OUT.money,
+            transfersIn: OUT.money,
+            switchesIn: OUT.money,
+            switchesOut: OUT.money,
+            fees: OUT.money,
+            withdrawals: OUT.money,
+            withdrawalsByKind: object({ benefit: OUT.money, lumpSum: OUT.money, transferOut: OUT.money }),
+            marketMovement: OUT.money,
             netAssets: OUT.money,
           }),
         ),

@@ -105,6 +105,13 @@ export const basisParam: QueryParam<Basis> = (raw) => {
   throw new ParamError('Must be booked or restated.');
 };
 
+/** A required date `YYYY-MM-DD` (a statement's `from` / `to`). */
+export const dateParam: QueryParam<IsoDate> = (raw) => {
+  if (raw === undefined) throw new ParamError('Required: a date YYYY-MM-DD.');
+  if (!isIsoDate(raw)) throw new ParamError('Must be a date YYYY-MM-DD.');
+  return raw;
+};
+
 /** Lines per page: default and most. */
 export const PAGE_LIMIT_DEFAULT = 1_000;
 export const PAGE_LIMIT_MAX = 10_000;
@@ -138,6 +145,13 @@ export const TRIAL_BALANCE_QUERY = { ...AS_OF_QUERY, ...PAGE_QUERY };
 export const REPORT_QUERY = { from: periodParam, to: periodParam, basis: basisParam, knownAt: knownAtParam, ...PAGE_QUERY };
 /** Funds report: `?from&to&knownAt`. */
 export const PERIOD_RANGE_QUERY = { from: periodParam, to: periodParam, knownAt: knownAtParam };
+
+/** A member's statement: `?from&to&knownAt` (dates); check `requireDateOrder` after. */
+export const STATEMENT_QUERY = { from: dateParam, to: dateParam, knownAt: knownAtParam };
+
+export function requireDateOrder(from: IsoDate, to: IsoDate): void {
+  if (from > to) throw new ValidationError([{ path: 'to', message: 'Must not be before from.' }]);
+}
 
 export function requirePeriodOrder(from: Period, to: Period): void {
   if (from > to) throw new ValidationError([{ path: 'to', message: 'Must not be before from.' }]);

@@ -4,5 +4,6 @@ import type { CommandRoute } from '../ledger/command-route';
 import { CONTRIBUTE } from './contribute/contribute.command';
 import { REGISTER_MEMBER } from './register-member/register-member.command';
 import { SWITCH_UNITS } from './switch-units/switch-units.command';
+import { WITHDRAW } from './withdraw/withdraw.command';
 
-export const MEMBER_COMMAND_ROUTES: readonly CommandRoute<unknown>[] = [REGISTER_MEMBER, CONTRIBUTE, SWITCH_UNITS];
+export const MEMBER_COMMAND_ROUTES: readonly CommandRoute<unknown>[] = [REGISTER_MEMBER, CONTRIBUTE, SWITCH_UNITS, WITHDRAW];

@@ -18,7 +18,11 @@ export interface FeeHoldingsView {
   fundId: string;
   commandId: string;
   effectiveDate: IsoDate;
-  rate: string;
+  /** The fee's rate as charged: rate, or annualRate with days and dayCount. */
+  rate?: string;
+  annualRate?: string;
+  days?: number;
+  dayCount?: string;
   navPerUnit: string;
   totalFee: string;
   totalUnitsCancelled: string;
@@ -47,12 +51,13 @@ export class GetFeeHoldingsHandler implements IQueryHandler<GetFeeHoldingsQuery,
         const from = cursor === null ? 0 : firstAfter(all, cursor);
         const holdings = all.slice(from, from + limit);
         const more = from + limit < all.length;
-        const p = event.payload as { rate: string; navPerUnit: string; totalFee: string; totalUnitsCancelled: string };
+        const p = event.payload as { rate?: string; annualRate?: string; days?: number; dayCount?: string; navPerUnit: string; totalFee: string; totalUnitsCancelled: string };
+        const basis = p.rate !== undefined ? { rate: p.rate } : { annualRate: p.annualRate, days: p.days, dayCount: p.dayCount };
         return {
           fundId,
           commandId,
           effectiveDate: event.effectiveDate,
-          rate: p.rate,
+          ...basis,
           navPerUnit: p.navPerUnit,
           totalFee: p.totalFee,
           totalUnitsCancelled: p.totalUnitsCancelled,

@@ -20,7 +20,8 @@ export interface FundReportView {
   /**
    * One line per fund known at knownAt, by fundId. On every line, exactly:
    * closingUnits = openingUnits + unitsIssued - unitsCancelled and
-   * netAssets = openingNetAssets + contributions + switchesIn - switchesOut - fees + marketMovement.
+   * netAssets = openingNetAssets + contributions + transfersIn + switchesIn - switchesOut - fees - withdrawals + marketMovement, and
+   * withdrawals = withdrawalsByKind.benefit + .lumpSum + .transferOut.
    */
   funds: FundReportLine[];
 }

@@ -1,4 +1,4 @@
-// 0002: ValuationStruck v1 -> v2. A v1 valuation struck the NAV and posted
+// 0003: ValuationStruck v1 -> v2. A v1 valuation struck the NAV and posted
 // nothing, so after a market move the books no longer equalled the fund's
 // net assets. v2 posts the gain or loss and revalues the unit liability
 // (domain-models/src/pensions/fund.ts, valuationPosting) and records what it
