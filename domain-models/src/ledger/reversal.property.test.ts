@@ -6,10 +6,13 @@ import fc from 'fast-check';
 import { claimFigures, decidePayClaim, decideOpenClaim, decideReverseClaimPayment, evolveClaim, type ClaimState } from '../claims/claim';
 import { addDays, type IsoDate } from '../common/dates';
 import { Decimal, formatMoney } from '../common/decimal';
-import type { DomainEvent, RecordedEvent } from '../common/events';
+import type { Decision, DomainEvent, RecordedEvent } from '../common/events';
 import { assertBalanced } from '../common/journal';
 import { decideCancelPolicy, decideRecordPremiumPayment, decideRefundPremium, decideReversePremiumCash, evolvePolicy, policyFigures, type PolicyState } from '../nonlife/policy';
 import { boundPolicy, cancelCommand, paymentCommand, refundCommand, tryDecide } from '../nonlife/test-support';
+import { decideLaunchFund, decideStrikeValuation, fundFigures } from '../pensions/fund';
+import { decideContribute, decideRegisterMember, decideReverseContribution, decideReverseWithdrawal, decideWithdraw, memberHoldingsOn } from '../pensions/member';
+import { COMMAND_ID, LAUNCH_DATE, World, contribution, launch, transferIn, valuation, withdrawal } from '../pensions/test-support';
 import { reversalTarget } from './reversal';
 
 const commandIdOf = (i: number): string => i.toString(16).padStart(32, '0');
@@ -113,6 +116,56 @@ describe('a reversal restores every figure of the reversed command', () => {
         expect(netsToNothing(original, reversal)).toBe(true);
         // Reversed once: the trail with the reversal refuses a second.
         expect(() => reversalTarget([...log, stamp(reversal, 999)], original.commandId)).toThrow(/reversed by/);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test('contributions, transfers in and withdrawals', () => {
+    const deal = fc.record({ kind: fc.constantFrom('contribute', 'transfer-in', 'withdraw'), member: fc.constantFrom('M-1', 'M-2'), cents: fc.integer({ min: 1, max: 500_000 }), micros: fc.integer({ min: 1, max: 3_000_000_000 }) });
+    fc.assert(
+      fc.property(fc.array(deal, { minLength: 1, maxLength: 12 }), fc.nat(), fc.integer({ min: 1, max: 3_000_000 }), (deals, pick, navMicros) => {
+        const date = '2026-02-02';
+        const w = new World();
+        w.apply(decideLaunchFund(undefined, launch('F-1', new Decimal(navMicros).div(1_000_000).toFixed(6)), LAUNCH_DATE));
+        for (const id of ['M-1', 'M-2']) w.apply(decideRegisterMember(undefined, { commandId: COMMAND_ID, memberId: id, name: id }, LAUNCH_DATE));
+        w.apply(decideStrikeValuation(w.fund('F-1'), valuation('F-1', date, '0.00')));
+        // The deals as the log records them: each command's member event, stamped with its own commandId.
+        const recorded: { member: RecordedEvent; decision: Decision }[] = [];
+        for (const d of deals) {
+          const amount = new Decimal(d.cents).div(100).toFixed(2);
+          const decision = tryDecide(() =>
+            d.kind === 'withdraw'
+              ? decideWithdraw(w.member(d.member), w.fund('F-1'), withdrawal(d.member, 'F-1', 'benefit', new Decimal(d.micros).div(1_000_000).toFixed(6), date))
+              : decideContribute(w.member(d.member), w.fund('F-1'), d.kind === 'contribute' ? contribution(d.member, 'F-1', amount, date) : transferIn(d.member, 'F-1', amount, date)),
+          );
+          if (!decision) continue;
+          w.apply(decision);
+          recorded.push({ member: stamp(decision.events[0], recorded.length + 10), decision });
+        }
+        if (recorded.length === 0) return;
+        const chosen = recorded[pick % recorded.length];
+        const original = chosen.member;
+        const memberId = original.entity.id;
+        const command = { commandId: commandIdOf(999), reversesCommandId: original.commandId, reason: 'test' };
+        const decide = original.type === 'MemberWithdrew' ? decideReverseWithdrawal : decideReverseContribution;
+        const reversal = tryDecide(() => decide(w.member(memberId), w.fund('F-1'), original, command));
+        if (!reversal) return; // a contribution whose units a later withdrawal took (insufficient_units)
+        w.apply(reversal);
+        // The same deals without the reversed one.
+        const without = new World();
+        without.apply(decideLaunchFund(undefined, launch('F-1', new Decimal(navMicros).div(1_000_000).toFixed(6)), LAUNCH_DATE));
+        for (const id of ['M-1', 'M-2']) without.apply(decideRegisterMember(undefined, { commandId: COMMAND_ID, memberId: id, name: id }, LAUNCH_DATE));
+        without.apply(decideStrikeValuation(without.fund('F-1'), valuation('F-1', date, '0.00')));
+        for (const r of recorded) if (r !== chosen) without.apply(r.decision);
+        for (const asOf of ['2026-02-01', date, '2026-12-31']) {
+          expect(JSON.stringify(fundFigures(w.fund('F-1'), asOf))).toBe(JSON.stringify(fundFigures(without.fund('F-1'), asOf)));
+          // Units per fund held (a fund once held and now at zero is listed by one and not the other: same holding).
+          const held = (world: World, id: string) => JSON.stringify([...memberHoldingsOn(world.member(id), asOf)].filter(([, units]) => !units.isZero()));
+          for (const id of ['M-1', 'M-2']) expect(held(w, id)).toBe(held(without, id));
+        }
+        const fundEvent = (decision: Decision) => decision.events.find((e) => e.entity.kind === 'fund') as DomainEvent;
+        expect(netsToNothing(stamp(fundEvent(chosen.decision), 1), fundEvent(reversal))).toBe(true);
       }),
       { numRuns: 200 },
     );

@@ -34,6 +34,7 @@ export const REVERSAL_EVENT_OF = {
   ClaimPaid: 'ClaimPaymentReversed',
   ClaimRecoveryReceived: 'ClaimRecoveryReversed',
   MemberContributed: 'ContributionReversed',
+  MemberWithdrew: 'WithdrawalReversed',
 } as const;
 
 export type ReversibleEventType = keyof typeof REVERSAL_EVENT_OF;

@@ -159,6 +159,18 @@ export const UnitsIssueReversedPayloadSchema = z.strictObject({
 });
 export type UnitsIssueReversedPayload = z.infer<typeof UnitsIssueReversedPayloadSchema>;
 
+/** The units a withdrawal cancelled, issued again at its own NAV by a reversal (ledger/reversal.ts): its money back into the fund, its posting mirrored. */
+export const UnitsRedemptionReversedPayloadSchema = z.strictObject({
+  fundId: EntityIdSchema,
+  memberId: EntityIdSchema,
+  reversesCommandId: StoredCommandIdSchema,
+  kind: z.enum(WITHDRAWAL_KINDS),
+  units: StoredUnitsSchema,
+  amount: StoredMoneySchema,
+  navPerUnit: StoredUnitsSchema,
+});
+export type UnitsRedemptionReversedPayload = z.infer<typeof UnitsRedemptionReversedPayloadSchema>;
+
 /** Fees payable paid out of the fund's assets (fees payable Dr / fund assets Cr). */
 export const FeesSettledPayloadSchema = z.strictObject({
   fundId: EntityIdSchema,
@@ -206,6 +218,7 @@ export const FUND_EVENT_PAYLOADS = {
   UnitsIssueReversed: UnitsIssueReversedPayloadSchema,
   FeesSettled: FeesSettledPayloadSchema,
   ValuationCorrected: ValuationCorrectedPayloadSchema,
+  UnitsRedemptionReversed: UnitsRedemptionReversedPayloadSchema,
 } as const;
 
 export type FundEventType = keyof typeof FUND_EVENT_PAYLOADS;
@@ -218,10 +231,11 @@ export type UnitsCancelled = DomainEvent<'UnitsCancelled', UnitsCancelledPayload
 export type FeeCharged = DomainEvent<'FeeCharged', FeeChargedPayload>;
 export type UnitsIssueReversed = DomainEvent<'UnitsIssueReversed', UnitsIssueReversedPayload>;
 export type FeesSettled = DomainEvent<'FeesSettled', FeesSettledPayload>;
+export type UnitsRedemptionReversed = DomainEvent<'UnitsRedemptionReversed', UnitsRedemptionReversedPayload>;
 export type ValuationCorrected = DomainEvent<'ValuationCorrected', ValuationCorrectedPayload>;
 
 export type UnitsRedeemed = DomainEvent<'UnitsRedeemed', UnitsRedeemedPayload>;
-export type FundEvent = FundLaunched | ValuationStruck | UnitsIssued | UnitsCancelled | FeeCharged | UnitsRedeemed | UnitsIssueReversed | FeesSettled | ValuationCorrected;
+export type FundEvent = FundLaunched | ValuationStruck | UnitsIssued | UnitsCancelled | FeeCharged | UnitsRedeemed | UnitsIssueReversed | FeesSettled | ValuationCorrected | UnitsRedemptionReversed;
 
 const fundEvents = eventFamily('fund', FUND_EVENT_VERSION, FUND_EVENT_PAYLOADS, FUND_EVENT_TYPE_VERSIONS);
 
@@ -299,6 +313,19 @@ export const MemberWithdrewPayloadSchema = z.strictObject({
 });
 export type MemberWithdrewPayload = z.infer<typeof MemberWithdrewPayloadSchema>;
 
+/** A withdrawal taken back (ledger/reversal.ts): its units restored at its own NAV, on its own date. */
+export const WithdrawalReversedPayloadSchema = z.strictObject({
+  memberId: EntityIdSchema,
+  fundId: EntityIdSchema,
+  reversesCommandId: StoredCommandIdSchema,
+  kind: z.enum(WITHDRAWAL_KINDS),
+  units: StoredUnitsSchema,
+  amount: StoredMoneySchema,
+  navPerUnit: StoredUnitsSchema,
+  reason: z.string(),
+});
+export type WithdrawalReversedPayload = z.infer<typeof WithdrawalReversedPayloadSchema>;
+
 /** Member event types whose payload is past v1 (the others are at MEMBER_EVENT_VERSION). */
 export const MEMBER_EVENT_TYPE_VERSIONS = { MemberFeeCharged: 2 } as const;
 
@@ -334,6 +361,7 @@ export const MEMBER_EVENT_PAYLOADS = {
   MemberWithdrew: MemberWithdrewPayloadSchema,
   ContributionReversed: ContributionReversedPayloadSchema,
   MemberUnitsCorrected: MemberUnitsCorrectedPayloadSchema,
+  WithdrawalReversed: WithdrawalReversedPayloadSchema,
 } as const;
 
 export type MemberEventType = keyof typeof MEMBER_EVENT_PAYLOADS;
@@ -344,9 +372,10 @@ export type MemberContributed = DomainEvent<'MemberContributed', MemberContribut
 export type UnitsSwitched = DomainEvent<'UnitsSwitched', UnitsSwitchedPayload>;
 export type MemberFeeCharged = DomainEvent<'MemberFeeCharged', MemberFeeChargedPayload>;
 export type ContributionReversed = DomainEvent<'ContributionReversed', ContributionReversedPayload>;
+export type WithdrawalReversed = DomainEvent<'WithdrawalReversed', WithdrawalReversedPayload>;
 export type MemberUnitsCorrected = DomainEvent<'MemberUnitsCorrected', MemberUnitsCorrectedPayload>;
 export type MemberWithdrew = DomainEvent<'MemberWithdrew', MemberWithdrewPayload>;
-export type MemberEvent = MemberRegistered | MemberContributed | UnitsSwitched | MemberFeeCharged | MemberWithdrew | ContributionReversed | MemberUnitsCorrected;
+export type MemberEvent = MemberRegistered | MemberContributed | UnitsSwitched | MemberFeeCharged | MemberWithdrew | ContributionReversed | MemberUnitsCorrected | WithdrawalReversed;
 
 const memberEvents = eventFamily('member', MEMBER_EVENT_VERSION, MEMBER_EVENT_PAYLOADS, MEMBER_EVENT_TYPE_VERSIONS);
 

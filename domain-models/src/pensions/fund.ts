@@ -779,7 +779,7 @@ export function correctionMemberEvents(before: FundState, correction: RecordedEv
     const payload: MemberUnitsCorrectedPayload = { memberId: c.memberId, fundId: before.fundId, navPerUnit: e.payload.navPerUnit, previousNavPerUnit: e.payload.previousNavPerUnit, units: formatSignedUnits(c.units) };
     return {
       type: 'MemberUnitsCorrected',
-      v: MEMBER_EVENT_VERSION,
+      v: memberEventVersion('MemberUnitsCorrected'),
       entity: { kind: 'member', id: c.memberId },
       effectiveDate: correction.effectiveDate,
       payload,
@@ -861,6 +861,11 @@ export function evolveFund(state: FundState | undefined, event: RecordedEvent | 
     case 'UnitsIssueReversed':
       return withMovements(state, [
         { effectiveDate: date, memberId: e.payload.memberId, cause: e.payload.kind === 'transfer-in' ? 'transfer-in' : 'contribution', units: new Decimal(e.payload.units).neg(), money: new Decimal(e.payload.amount).neg() },
+      ]);
+    // A withdrawal's units issued again at its own NAV: a negative withdrawal.
+    case 'UnitsRedemptionReversed':
+      return withMovements(state, [
+        { effectiveDate: date, memberId: e.payload.memberId, cause: 'withdrawal', kind: e.payload.kind, units: new Decimal(e.payload.units), money: new Decimal(e.payload.amount) },
       ]);
     case 'UnitsRedeemed':
       return withMovements(state, [

@@ -308,6 +308,29 @@ export function decideReverseContribution(member: MemberState, fund: FundState, 
   };
 }
 
+/**
+ * Reverses a withdrawal (ledger/reversal.ts finds it and says whether it
+ * may be): the units it cancelled are issued again at its own NAV on its own
+ * date and its money returns to the fund (fund cash Dr / member unit
+ * liability Cr, the withdrawal's posting mirrored). Nothing refuses it: a
+ * holding only grows.
+ */
+export function decideReverseWithdrawal(member: MemberState, fund: FundState, original: RecordedEvent, cmd: Reverse): Decision {
+  const e = parseMemberEvent(original);
+  if (e.type !== 'MemberWithdrew') throw new Error(`a withdrawal reversal of a ${e.type}`);
+  assertSameMember(member, e.payload.memberId);
+  assertSameFund(fund, e.payload.fundId);
+  const { kind, units, amount, navPerUnit } = e.payload;
+  const figures = { reversesCommandId: original.commandId, kind, units, amount, navPerUnit };
+  return {
+    events: [
+      memberEvent(REVERSAL_EVENT_OF.MemberWithdrew, member.memberId, original.effectiveDate, { memberId: member.memberId, fundId: fund.fundId, ...figures, reason: cmd.reason }),
+      fundEvent('UnitsRedemptionReversed', fund.fundId, original.effectiveDate, { fundId: fund.fundId, memberId: member.memberId, ...figures }, unitsIssuedEntry(fund.fundId, member.memberId, fund.currency, new Decimal(amount))),
+    ],
+    result: { reversesCommandId: original.commandId, reversed: e.type, memberId: member.memberId, fundId: fund.fundId, effectiveDate: original.effectiveDate, currency: fund.currency, amount, units, navPerUnit },
+  };
+}
+
 // ---------------------------------------------------------------- fold
 
 function withMovement(state: MemberState, movement: MemberUnitMovement): MemberState {
@@ -372,6 +395,11 @@ export function evolveMember(state: MemberState | undefined, event: RecordedEven
         navPerUnit: new Decimal(p.navPerUnit),
         money: new Decimal(p.amount).neg(),
       });
+    }
+    // A withdrawal taken back: its units and money in again, on its date, at its own NAV (a negative withdrawal).
+    case 'WithdrawalReversed': {
+      const p = e.payload;
+      return withMovement(state, { effectiveDate: date, fundId: p.fundId, units: new Decimal(p.units), cause: 'withdrawal', kind: p.kind, navPerUnit: new Decimal(p.navPerUnit), money: new Decimal(p.amount) });
     }
     // Units given or taken by a NAV correction: no money (the deal's money was right).
     case 'MemberUnitsCorrected': {

@@ -7,8 +7,8 @@
 // command's path). That outcome never changes once durable, so reading it
 // before taking the locks is safe; a command not yet durable, unknown or
 // refused is not reversible (a recorded 422, like any domain refusal).
-import { DomainError, NotFoundError, ReverseBodySchema, decideReverseClaimPayment, decideReverseClaimRecovery, decideReverseContribution, decideReversePremiumCash, reversalTarget, type Decision, type RecordedEvent, type Reverse } from '@app/domain';
-import type { EntityKind } from '@app/domain';
+import { DomainError, NotFoundError, ReverseBodySchema, decideReverseClaimPayment, decideReverseClaimRecovery, decideReverseContribution, decideReverseWithdrawal, decideReversePremiumCash, reversalTarget, type Decision, type RecordedEvent, type Reverse } from '@app/domain';
+import type { EntityKind, FundState, MemberState } from '@app/domain';
 import type { StoredOutcome } from '@app/event-store';
 
 import { commandAccess, isAllowed } from '../../auth/roles';
@@ -20,6 +20,7 @@ import type { CommandMeta, CommandRoute } from '../../ledger/command-route';
 import { PAY_CLAIM } from '../../claims/pay-claim/pay-claim.command';
 import { RECOVER_CLAIM } from '../../claims/recover-claim/recover-claim.command';
 import { CONTRIBUTE } from '../../members/contribute/contribute.command';
+import { WITHDRAW } from '../../members/withdraw/withdraw.command';
 import { RECORD_PREMIUM_PAYMENT } from '../../policies/record-premium-payment/record-premium-payment.command';
 import { REFUND_PREMIUM } from '../../policies/refund-premium/refund-premium.command';
 
@@ -52,6 +53,20 @@ const premiumCash = (route: CommandRoute<unknown>): Reversible => ({
   decide: (state, id, original, command) => decideReversePremiumCash(existing('policy', id, state.policy(id)), original, command),
 });
 
+/** A contribution or a withdrawal: it locked its member and its fund (its answer names the fund), and so does its reversal. */
+const memberDealing = (route: CommandRoute<unknown>, decide: (member: MemberState, fund: FundState, original: RecordedEvent, command: Reverse) => Decision): Reversible => ({
+  route,
+  kind: 'member',
+  locks: (id, answer) => {
+    if (typeof answer.fundId !== 'string') throw new Error(`an accepted dealing's answer without its fundId (member ${id})`);
+    return [`member/${id}`, `fund/${answer.fundId}`];
+  },
+  decide: (state, id, original, command) => {
+    const fundId = String((original.payload as { fundId: unknown }).fundId);
+    return decide(existing('member', id, state.member(id)), existing('fund', fundId, state.fund(fundId)), original, command);
+  },
+});
+
 const REVERSIBLE: readonly Reversible[] = [
   premiumCash(RECORD_PREMIUM_PAYMENT as CommandRoute<unknown>),
   premiumCash(REFUND_PREMIUM as CommandRoute<unknown>),
@@ -67,19 +82,8 @@ const REVERSIBLE: readonly Reversible[] = [
     locks: (id) => [`claim/${id}`],
     decide: (state, id, original, command) => decideReverseClaimRecovery(existing('claim', id, state.claim(id)), original, command),
   },
-  {
-    // A contribution locked its member and its fund (its answer names the fund), and so does its reversal.
-    route: CONTRIBUTE as CommandRoute<unknown>,
-    kind: 'member',
-    locks: (id, answer) => {
-      if (typeof answer.fundId !== 'string') throw new Error(`an accepted contribution's answer without its fundId (member ${id})`);
-      return [`member/${id}`, `fund/${answer.fundId}`];
-    },
-    decide: (state, id, original, command) => {
-      const fundId = String((original.payload as { fundId: unknown }).fundId);
-      return decideReverseContribution(existing('member', id, state.member(id)), existing('fund', fundId, state.fund(fundId)), original, command);
-    },
-  },
+  memberDealing(CONTRIBUTE as CommandRoute<unknown>, decideReverseContribution),
+  memberDealing(WITHDRAW as CommandRoute<unknown>, decideReverseWithdrawal),
 ];
 
 /** Who may send a reversal at all: anyone who may send a reversible command (the original's own roles are checked per request). */
