@@ -2,7 +2,7 @@
 // to the cent (a valuation's gain, a fee, a withdrawal, the fee settled:
 // fund assets 539.00 = unit liability 539.00 = 490.000000 x 1.100000), a
 // fee settlement above what is payable refused, and a withdrawal reversed.
-import { type Api, type InProcessServer, CommandIds, TOKENS, cents, removeDir, runAudit, startInProcess, tempDir, writeTokensFile } from './support';
+import { type Api, type InProcessServer, CommandIds, TOKENS, created as createdBy, cents, removeDir, runAudit, startInProcess, tempDir, writeTokensFile } from './support';
 import { allAccountLines } from './trial-balance';
 
 jest.setTimeout(60_000);
@@ -26,11 +26,7 @@ describe('valuations tie the books to net assets; fee settlements', () => {
     removeDir(dir);
   });
 
-  const created = async (path: string, body: Record<string, unknown>, token: string) => {
-    const a = await api.post(path, { commandId: ids.next(), ...body }, token);
-    expect({ path, status: a.status, body: a.body }).toMatchObject({ path, status: 201 });
-    return a.body;
-  };
+  const created = (path: string, body: Record<string, unknown>, token: string) => createdBy(api, ids, path, body, token);
   /** The fund's accounts at asOf: fund assets, fees payable, the unit liability (members' and revaluation), the rounding account (debit positive). */
   const books = async (asOf: string) => {
     const lines = allAccountLines((await api.get(`/v1/reports/trial-balance?asOf=${asOf}&limit=10000`, TOKENS.finance)).body);

@@ -2,7 +2,7 @@
 // unit, the member's holding and the fund's units after it, the books tied to
 // the corrected net assets, and the refusals; the replay audit reproduces the
 // derived member corrections.
-import { type Api, type InProcessServer, CommandIds, TOKENS, removeDir, runAudit, startInProcess, tempDir, writeTokensFile } from './support';
+import { type Api, type InProcessServer, CommandIds, TOKENS, created as createdBy, removeDir, runAudit, startInProcess, tempDir, writeTokensFile } from './support';
 import { allAccountLines } from './trial-balance';
 
 jest.setTimeout(60_000);
@@ -26,11 +26,7 @@ describe('NAV error correction', () => {
     removeDir(dir);
   });
 
-  const created = async (path: string, body: Record<string, unknown>, token: string) => {
-    const a = await api.post(path, { commandId: ids.next(), ...body }, token);
-    expect({ path, status: a.status, body: a.body }).toMatchObject({ path, status: 201 });
-    return a.body;
-  };
+  const created = (path: string, body: Record<string, unknown>, token: string) => createdBy(api, ids, path, body, token);
 
   test("the issue's example: 1,500 units struck at 1.100000 from 1,650.00, corrected to 1,575.00: NAV 1.050000, the day's contributor gets 47.619048 units, error 0.047619, material", async () => {
     await created('/v1/funds', { fundId: 'F-1', currency: 'EUR', launchNavPerUnit: '1.000000' }, fa);

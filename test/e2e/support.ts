@@ -182,6 +182,13 @@ export class Api {
   }
 }
 
+/** POSTs a command with a fresh commandId and expects it accepted (201); its answer. */
+export async function created(api: Api, ids: CommandIds, path: string, body: Record<string, unknown>, token: string): Promise<Record<string, any>> {
+  const a = await api.post(path, { commandId: ids.next(), ...body }, token);
+  if (a.status !== 201) throw new Error(`${path}: ${a.status} ${a.text.slice(0, 300)}`);
+  return a.body as Record<string, any>;
+}
+
 /** A query string from defined values, `?a=1&b=2` (empty when none). */
 export function qs(params: Record<string, string | undefined>): string {
   const parts = Object.entries(params)
