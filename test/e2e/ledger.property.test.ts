@@ -12,7 +12,8 @@
 // A run: 1-4 policies bound (some later, after period closes: late business
 // lands in the first open month), then endorsements (+/-), payments,
 // cancellations (pro-rata, short-rate), claims with reserve changes, payments,
-// recoveries, closes and reopens, and month closes, in random order. Commands the domain refuses
+// recoveries, closes and reopens, reversals of payments and recoveries, and
+// month closes, in random order. Commands the domain refuses
 // (422, 404, 409) are part of the sequence; a 400 or a 5xx is a failure (the
 // generator only makes well-formed commands). Then, at random (asOf, knownAt)
 // pairs and (from, to, basis, knownAt):
@@ -82,7 +83,9 @@ type Step =
   | { kind: 'close-claim'; c: number; lag: number }
   | { kind: 'recover-claim'; c: number; lag: number; cents: number; salvage: boolean }
   | { kind: 'reopen-claim'; c: number; lag: number; cents: number }
-  | { kind: 'close-period'; month: number };
+  | { kind: 'close-period'; month: number }
+  /** Reverses the pick-th premium payment, claim payment or recovery accepted so far (any of them, reversed already or not). */
+  | { kind: 'reverse'; pick: number };
 
 interface Script {
   seed: number;
@@ -115,6 +118,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
     arbitrary: fc.record({ kind: fc.constant('recover-claim' as const), c: fc.nat(), lag: fc.integer({ min: -5, max: 60 }), cents: fc.integer({ min: 1, max: 150_000 }), salvage: fc.boolean() }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reopen-claim' as const), c: fc.nat(), lag: fc.integer({ min: -3, max: 40 }), cents: fc.integer({ min: 0, max: 1_000_000 }) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('reverse' as const), pick: fc.nat() }) },
   // Months 2025-01 .. 2026-10: all in the past (the close happens "now").
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('close-period' as const), month: fc.integer({ min: 0, max: 21 }) }) },
 );
@@ -170,13 +174,17 @@ interface RunLog {
   closes: { through: string; closedAt: string }[];
   policies: BoundPolicy[];
   claims: OpenClaim[];
+  /** Accepted premium payments, claim payments and recoveries: what a reversal may pick (and the area whose role sent it). */
+  reversible: { commandId: string; area: string }[];
   failures: string[];
 }
 
 const TOKEN_OF: Record<string, string> = { policies: TOKENS.underwriter, claims: TOKENS.claims, periods: TOKENS.finance };
+/** The commands a reversal may undo, by the kind the script names them. */
+const REVERSIBLE_KINDS: Record<string, string> = { pay: 'policies', 'pay-claim': 'claims', 'recover-claim': 'claims' };
 
 async function runScript(api: Api, script: Script, runId: number): Promise<RunLog> {
-  const log: RunLog = { sent: [], statuses: new Map(), recordedAts: [], closes: [], policies: [], claims: [], failures: [] };
+  const log: RunLog = { sent: [], statuses: new Map(), recordedAts: [], closes: [], policies: [], claims: [], reversible: [], failures: [] };
   const ids = new CommandIds(script.seed);
   let policyN = 0;
   let claimN = 0;
@@ -193,6 +201,7 @@ async function runScript(api: Api, script: Script, runId: number): Promise<RunLo
     if (a.status === 201) {
       if (typeof a.body?.recordedAt !== 'string') log.failures.push(`${kind}: 201 without recordedAt`);
       else log.recordedAts.push(a.body.recordedAt);
+      if (REVERSIBLE_KINDS[kind] !== undefined) log.reversible.push({ commandId: full.commandId, area: REVERSIBLE_KINDS[kind] });
     }
     return a;
   };
@@ -286,6 +295,13 @@ async function runScript(api: Api, script: Script, runId: number): Promise<RunLo
             r.closed = false;
           }
         }
+        break;
+      }
+      case 'reverse': {
+        // Refused as often as not (already reversed; a payment of a closed claim; recoveries above paid): part of the sequence.
+        if (log.reversible.length === 0) break;
+        const target = log.reversible[step.pick % log.reversible.length];
+        await send(target.area, '/v1/reversals', { reversesCommandId: target.commandId, reason: 'property' }, 'reverse');
         break;
       }
       case 'close-period': {

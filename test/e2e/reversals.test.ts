@@ -2,7 +2,7 @@
 // of an earlier accepted command on the original's effective date, once,
 // with the role of the original; anything else is refused, recorded, and
 // changes nothing. The audit trail links the two commands both ways.
-import { type Api, type InProcessServer, CommandIds, TOKENS, removeDir, startInProcess, tempDir, writeTokensFile } from './support';
+import { type Api, type InProcessServer, CommandIds, TOKENS, removeDir, runAudit, startInProcess, tempDir, writeTokensFile } from './support';
 import { allAccountLines } from './trial-balance';
 
 jest.setTimeout(60_000);
@@ -116,6 +116,40 @@ describe('reversals of premium payments and refunds', () => {
     expect(await policy('P-3')).toMatchObject({ received: '0.00', balance: '500.00' });
   });
 
+  test('in one /v1/batch: a payment then its reversal, as if sent alone; the reversal by a role the original does not allow is 403, unrecorded', async () => {
+    await bind('P-6', '800.00');
+    const pay = { commandId: ids.next(), amount: '800.00', receivedDate: '2026-03-01' };
+    const rev = { commandId: ids.next(), reversesCommandId: pay.commandId, reason: 'batch' };
+    const again = { commandId: ids.next(), reversesCommandId: pay.commandId, reason: 'the same payment reversed once more' };
+    const batch = await api.post(
+      '/v1/batch',
+      {
+        commands: [
+          { path: '/v1/policies/P-6/payments', body: pay },
+          { path: '/v1/reversals', body: rev },
+          { path: '/v1/reversals', body: again },
+        ],
+      },
+      TOKENS.admin,
+    );
+    expect(batch.status).toBe(200);
+    expect(batch.body.results.map((r: { status: number; body: { code?: string } }) => [r.status, r.body.code])).toEqual([
+      [201, undefined],
+      [201, undefined],
+      [422, 'already_reversed'],
+    ]);
+    expect(batch.body.results[1].body).toMatchObject({ reversed: 'PremiumPaymentReceived', balance: '800.00' });
+    expect(await policy('P-6')).toMatchObject({ received: '0.00', balance: '800.00' });
+
+    const pay2 = { commandId: ids.next(), amount: '800.00', receivedDate: '2026-03-02' };
+    // Sent by an underwriter: the payment and its reversal; a claims handler's reversal of it is refused before deciding.
+    const mixed = await api.post('/v1/batch', { commands: [{ path: '/v1/policies/P-6/payments', body: pay2 }, { path: '/v1/reversals', body: { commandId: ids.next(), reversesCommandId: pay2.commandId, reason: 'batch' } }] }, TOKENS.underwriter);
+    expect(mixed.body.results.map((r: { status: number }) => r.status)).toEqual([201, 201]);
+    expect(await policy('P-6')).toMatchObject({ received: '0.00', balance: '800.00' });
+    const claimsOnly = await api.post('/v1/batch', { commands: [{ path: '/v1/reversals', body: { commandId: ids.next(), reversesCommandId: pay2.commandId, reason: 'claims may not' } }] }, TOKENS.claims);
+    expect(claimsOnly.body.results.map((r: { status: number; body: { code?: string } }) => [r.status, r.body.code])).toEqual([[403, 'forbidden']]);
+  });
+
   test('a reversal of a payment in a closed month books in the first open month, valid on the payment date', async () => {
     await bind('P-4', '600.00');
     const payment = { commandId: ids.next(), amount: '600.00', receivedDate: '2026-01-20' };
@@ -216,5 +250,10 @@ describe('reversals of premium payments and refunds', () => {
     const lines = allAccountLines(tb.body);
     expect(lines.find((l) => l.account === 'unit-liability:EUR:fund/F-1/member/M-1')).toMatchObject({ debit: '0.00', credit: '0.00' });
     expect(tb.body.totals.debit).toBe(tb.body.totals.credit);
+  });
+
+  test('the replay audit reproduces every reversal from the log', async () => {
+    const audit = (await runAudit(api)).result;
+    expect(audit.match).toBe(true);
   });
 });

@@ -10,11 +10,11 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DomainError, NotFoundError, PeriodAlreadyClosedError, checkFigures, checkStoredEvent, derivedMemberEvents, derivesMemberEvents } from '@app/domain';
 import type { ClaimState, Decision, DomainEvent, EntityKind, FundState, Instant, MemberState, PolicyState, RecordedEvent } from '@app/domain';
-import { PERIOD_CLOSED, RecordTooLargeError, requestHash } from '@app/event-store';
-import type { CommandRecord, Draft, EventStore } from '@app/event-store';
+import { PERIOD_CLOSED, RecordTooLargeError, outcomeOf, requestHash } from '@app/event-store';
+import type { CommandRecord, Draft, EventStore, StoredOutcome } from '@app/event-store';
 import type { EntityStates, FoldedKind, HistoryMap, Projections } from '@app/projections';
 
-import { ExistsWithDifferentFieldsError } from '../errors/api-errors';
+import { ApiError, ExistsWithDifferentFieldsError } from '../errors/api-errors';
 import { toProblem } from '../errors/problem';
 import type { CommandOutcome } from '../http/reply';
 import { LedgerService } from './ledger.service';
@@ -31,6 +31,8 @@ export interface StateReader {
   policyIds(): string[];
   /** Every event of an entity known, in record order (the projections' audit trail plus a batch's earlier events). */
   trail(kind: EntityKind, id: string): readonly RecordedEvent[];
+  /** The outcome of a command decided earlier in the same batch (a reversal of it finds it here: it is not durable yet). */
+  batchOutcome(commandId: string): StoredOutcome | undefined;
   /** The instant the command being decided will be stamped with (reserved before deciding, so a decider may date by it). */
   readonly recordedAt: Instant;
   readonly store: EventStore;
@@ -91,6 +93,7 @@ class Overlay implements StateReader {
   private readonly changed = new Map<string, unknown>();
   private readonly createdPolicies = new Set<string>();
   private readonly trails = new Map<string, RecordedEvent[]>();
+  private readonly outcomes = new Map<string, StoredOutcome>();
   /** Set by the pipeline before each decision. */
   recordedAt: Instant = '';
 
@@ -135,11 +138,20 @@ class Overlay implements StateReader {
     return added ? [...known, ...added] : known;
   }
 
+  batchOutcome(commandId: string): StoredOutcome | undefined {
+    return this.outcomes.get(commandId);
+  }
+
   /**
    * Folds a batch command's events so the next command of the batch sees them
    * (folds never mutate a state); a fee's or a NAV correction's member events
    * are derived from it as the projections derive them on apply.
    */
+  /** A batch command's outcome, for the commands after it (batchOutcome). */
+  recorded(record: CommandRecord): void {
+    this.outcomes.set(record.commandId, outcomeOf(record));
+  }
+
   add(events: RecordedEvent[]): void {
     for (const e of events) {
       const derived = derivesMemberEvents(e) ? derivedMemberEvents(this.fund(e.entity.id) as FundState, e) : [];
@@ -309,12 +321,15 @@ export class CommandPipeline {
       try {
         stamped = this.decideAndStamp(request, hash, overlay);
       } catch (e) {
-        // A server fault in one command is that command's 500 (nothing stamped), as if sent alone.
-        outcomes.push({ status: 500, body: toProblem(e), replayed: false });
+        // A refusal decided before any decision would have been (a reversal's role, checked once its original, earlier in the
+        // batch, is found) is that command's answer, unrecorded, as alone; a server fault in one command is its 500 (nothing stamped).
+        const problem = toProblem(e);
+        outcomes.push({ status: e instanceof ApiError && problem.status < 500 ? problem.status : 500, body: problem, replayed: false });
         continue;
       }
       const { record } = stamped;
       overlay.add(record.events);
+      overlay.recorded(record);
       inBatch.set(request.commandId, record);
       records.push(stamped);
       outcomes.push({ status: record.status, body: record.body, replayed: false });

@@ -99,6 +99,12 @@ function reversibleOf(outcome: StoredOutcome | undefined): { target: Reversible;
   return undefined;
 }
 
+/** Only an actor holding a role of the original command's route may reverse it (403, unrecorded). */
+function checkRole(meta: CommandMeta, command: Reverse, target: Reversible): void {
+  if (isAllowed(meta.actor, commandAccess(...target.route.roles))) return;
+  throw new ForbiddenError(`Actor ${meta.actor.id} may not reverse command ${command.reversesCommandId}: it requires role ${target.route.roles.join(' or ')}.`);
+}
+
 export class ReverseCommandRoute implements CommandRoute<ReverseCommandCommand> {
   readonly pattern = /^\/v1\/reversals$/;
   readonly roles = REVERSAL_ROLES;
@@ -117,9 +123,7 @@ export class ReverseCommandRoute implements CommandRoute<ReverseCommandCommand> 
   request({ command, meta }: ReverseCommandCommand): CommandRequest {
     const original = this.outcome(command.reversesCommandId);
     const found = reversibleOf(original);
-    if (found && !isAllowed(meta.actor, commandAccess(...found.target.route.roles))) {
-      throw new ForbiddenError(`Actor ${meta.actor.id} may not reverse command ${command.reversesCommandId}: it requires role ${found.target.route.roles.join(' or ')}.`);
-    }
+    if (found) checkRole(meta, command, found.target);
     const answer = (original?.body ?? {}) as Record<string, unknown>;
     const locks = found ? found.target.locks(found.id, answer) : [`command/${command.reversesCommandId}`];
     return {
@@ -130,10 +134,17 @@ export class ReverseCommandRoute implements CommandRoute<ReverseCommandCommand> 
       locks,
       partitionKey: locks[0],
       decide: (state) => {
-        if (!found) throw new DomainError('not_reversible', `command ${command.reversesCommandId} is not an accepted command a reversal can undo`);
-        const { target, id } = found;
-        const event = reversalTarget(state.trail(target.kind, id), command.reversesCommandId);
-        return target.decide(state, id, event, command);
+        // Not durable when the request was made: reversible only when decided earlier in the same batch, whose locks
+        // (the original's entities among them) this batch holds. Anything else was unknown, refused or still in flight.
+        let target = found;
+        if (!target) {
+          target = reversibleOf(state.batchOutcome(command.reversesCommandId));
+          if (target) checkRole(meta, command, target.target);
+        }
+        if (!target) throw new DomainError('not_reversible', `command ${command.reversesCommandId} is not an accepted command a reversal can undo`);
+        const { target: reversible, id } = target;
+        const event = reversalTarget(state.trail(reversible.kind, id), command.reversesCommandId);
+        return reversible.decide(state, id, event, command);
       },
     };
   }
