@@ -6,16 +6,19 @@
  * entities or being refused for the other's order.
  *
  * A stream interleaves, four commands in five, non-life business:
- *   every policy bound and then endorsed; every fourth also a claim opened
- *   with a reserve and then paid (chunks of POLICY_CHUNK policies);
+ *   every policy bound and then endorsed; every eighth pays part of its
+ *   premium, and one such payment in ten is reversed; every fourth policy
+ *   also has a claim opened with a reserve and then paid, and every eighth
+ *   claim a recovery (chunks of POLICY_CHUNK policies);
  * and, one command in five, pensions:
  *   FUNDS_PER_STREAM funds; then month by month a NAV struck for each fund
  *   (forward pricing: a dealing on a date needs that date's NAV, and no NAV
  *   for a later date may be struck before it), one contribution of every member
  *   who joined within the last CONTRIBUTION_MONTHS months, and
- *   JOINS_PER_MONTH new members, each registered and contributing.
- *   Each valuation's net assets are the money contributed before its date,
- *   so every NAV is 1.000000 and units equal amounts.
+ *   JOINS_PER_MONTH new members, each registered and contributing; every
+ *   twentieth member active that month also withdraws 50.00 (a benefit).
+ *   Each valuation's net assets are the money contributed less the money
+ *   withdrawn before its date, so every NAV is 1.000000 and units equal amounts.
  *
  * The fee book (one per size) is a fund of its own with one holding per member.
  */
@@ -114,6 +117,12 @@ export class BookStream {
           body: { commandId: this.ids.next(), effectiveDate: monthDay(TERM_BASE, (n % TERM_MONTHS_SPREAD) + 3, 15), annualPremiumChange: '120.00' },
         };
       }
+      const paying = chunk.filter((n) => n % 8 === 0);
+      for (const n of paying) {
+        const commandId = this.ids.next();
+        yield { path: `/v1/policies/${streamPolicyId(s, n)}/payments`, body: { commandId, amount: '500.00', receivedDate: monthDay(TERM_BASE, n % TERM_MONTHS_SPREAD, 5) } };
+        if (n % 80 === 0) yield { path: '/v1/reversals', body: { commandId: this.ids.next(), reversesCommandId: commandId, reason: 'cheque returned unpaid' } };
+      }
       const claimed = chunk.filter((n) => n % 4 === 0);
       for (const n of claimed) {
         const months = n % TERM_MONTHS_SPREAD;
@@ -133,6 +142,12 @@ export class BookStream {
         yield {
           path: `/v1/claims/S${s}-C${n / 4}/payments`,
           body: { commandId: this.ids.next(), effectiveDate: monthDay(TERM_BASE, (n % TERM_MONTHS_SPREAD) + 2, 1), amount: money(50_000 + (n % 13) * 2_500) },
+        };
+      }
+      for (const n of claimed.filter((c) => c % 32 === 0)) {
+        yield {
+          path: `/v1/claims/S${s}-C${n / 4}/recoveries`,
+          body: { commandId: this.ids.next(), effectiveDate: monthDay(TERM_BASE, (n % TERM_MONTHS_SPREAD) + 3, 1), amount: '100.00', kind: 'subrogation' },
         };
       }
     }
@@ -157,7 +172,14 @@ export class BookStream {
         yield { path: `/v1/funds/${fund(f)}/valuations`, body: { commandId: this.ids.next(), valuationDate: date, netAssets: money(contributedCents[f]) } };
       }
       const firstActive = Math.max(0, month - CONTRIBUTION_MONTHS + 1) * JOINS_PER_MONTH;
-      for (let m = firstActive; m < month * JOINS_PER_MONTH; m++) yield contribution(m, date);
+      for (let m = firstActive; m < month * JOINS_PER_MONTH; m++) {
+        yield contribution(m, date);
+        // After the contribution of the month: the holding has at least 100.00 in it.
+        if (m % 20 === 7) {
+          contributedCents[m % FUNDS_PER_STREAM] -= 5_000;
+          yield { path: `/v1/members/${member(m)}/withdrawals`, body: { commandId: this.ids.next(), fundId: fund(m % FUNDS_PER_STREAM), amount: '50.00', effectiveDate: date, kind: 'benefit' } };
+        }
+      }
       for (let m = month * JOINS_PER_MONTH; m < (month + 1) * JOINS_PER_MONTH; m++) {
         yield { path: '/v1/members', body: { commandId: this.ids.next(), memberId: member(m), name: `Member ${s}-${m}` } };
         yield contribution(m, date);
