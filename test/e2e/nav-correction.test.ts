@@ -76,6 +76,42 @@ describe('NAV error correction', () => {
     expect(audit.match).toBe(true);
   });
 
+  test('a withdrawal paid at the wrong NAV leaves the difference owed in cash (never dropped); a contribution at it gets its units; the books include what is owed', async () => {
+    await created('/v1/funds', { fundId: 'F-2', currency: 'EUR', launchNavPerUnit: '1.000000' }, fa);
+    for (const memberId of ['M-A', 'M-B']) await created('/v1/members', { memberId, name: memberId }, pensions);
+    await created('/v1/funds/F-2/valuations', { valuationDate: '2026-05-01', netAssets: '0.00' }, fa);
+    await created('/v1/members/M-A/contributions', { fundId: 'F-2', amount: '1000.00', effectiveDate: '2026-05-01' }, pensions);
+    await created('/v1/funds/F-2/valuations', { valuationDate: '2026-06-01', netAssets: '1100.00' }, fa);
+    expect(await created('/v1/members/M-A/withdrawals', { fundId: 'F-2', units: '100.000000', effectiveDate: '2026-06-01', kind: 'benefit' }, pensions)).toMatchObject({ amount: '110.00' });
+    expect(await created('/v1/members/M-B/contributions', { fundId: 'F-2', amount: '550.00', effectiveDate: '2026-06-01' }, pensions)).toMatchObject({ units: '500.000000' });
+
+    const corrected = await created('/v1/funds/F-2/valuations/2026-06-01/corrections', { netAssets: '1050.00' }, fa);
+    expect(corrected).toMatchObject({
+      navPerUnit: '1.050000',
+      errorRatio: '0.047619',
+      material: true,
+      holdings: [
+        { memberId: 'M-A', correctionUnits: '0.000000', value: '0.00', owed: '-5.00' },
+        { memberId: 'M-B', correctionUnits: '23.809524', value: '25.00', owed: '0.00' },
+      ],
+      holders: 2,
+      totalCorrectionUnits: '23.809524',
+      totalOwed: '-5.00',
+    });
+    // M-A was paid 110.00 for 100 units worth 105.00: it owes the fund 5.00; its units are what they were.
+    expect((await api.get('/v1/members/M-A?asOf=2026-06-30', pensions)).body.holdings).toEqual([expect.objectContaining({ units: '900.000000', value: '945.00' })]);
+    const statement = (await api.get('/v1/members/M-A/statement?from=2026-06-01&to=2026-06-30', pensions)).body.funds[0];
+    expect(statement.withdrawals).toMatchObject({ benefit: '105.00' });
+    const tb = allAccountLines((await api.get('/v1/reports/trial-balance?asOf=2026-06-30&limit=10000', TOKENS.finance)).body);
+    expect(tb.find((l) => l.account === 'member-payable:EUR:fund/F-2/member/M-A')).toMatchObject({ debit: '5.00', credit: '0.00' });
+    const net = (pick: (a: string) => boolean) => tb.filter((l) => pick(l.account)).reduce((t, l) => t + Math.round(Number(l.debit) * 100) - Math.round(Number(l.credit) * 100), 0);
+    const fund = (await api.get('/v1/funds/F-2?asOf=2026-06-30', fa)).body;
+    expect(fund).toMatchObject({ navPerUnit: '1.050000', unitsOutstanding: '1423.809524', netAssets: '1495.00' });
+    expect(net((a) => a === 'fund-cash:EUR:fund/F-2' || a === 'fees-payable:EUR:fund/F-2' || a.startsWith('member-payable:EUR:fund/F-2/'))).toBe(149500);
+    expect(-net((a) => a.startsWith('unit-liability:EUR:fund/F-2/') || a === 'unit-rounding:EUR:fund/F-2')).toBe(149500);
+    expect((await runAudit(api)).result.match).toBe(true);
+  });
+
   test('refusals: no such valuation, a later NAV struck, a fee dealt at it; roles; bad input', async () => {
     const missing = await api.post('/v1/funds/F-1/valuations/2026-06-02/corrections', { commandId: ids.next(), netAssets: '1.00' }, fa);
     expect({ status: missing.status, code: missing.body.code }).toEqual({ status: 404, code: 'not_found' });

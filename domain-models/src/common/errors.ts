@@ -28,7 +28,7 @@ export type InvariantCode =
   | 'settlement_exceeds_fees_payable'
   /** A NAV correction of a valuation the fund has struck a later NAV since. */
   | 'valuation_superseded'
-  /** A NAV correction of a date whose deals include one it does not re-price (a fee, a switch out, a withdrawal). */
+  /** A NAV correction of a NAV a fee was charged at (every holding's fee would move). */
   | 'correction_not_supported'
   /** A reversal of a command that was reversed already. */
   | 'already_reversed'

@@ -13,6 +13,7 @@ export const FEES_PAYABLE = 'fees-payable';
 export const INVESTMENT_GAINS = 'investment-gains';
 export const MEMBER_ALLOCATION = 'member-allocation';
 export const UNIT_ROUNDING = 'unit-rounding';
+export const MEMBER_PAYABLE = 'member-payable';
 
 export function fundCashAccount(fundId: string, currency: string): string {
   return account(FUND_CASH, currency, entityKey({ kind: 'fund', id: fundId }));
@@ -37,6 +38,16 @@ export const investmentGainsAccount = fundAccount(INVESTMENT_GAINS);
 export const memberAllocationAccount = fundAccount(MEMBER_ALLOCATION);
 /** What per-holding rounding of the members' values leaves of the net assets. */
 export const unitRoundingAccount = fundAccount(UNIT_ROUNDING);
+
+/** What the fund owes a member (or, negative, is owed by one) outside its units: a NAV correction's cash. */
+export function memberPayableAccount(fundId: string, memberId: string, currency: string): string {
+  return account(MEMBER_PAYABLE, currency, `${entityKey({ kind: 'fund', id: fundId })}/${entityKey({ kind: 'member', id: memberId })}`);
+}
+
+/** A NAV correction's cash owed to a member (signed): member unit liability Dr / member payable Cr. */
+export function cashOwedEntry(fundId: string, memberId: string, currency: string, amounts: readonly Decimal[]): JournalEntry {
+  return balanced(amounts.flatMap((amount) => pair(unitLiabilityAccount(fundId, memberId, currency), memberPayableAccount(fundId, memberId, currency), currency, amount)));
+}
 
 function balanced(lines: JournalLine[]): JournalEntry {
   const entry = { lines };

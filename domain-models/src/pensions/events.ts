@@ -198,6 +198,8 @@ export const ValuationCorrectedPayloadSchema = z.strictObject({
   unitsOutstanding: StoredUnitsSchema,
   holders: z.number().int().nonnegative(),
   totalCorrectionUnits: StoredSignedUnitsSchema,
+  /** Cash owed to members (negative: by them) for deals paid out at the wrong NAV. */
+  totalOwed: StoredMoneySchema,
   /** The correction of the valuation's posting (signed): the new figures' less the original's. */
   gain: StoredMoneySchema,
   revaluation: StoredMoneySchema,
@@ -350,6 +352,10 @@ export const MemberUnitsCorrectedPayloadSchema = z.strictObject({
   navPerUnit: StoredUnitsSchema,
   previousNavPerUnit: StoredUnitsSchema,
   units: StoredSignedUnitsSchema,
+  /** Cash owed to the member (negative: by the member) for deals paid out at the wrong NAV, in the flow of each deal. */
+  owed: z
+    .array(z.strictObject({ cause: z.enum(['withdrawal', 'switch-out']), kind: z.enum(WITHDRAWAL_KINDS).optional(), amount: StoredMoneySchema }))
+    .optional(),
 });
 export type MemberUnitsCorrectedPayload = z.infer<typeof MemberUnitsCorrectedPayloadSchema>;
 

@@ -25,7 +25,7 @@ import { Decimal, ZERO, formatMoney, formatUnits, round2, round6, sum } from '..
 import { DomainError, NotFoundError } from '../common/errors';
 import type { Decision, DomainEvent, RecordedEvent } from '../common/events';
 import type { JournalEntry } from '../common/journal';
-import { EMPTY_ENTRY, feeEntry, feeSettlementEntry, valuationEntry } from './accounts';
+import { EMPTY_ENTRY, cashOwedEntry, feeEntry, feeSettlementEntry, valuationEntry } from './accounts';
 import type { ChargeFee, CorrectValuation, LaunchFund, SettleFees, StrikeValuation } from './commands';
 import { MEMBER_EVENT_VERSION, type FeeChargedPayload, type FundEvent, type FundEventType, type MemberFeeChargedPayload, type MemberUnitsCorrectedPayload, type ValuationCorrectedPayload, fundEventVersion, memberEventVersion, parseFundEvent } from './events';
 import { ANNUAL_RATE_FRACTION_DIGITS, type DayCount, type WithdrawalKind } from './fields';
@@ -49,7 +49,7 @@ export interface UnitMovement {
   money: Decimal;
 }
 
-/** A fund's movement over the dates (opening, closing]: the fund report's line. */
+/** A fund's movement over the dates (opening, closing]: the fund report's line (a NAV correction's cash owed counts in the flow of its deal). */
 export interface FundPeriodFigures {
   openingUnits: Decimal;
   unitsIssued: Decimal;
@@ -635,32 +635,69 @@ export function isFeeCharged(event: DomainEvent): boolean {
 /** What an error in a NAV is material from: |new - old| / new at least this (the APRA/ASIC unit-pricing threshold). */
 export const MATERIAL_ERROR_RATIO = new Decimal('0.003');
 
-/** One member's correction units: what its deals at the corrected NAV would have bought, less what they did. */
+/** Money a member is owed (positive) or owes (negative) for deals paid out at the wrong NAV, in the flow of the deal (a withdrawal of its kind, a switch out). */
+export interface CashOwed {
+  cause: 'withdrawal' | 'switch-out';
+  kind?: WithdrawalKind;
+  amount: Decimal;
+}
+
+/** One member's correction: units (what its deals at the corrected NAV would have bought, less what they did) and cash owed. */
 export interface UnitCorrection {
   memberId: string;
   units: Decimal;
+  owed: CashOwed[];
 }
 
-/** The deals a correction re-prices: those whose money was fixed and whose units were bought at the NAV (contributions, their reversals, switches in). */
-const REPRICED: ReadonlySet<MovementCause> = new Set<MovementCause>(['contribution', 'transfer-in', 'switch-in']);
+/**
+ * The deals a correction re-prices by units: those whose money was fixed and
+ * whose units were bought at the NAV (contributions, transfers in, their
+ * reversals, switches in), and an earlier correction's units (no money: a
+ * second correction re-prices from the deals again).
+ */
+const REPRICED: ReadonlySet<MovementCause> = new Set<MovementCause>(['contribution', 'transfer-in', 'switch-in', 'correction']);
+/** The deals a correction re-prices by money: units cancelled and paid out at the NAV (withdrawals, switches out, an earlier correction's cash). */
+const PAID_OUT: ReadonlySet<MovementCause> = new Set<MovementCause>(['withdrawal', 'switch-out']);
 
 /**
- * The rule of re-pricing the deals dealt at `date` at `nav` instead:
- * each deal's units become round6(money / nav), each deal rounded on its
- * own as it was; a member's correction is the sum over its deals of the new
- * units less the old, by memberId, members whose correction is 0 left out.
+ * The rule of re-pricing the deals dealt at `date` at `nav` instead, each
+ * deal on its own as it was rounded:
+ *   - bought with money (REPRICED): its units become round6(money / nav); the
+ *     member gets the difference as correction units;
+ *   - paid out for units (PAID_OUT): its units stay cancelled and its money
+ *     becomes round2(units * nav); the difference is owed to (or by) the
+ *     member in cash, never dropped.
+ * By memberId; members with nothing to correct are left out. An earlier
+ * correction's units and cash are deals of the date too, so corrections compose.
  */
 export function unitCorrections(state: FundState, date: IsoDate, nav: Decimal): UnitCorrection[] {
-  const byMember = new Map<string, Decimal>();
+  const byMember = new Map<string, { units: Decimal; owed: Map<string, CashOwed> }>();
+  const of = (memberId: string) => {
+    let c = byMember.get(memberId);
+    if (!c) byMember.set(memberId, (c = { units: ZERO, owed: new Map() }));
+    return c;
+  };
   for (const m of state.movements) {
-    if (m.effectiveDate !== date || !REPRICED.has(m.cause)) continue;
-    const units = round6(m.money.div(nav));
-    byMember.set(m.memberId, (byMember.get(m.memberId) ?? ZERO).plus(units.minus(m.units)));
+    if (m.effectiveDate !== date) continue;
+    if (REPRICED.has(m.cause)) {
+      const c = of(m.memberId);
+      c.units = c.units.plus(round6(m.money.div(nav)).minus(m.units));
+    } else if (PAID_OUT.has(m.cause)) {
+      const cause = m.cause as CashOwed['cause'];
+      const key = `${cause}/${m.kind ?? ''}`;
+      const owed = of(m.memberId).owed;
+      const paid = m.money.neg();
+      const due = round2(m.units.neg().times(nav));
+      const before = owed.get(key);
+      owed.set(key, { cause, ...(m.kind !== undefined ? { kind: m.kind } : {}), amount: (before?.amount ?? ZERO).plus(due.minus(paid)) });
+    }
   }
-  return [...byMember]
-    .filter(([, units]) => !units.isZero())
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([memberId, units]) => ({ memberId, units }));
+  const corrections: UnitCorrection[] = [];
+  for (const [memberId, c] of [...byMember].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const owed = [...c.owed.values()].filter((o) => !o.amount.isZero());
+    if (!c.units.isZero() || owed.length > 0) corrections.push({ memberId, units: c.units, owed });
+  }
+  return corrections;
 }
 
 /** The first corrections a correction's answer lists (by memberId); the members' own histories show every one. */
@@ -671,13 +708,14 @@ export const CORRECTION_ANSWER_HOLDINGS_MAX = 1000;
  * original's formula and units: round6(netAssets / unitsOutstanding) (the
  * launch NAV while there were no units). Every deal dealt at it is re-priced
  * (unitCorrections): each member gets correction units so that it holds what
- * it would have held at the right NAV. The valuation's posting is corrected
+ * it would have held at the right NAV, and a deal paid out at the wrong NAV
+ * leaves the difference owed in cash. The valuation's posting is corrected
  * (valuationPosting at the new figures, less what the original posted).
  * Refused when the fund has no valuation for that date (not_found), when a
  * later NAV was struck (valuation_superseded: its net assets and the units it
- * was struck on would be wrong too), and when the date's deals include one
- * whose money, not units, would change (a fee, a switch out, a withdrawal:
- * correction_not_supported).
+ * was struck on would be wrong too), when a fee was charged at it
+ * (correction_not_supported: every holding's fee would move), and when units
+ * it takes back are no longer held (insufficient_units).
  */
 export function decideCorrectValuation(state: FundState, cmd: CorrectValuation): Decision {
   assertSameFund(state, cmd.fundId);
@@ -688,8 +726,8 @@ export function decideCorrectValuation(state: FundState, cmd: CorrectValuation):
     if (struck > date) throw new DomainError('valuation_superseded', `fund ${state.fundId} struck a NAV for ${struck}, after ${date}: only its latest NAV can be corrected`);
   }
   for (const m of state.movements) {
-    if (m.effectiveDate === date && !REPRICED.has(m.cause) && m.cause !== 'correction') {
-      throw new DomainError('correction_not_supported', `fund ${state.fundId} has a ${m.cause} dealt at the NAV of ${date}: only contributions and switches in are re-priced`);
+    if (m.effectiveDate === date && m.cause === 'fee') {
+      throw new DomainError('correction_not_supported', `fund ${state.fundId} charged a fee at the NAV of ${date}: a correction does not re-price fees`);
     }
   }
   let units = ZERO;
@@ -697,6 +735,17 @@ export function decideCorrectValuation(state: FundState, cmd: CorrectValuation):
   const nav = units.isZero() ? state.launchNav : round6(cmd.netAssets.div(units));
   if (nav.isZero()) throw new DomainError('nav_not_published', `corrected net assets of ${formatMoney(cmd.netAssets)} strike a NAV of 0 for ${date}`);
   const corrections = unitCorrections(state, date, nav);
+  // Units taken back (the NAV was struck too low) must still be held, on the date and every later one.
+  const taking = corrections.filter((c) => c.units.isNegative());
+  if (taking.length > 0) {
+    const floors = holdingFloors(state, date);
+    for (const c of taking) {
+      const floor = floors.get(c.memberId) ?? ZERO;
+      if (floor.plus(c.units).isNegative()) {
+        throw new DomainError('insufficient_units', `the correction takes ${formatUnits(c.units.neg())} units back from member ${c.memberId}, who holds ${formatUnits(floor)} of fund ${state.fundId} on ${date} (or later)`);
+      }
+    }
+  }
   const posting = correctionPosting(state, date, original, cmd.netAssets, nav);
   const errorRatio = round6(nav.minus(original.navPerUnit).abs().div(nav));
   const payload: ValuationCorrectedPayload = {
@@ -708,6 +757,7 @@ export function decideCorrectValuation(state: FundState, cmd: CorrectValuation):
     unitsOutstanding: formatUnits(units),
     holders: corrections.length,
     totalCorrectionUnits: formatSignedUnits(sum(corrections.map((c) => c.units))),
+    totalOwed: formatMoney(totalOwedOf(corrections)),
     gain: formatMoney(posting.gain),
     revaluation: formatMoney(posting.revaluation),
     rounding: formatMoney(posting.rounding),
@@ -727,11 +777,21 @@ export function decideCorrectValuation(state: FundState, cmd: CorrectValuation):
       gain: payload.gain,
       revaluation: payload.revaluation,
       rounding: payload.rounding,
-      holdings: corrections.slice(0, CORRECTION_ANSWER_HOLDINGS_MAX).map((c) => ({ memberId: c.memberId, correctionUnits: formatSignedUnits(c.units), value: formatMoney(round2(c.units.times(nav))) })),
+      holdings: corrections.slice(0, CORRECTION_ANSWER_HOLDINGS_MAX).map((c) => ({
+        memberId: c.memberId,
+        correctionUnits: formatSignedUnits(c.units),
+        value: formatMoney(round2(c.units.times(nav))),
+        owed: formatMoney(sum(c.owed.map((o) => o.amount))),
+      })),
       holders: corrections.length,
       totalCorrectionUnits: payload.totalCorrectionUnits,
+      totalOwed: payload.totalOwed,
     },
   };
+}
+
+function totalOwedOf(corrections: readonly UnitCorrection[]): Decimal {
+  return sum(corrections.flatMap((c) => c.owed.map((o) => o.amount)));
 }
 
 /** Units with a sign: "-0.500000" or "47.619048". */
@@ -763,33 +823,60 @@ function correctionsOf(before: FundState, date: IsoDate, payload: ValuationCorre
   if (memo !== undefined && memo.state === before) return memo.corrections;
   const corrections = unitCorrections(before, date, new Decimal(payload.navPerUnit));
   const total = formatSignedUnits(sum(corrections.map((c) => c.units)));
-  if (corrections.length !== payload.holders || total !== payload.totalCorrectionUnits) {
-    throw new Error(`NAV correction of fund ${payload.fundId} for ${date} derives ${corrections.length} holdings, ${total} units; it recorded ${payload.holders}, ${payload.totalCorrectionUnits}`);
+  const owed = formatMoney(totalOwedOf(corrections));
+  if (corrections.length !== payload.holders || total !== payload.totalCorrectionUnits || owed !== payload.totalOwed) {
+    throw new Error(
+      `NAV correction of fund ${payload.fundId} for ${date} derives ${corrections.length} holdings, ${total} units, ${owed} owed; it recorded ${payload.holders}, ${payload.totalCorrectionUnits}, ${payload.totalOwed}`,
+    );
   }
   correctionsMemo.set(payload, { state: before, corrections });
   return corrections;
 }
 
-/** The MemberUnitsCorrected of each member a recorded ValuationCorrected re-priced, derived from the fund's state before it, stamped as it was; no posting (a member's account holds money, which was right). */
+/**
+ * The MemberUnitsCorrected of each member a recorded ValuationCorrected
+ * re-priced, derived from the fund's state before it, stamped as it was.
+ * Units post nothing (a member's account holds money, which was right); cash
+ * owed posts member unit liability Dr / member payable Cr (the other way
+ * when the member owes it).
+ */
 export function correctionMemberEvents(before: FundState, correction: RecordedEvent): RecordedEvent[] {
   const e = parseFundEvent(correction);
   if (e.type !== 'ValuationCorrected') throw new Error(`member corrections asked of a ${e.type}`);
   assertSameFund(before, e.payload.fundId);
   return correctionsOf(before, correction.effectiveDate, e.payload).map((c) => {
-    const payload: MemberUnitsCorrectedPayload = { memberId: c.memberId, fundId: before.fundId, navPerUnit: e.payload.navPerUnit, previousNavPerUnit: e.payload.previousNavPerUnit, units: formatSignedUnits(c.units) };
+    const owed = c.owed.map((o) => ({ cause: o.cause, ...(o.kind !== undefined ? { kind: o.kind } : {}), amount: formatMoney(o.amount) }));
+    const payload: MemberUnitsCorrectedPayload = {
+      memberId: c.memberId,
+      fundId: before.fundId,
+      navPerUnit: e.payload.navPerUnit,
+      previousNavPerUnit: e.payload.previousNavPerUnit,
+      units: formatSignedUnits(c.units),
+      ...(owed.length > 0 ? { owed } : {}),
+    };
     return {
       type: 'MemberUnitsCorrected',
       v: memberEventVersion('MemberUnitsCorrected'),
       entity: { kind: 'member', id: c.memberId },
       effectiveDate: correction.effectiveDate,
       payload,
-      journal: EMPTY_ENTRY,
+      journal: c.owed.length === 0 ? EMPTY_ENTRY : cashOwedEntry(before.fundId, c.memberId, before.currency, c.owed.map((o) => o.amount)),
       recordedAt: correction.recordedAt,
       bookingPeriod: correction.bookingPeriod,
       commandId: correction.commandId,
       actor: correction.actor,
     };
   });
+}
+
+/** A correction's movements of the fund: units with no money, and the cash owed as more (or less) of the deal's flow paid out, with no units. */
+function correctionMovements(corrections: readonly UnitCorrection[], date: IsoDate): UnitMovement[] {
+  const movements: UnitMovement[] = [];
+  for (const c of corrections) {
+    if (!c.units.isZero()) movements.push({ effectiveDate: date, memberId: c.memberId, cause: 'correction', units: c.units, money: ZERO });
+    for (const o of c.owed) movements.push({ effectiveDate: date, memberId: c.memberId, cause: o.cause, ...(o.kind !== undefined ? { kind: o.kind } : {}), units: ZERO, money: o.amount.neg() });
+  }
+  return movements;
 }
 
 /** A fund event whose member events are derived from it on apply and on replay (a fee, a NAV correction). */
@@ -844,8 +931,7 @@ export function evolveFund(state: FundState | undefined, event: RecordedEvent | 
       const valuations = new Map(state.valuations);
       valuations.set(date, { navPerUnit: new Decimal(e.payload.navPerUnit), netAssets: new Decimal(e.payload.netAssets) });
       const booking = { effectiveDate: date, netAssets: new Decimal(e.payload.gain), unitLiability: new Decimal(e.payload.revaluation) };
-      const corrections = correctionsOf(state, date, e.payload).map((c) => ({ effectiveDate: date, memberId: c.memberId, cause: 'correction' as const, units: c.units, money: ZERO }));
-      return withMovements({ ...state, valuations, bookings: state.bookings.append(booking) }, corrections);
+      return withMovements({ ...state, valuations, bookings: state.bookings.append(booking) }, correctionMovements(correctionsOf(state, date, e.payload), date));
     }
     case 'FeesSettled':
       return { ...state, settlements: state.settlements.append({ effectiveDate: date, amount: new Decimal(e.payload.amount) }) };

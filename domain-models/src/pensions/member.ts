@@ -404,7 +404,13 @@ export function evolveMember(state: MemberState | undefined, event: RecordedEven
     // Units given or taken by a NAV correction: no money (the deal's money was right).
     case 'MemberUnitsCorrected': {
       const p = e.payload;
-      return withMovement(state, { effectiveDate: date, fundId: p.fundId, units: new Decimal(p.units), cause: 'correction', navPerUnit: new Decimal(p.navPerUnit), money: ZERO });
+      const navPerUnit = new Decimal(p.navPerUnit);
+      let after = new Decimal(p.units).isZero() ? state : withMovement(state, { effectiveDate: date, fundId: p.fundId, units: new Decimal(p.units), cause: 'correction', navPerUnit, money: ZERO });
+      // Cash owed: more (or less) of the deal's flow paid out, with no units.
+      for (const o of p.owed ?? []) {
+        after = withMovement(after, { effectiveDate: date, fundId: p.fundId, units: ZERO, cause: o.cause, ...(o.kind !== undefined ? { kind: o.kind } : {}), navPerUnit, money: new Decimal(o.amount).neg() });
+      }
+      return after;
     }
   }
 }

@@ -295,7 +295,9 @@ describe('pension invariants (property)', () => {
         const w = run(navs, steps, undefined, (world, fundId, date) => {
           const f = world.fund(fundId);
           const { netAssets, navPerUnit } = f.valuations.get(date)!;
-          const assets = accountBalance(world, fundCashAccount(fundId, f.currency), date).plus(accountBalance(world, feesPayableAccount(fundId, f.currency), date));
+          // Fund assets less fees payable less what a NAV correction left owed to members (member-payable accounts).
+          const payable = accountBalance(world, (a) => a.startsWith(`member-payable:${f.currency}:fund/${fundId}/`), date);
+          const assets = accountBalance(world, fundCashAccount(fundId, f.currency), date).plus(accountBalance(world, feesPayableAccount(fundId, f.currency), date)).plus(payable);
           expect({ fundId, date, books: assets.toFixed(2) }).toEqual({ fundId, date, books: netAssets.toFixed(2) });
           const liability = accountBalance(world, (a) => a.startsWith(`unit-liability:${f.currency}:fund/${fundId}/`), date).neg();
           let atNav = ZERO;

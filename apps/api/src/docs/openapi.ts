@@ -47,7 +47,7 @@ const INVARIANT_CODES: Record<InvariantCode, string> = {
   refund_exceeds_balance: 'A premium refund larger than the credit balance the ledger owes the holder.',
   settlement_exceeds_fees_payable: 'A fee settlement larger than the fees payable on its date (or on a later date a fee or settlement moves them).',
   valuation_superseded: 'A NAV correction of a valuation the fund has struck a later NAV since: only its latest NAV can be corrected.',
-  correction_not_supported: 'A NAV correction of a date whose deals include a fee, a switch out or a withdrawal: only contributions and switches in are re-priced.',
+  correction_not_supported: 'A NAV correction of a NAV a fee was charged at: every holding\'s fee would move.',
   already_reversed: 'The command named by reversesCommandId was reversed already.',
   not_reversible: 'The command named by reversesCommandId is not an accepted premium payment, refund, claim payment, claim recovery, contribution or withdrawal.',
   amount_too_small: 'A deal whose money rounds to 0.00 or whose units round to 0.000000 (a contribution, a switch).',

@@ -295,9 +295,13 @@ export const COMMAND_RESULTS: Readonly<Record<string, CommandResultDoc>> = {
       gain: { ...OUT.money, description: "The correction of the valuation's gain posting (signed)." },
       revaluation: { ...OUT.money, description: "The correction of the valuation's unit liability revaluation (signed)." },
       rounding: { ...OUT.money, description: "The correction of the valuation's rounding posting (signed)." },
-      holdings: arrayOf(object({ memberId: OUT.entityId, correctionUnits: { type: 'string', pattern: '^-?[0-9]+\\.[0-9]{6}$' }, value: OUT.money }), 'Per member re-priced, by memberId: its correction units (signed) and their value at the new NAV; the first 1000.'),
+      holdings: arrayOf(
+        object({ memberId: OUT.entityId, correctionUnits: { type: 'string', pattern: '^-?[0-9]+\\.[0-9]{6}$' }, value: OUT.money, owed: { ...OUT.money, description: 'Cash owed to the member (negative: by the member) for deals paid out at the wrong NAV.' } }),
+        'Per member re-priced, by memberId: its correction units (signed), their value at the new NAV and the cash owed; the first 1000.',
+      ),
       holders: { type: 'integer', description: 'Members re-priced.' },
       totalCorrectionUnits: { type: 'string', pattern: '^-?[0-9]+\\.[0-9]{6}$' },
+      totalOwed: { ...OUT.money, description: 'Cash owed to members (negative: by them) for withdrawals and switches out paid at the wrong NAV.' },
     },
   },
   'POST /v1/funds/:fundId/fee-settlements': {

@@ -5,10 +5,12 @@
 //
 // Finding the original: its durable outcome (the read model keeps each
 // command's path). That outcome never changes once durable, so reading it
-// before taking the locks is safe; a command not yet durable, unknown or
-// refused is not reversible (a recorded 422, like any domain refusal).
+// before taking the locks is safe. In a /v1/batch, an original decided
+// earlier in the same batch is found in the batch's overlay instead (the
+// batch holds its locks). Anything else (unknown, refused, in flight) is
+// not reversible: a recorded 422, like any domain refusal.
 import { DomainError, NotFoundError, ReverseBodySchema, decideReverseClaimPayment, decideReverseClaimRecovery, decideReverseContribution, decideReverseWithdrawal, decideReversePremiumCash, reversalTarget, type Decision, type RecordedEvent, type Reverse } from '@app/domain';
-import type { EntityKind, FundState, MemberState } from '@app/domain';
+import type { ClaimState, EntityKind, FundState, MemberState } from '@app/domain';
 import type { StoredOutcome } from '@app/event-store';
 
 import { commandAccess, isAllowed } from '../../auth/roles';
@@ -53,6 +55,14 @@ const premiumCash = (route: CommandRoute<unknown>): Reversible => ({
   decide: (state, id, original, command) => decideReversePremiumCash(existing('policy', id, state.policy(id)), original, command),
 });
 
+/** A claim payment or a recovery: the claim's money. */
+const claimMoney = (route: CommandRoute<unknown>, decide: (claim: ClaimState, original: RecordedEvent, command: Reverse) => Decision): Reversible => ({
+  route,
+  kind: 'claim',
+  locks: (id) => [`claim/${id}`],
+  decide: (state, id, original, command) => decide(existing('claim', id, state.claim(id)), original, command),
+});
+
 /** A contribution or a withdrawal: it locked its member and its fund (its answer names the fund), and so does its reversal. */
 const memberDealing = (route: CommandRoute<unknown>, decide: (member: MemberState, fund: FundState, original: RecordedEvent, command: Reverse) => Decision): Reversible => ({
   route,
@@ -70,18 +80,8 @@ const memberDealing = (route: CommandRoute<unknown>, decide: (member: MemberStat
 const REVERSIBLE: readonly Reversible[] = [
   premiumCash(RECORD_PREMIUM_PAYMENT as CommandRoute<unknown>),
   premiumCash(REFUND_PREMIUM as CommandRoute<unknown>),
-  {
-    route: PAY_CLAIM as CommandRoute<unknown>,
-    kind: 'claim',
-    locks: (id) => [`claim/${id}`],
-    decide: (state, id, original, command) => decideReverseClaimPayment(existing('claim', id, state.claim(id)), original, command),
-  },
-  {
-    route: RECOVER_CLAIM as CommandRoute<unknown>,
-    kind: 'claim',
-    locks: (id) => [`claim/${id}`],
-    decide: (state, id, original, command) => decideReverseClaimRecovery(existing('claim', id, state.claim(id)), original, command),
-  },
+  claimMoney(PAY_CLAIM as CommandRoute<unknown>, decideReverseClaimPayment),
+  claimMoney(RECOVER_CLAIM as CommandRoute<unknown>, decideReverseClaimRecovery),
   memberDealing(CONTRIBUTE as CommandRoute<unknown>, decideReverseContribution),
   memberDealing(WITHDRAW as CommandRoute<unknown>, decideReverseWithdrawal),
 ];
