@@ -9,6 +9,13 @@
  *                    commandId and expected to be answered 201
  *   batch            POST /v1/batch of large mixed batches; commands/s
  *   policy_as_of     GET /v1/policies/{id}?asOf&knownAt (bitemporal reads)
+ *   single_binds     POST /v1/policies only (the peer's command), 64 connections
+ *   batch_binds      POST /v1/batch of binds only
+ *   pg_single_binds  the peer (pg-peer-server.ts: Fastify + the same zod schema + one
+ *                    PostgreSQL transaction per bind, 64 pooled connections) on a
+ *                    PostgreSQL server started for the run (postgres.ts), same binds
+ *   pg_batch_binds   the peer's /v1/batch: one multi-row transaction per batch
+ *   The report adds our figures over the peer's (ratios) for the same command.
  *
  *   --json                 print exactly one JSON object { results, targets } on stdout
  *   --duration <s>         measured seconds per case (default 15)
@@ -36,10 +43,14 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 
 import { UsageError, runCli } from './cli';
+import { startPostgres } from './postgres';
 import { DEFAULT_BOOK, QUICK_BOOK, Workload, type BookSize, type CommandItem } from './api-workload';
 
-const CASE_NAMES = ['single_commands', 'batch', 'policy_as_of'] as const;
+const CASE_NAMES = ['single_commands', 'batch', 'policy_as_of', 'single_binds', 'batch_binds', 'pg_single_binds', 'pg_batch_binds'] as const;
 type CaseName = (typeof CASE_NAMES)[number];
+/** The cases measured against the PostgreSQL peer (the rest against this checkout's server). */
+const PEER_CASES: ReadonlySet<CaseName> = new Set<CaseName>(['pg_single_binds', 'pg_batch_binds']);
+const PEER_JS = path.join(__dirname, 'pg-peer-server.js');
 
 const MAIN_JS = path.resolve(__dirname, '..', '..', 'api', 'src', 'main.js');
 const PROFILER_JS = path.join(__dirname, 'api-profile.js');
@@ -150,6 +161,25 @@ class ServerProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
+  /** CPU seconds of processes the server relies on besides itself (the peer's PostgreSQL), counted as the server's. */
+  extraCpuSeconds: () => number = () => 0;
+
+  /** The PostgreSQL peer (pg-peer-server.js) on `databaseUrl`. */
+  static async startPeer(workDir: string, databaseUrl: string, pool: number): Promise<ServerProcess> {
+    const port = await freePort();
+    const logFile = path.join(workDir, 'peer.log');
+    const log = fs.openSync(logFile, 'a');
+    const child = spawn(process.execPath, [PEER_JS], {
+      cwd: workDir,
+      env: { ...process.env, NODE_ENV: 'production', PORT: String(port), PEER_DATABASE_URL: databaseUrl, PEER_POOL: String(pool) },
+      stdio: ['ignore', log, log],
+    });
+    fs.closeSync(log);
+    const server = new ServerProcess(child, `http://127.0.0.1:${port}`, logFile);
+    await server.waitReady();
+    return server;
+  }
+
   static async start(workDir: string, mainJs: string, nodeArgs: string[], profileDir?: string): Promise<ServerProcess> {
     if (!fs.existsSync(mainJs)) throw new Error(`${mainJs} is missing: run npm run build:ts first`);
     const tokensFile = path.join(workDir, 'tokens.json');
@@ -207,7 +237,7 @@ class ServerProcess {
   cpuSeconds(): number {
     const stat = fs.readFileSync(`/proc/${this.child.pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S; // utime, stime
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S + this.extraCpuSeconds(); // utime, stime
   }
 
   /** With --profile: ends the server's current profile (started at the previous cut) and names it `<case>.cpuprofile`. */
@@ -503,6 +533,36 @@ function batchItemErrors(size: number): (body: string) => number {
   };
 }
 
+/** Binds only, alone and in batches: the command the PostgreSQL peer implements, for ours and the peer's cases alike. */
+function bindLoads<S extends CaseName, B extends CaseName>(config: Config, workload: Workload, single: S, batch: B): Record<S | B, Load> {
+  const loads: Record<string, Load> = {
+    [single]: {
+      name: single,
+      connections: config.connections,
+      perRequest: 1,
+      unit: 'commands/s' as const,
+      expectedStatus: 201,
+      next: (req: autocannon.Request) => {
+        const item = workload.command('bind');
+        return setRequest(req, 'POST', { path: item.path, body: JSON.stringify(item.body) });
+      },
+    },
+    [batch]: {
+      name: batch,
+      connections: config.batchConnections,
+      perRequest: config.batchSize,
+      unit: 'commands/s' as const,
+      expectedStatus: 200,
+      next: (req: autocannon.Request) => {
+        const commands = Array.from({ length: config.batchSize }, () => workload.command('bind'));
+        return setRequest(req, 'POST', { path: '/v1/batch', body: JSON.stringify({ commands }) });
+      },
+      itemErrors: batchItemErrors(config.batchSize),
+    },
+  };
+  return loads as Record<S | B, Load>;
+}
+
 function loads(config: Config, workload: Workload, knownAts: string[]): Record<CaseName, Load> {
   let batchNo = 0;
   return {
@@ -531,6 +591,8 @@ function loads(config: Config, workload: Workload, knownAts: string[]): Record<C
       },
       itemErrors: batchItemErrors(config.batchSize),
     },
+    ...bindLoads(config, workload, 'single_binds', 'batch_binds'),
+    ...bindLoads(config, workload, 'pg_single_binds', 'pg_batch_binds'),
     policy_as_of: {
       name: 'policy_as_of',
       connections: config.connections,
@@ -621,17 +683,90 @@ function renderTargets(targets: TargetResult[]): string {
   return ['targets:', ...targets.map((t) => `  ${verdict(t)}  ${t.name}: ${detail(t)}`)].join('\n');
 }
 
-function report(config: Config, results: ApiCaseResult[], targets: TargetResult[]): void {
+interface PeerRatio {
+  ours: CaseName;
+  peer: CaseName;
+  /** Our commands/s over the peer's. */
+  throughput: number | null;
+  /** Our server CPU per command over the peer's (below 1: we spend less). */
+  cpu_per_op: number | null;
+}
+
+const PEER_PAIRS: [CaseName, CaseName][] = [
+  ['single_binds', 'pg_single_binds'],
+  ['batch_binds', 'pg_batch_binds'],
+  ['single_commands', 'pg_single_binds'],
+  ['batch', 'pg_batch_binds'],
+];
+
+function peerRatios(results: ApiCaseResult[]): PeerRatio[] {
+  const of = (name: CaseName) => results.find((r) => r.name === name);
+  const ratios: PeerRatio[] = [];
+  for (const [ours, peer] of PEER_PAIRS) {
+    const a = of(ours);
+    const b = of(peer);
+    if (!a || !b) continue;
+    const throughput = b.ops_per_s > 0 ? round(a.ops_per_s / b.ops_per_s, 2) : null;
+    const cpu = a.server_cpu_us_per_op !== null && b.server_cpu_us_per_op ? round(a.server_cpu_us_per_op / b.server_cpu_us_per_op, 2) : null;
+    ratios.push({ ours, peer, throughput, cpu_per_op: cpu });
+  }
+  return ratios;
+}
+
+function renderRatios(ratios: PeerRatio[]): string {
+  if (ratios.length === 0) return '';
+  return ['ours / PostgreSQL peer (commands/s; server CPU per command, peer CPU = its node process + every PostgreSQL process):', ...ratios.map((r) => `  ${r.ours} / ${r.peer}: ${r.throughput ?? '-'}x throughput, ${r.cpu_per_op ?? '-'}x CPU per command`)].join('\n');
+}
+
+function report(config: Config, results: ApiCaseResult[], targets: TargetResult[], peer: { version: string } | null = null): void {
   const cpus = os.cpus().length;
   const note =
     `${cpus} CPU(s), shared by the load generator (this process) and the server. cpu columns: % of one core, for the server ` +
     '(all threads), this client, and every other process; us/op: server CPU microseconds per command or query; ' +
     'durable ms: mean time from log append to its durable acknowledgment in JS (write + fdatasync of its group commit, the flush ' +
     'before it, and any event-loop delay: a batch decides 8,000 commands in one turn); recs/flush: commands per WAL flush.';
+  const ratios = peerRatios(results);
+  const peerNote = peer ? `PostgreSQL peer: server ${peer.version} on loopback, fsync on, synchronous_commit on; one transaction per bind (pool of ${config.connections}), one multi-row transaction per batch.` : '';
   const output = config.json
-    ? JSON.stringify({ results, targets, machine: { cpus, note } }, null, 2)
-    : `${renderTable(results)}\n\n${renderTargets(targets)}\n\n${note}`;
+    ? JSON.stringify({ results, targets, peer_ratios: ratios, machine: { cpus, note, peer: peerNote || null } }, null, 2)
+    : [renderTable(results), renderTargets(targets), renderRatios(ratios), peerNote, note].filter(Boolean).join('\n\n');
   process.stdout.write(`${output}\n`);
+}
+
+/** Starts PostgreSQL and the peer, measures the peer's cases, stops both. */
+async function runPeerCases(config: Config, workDir: string, cases: CaseName[], all: Record<CaseName, Load>, results: ApiCaseResult[]): Promise<{ version: string }> {
+  // A directory of its own: the scratch directory is private to us, and PostgreSQL runs as its own user.
+  const pgDir = fs.mkdtempSync(path.join(config.parentDir, 'api-bench-pg-'));
+  const pg = await startPostgres(pgDir, await freePort(), progress).catch((e: unknown) => {
+    fs.rmSync(pgDir, { recursive: true, force: true });
+    throw e;
+  });
+  progress(`PostgreSQL ${pg.version} ready (${pg.url})`);
+  let peer: ServerProcess | null = null;
+  try {
+    peer = await ServerProcess.startPeer(workDir, pg.url, config.connections);
+    peer.extraCpuSeconds = () => pg.cpuSeconds();
+    progress(`peer ${peer.url} (pid ${peer.child.pid}) ready`);
+    for (const name of cases) {
+      if (config.warmupS > 0) {
+        progress(`${name}: warming up ${config.warmupS} s`);
+        await fire(peer.url, all[name], config.warmupS, false, peer);
+      }
+      progress(`${name}: measuring ${config.durationS} s`);
+      const r = (await fire(peer.url, all[name], config.durationS, true, peer)) as ApiCaseResult;
+      progress(`  ${r.ops_per_s} ${r.unit}, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, errors ${r.errors}, statuses ${JSON.stringify(r.status_codes)}`);
+      results.push(r);
+    }
+    return { version: pg.version };
+  } finally {
+    if (peer) {
+      const code = await peer.stop();
+      if (code !== 0) progress(`the peer exited with ${String(code)}; log tail:\n${peer.logTail()}`);
+    }
+    await pg.stop();
+    if (config.keep) progress(`kept ${pgDir}`);
+    else fs.rmSync(pgDir, { recursive: true, force: true });
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -641,6 +776,7 @@ async function main(): Promise<void> {
   const workDir = fs.mkdtempSync(path.join(config.parentDir, 'api-bench-'));
   progress(`scratch directory ${workDir}`);
   let server: ServerProcess | null = null;
+  let peer: { version: string } | null = null;
   try {
     server = await ServerProcess.start(workDir, config.serverMain, config.nodeArgs, config.profileDir);
     progress(`server ${server.url} (pid ${server.child.pid}) ready`);
@@ -649,7 +785,7 @@ async function main(): Promise<void> {
     const knownAts = await seed(server.url, workload);
     const all = loads(config, workload, knownAts);
     const results: ApiCaseResult[] = [];
-    for (const name of config.cases) {
+    for (const name of config.cases.filter((c) => !PEER_CASES.has(c))) {
       if (config.warmupS > 0) {
         progress(`${name}: warming up ${config.warmupS} s`);
         await fire(server.url, all[name], config.warmupS, false, server);
@@ -661,7 +797,14 @@ async function main(): Promise<void> {
       progress(`  ${r.ops_per_s} ${r.unit}, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, errors ${r.errors}, statuses ${JSON.stringify(r.status_codes)}`);
       results.push(r);
     }
-    report(config, results, evaluateTargets(results));
+    const peerCases = config.cases.filter((c) => PEER_CASES.has(c));
+    if (peerCases.length > 0) {
+      // The ledger's server is stopped first: the peer gets the machine to itself, as ours had.
+      await server.stop();
+      server = null;
+      peer = await runPeerCases(config, workDir, peerCases, all, results);
+    }
+    report(config, results, evaluateTargets(results), peer);
   } finally {
     if (server) {
       const code = await server.stop();

@@ -1,0 +1,157 @@
+/**
+ * A throwaway PostgreSQL server for the API benchmark's peer: Debian's
+ * `postgresql` package (installed with apt-get when it is missing and we are
+ * root; nothing is downloaded by the bench itself otherwise), a fresh cluster
+ * in a temp directory, listening on loopback only, as durable as the ledger:
+ * fsync on, synchronous_commit on (a commit returns once its WAL is flushed).
+ * PostgreSQL refuses to run as root, so as root every server command runs as
+ * the `postgres` user the package creates.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Client } from 'pg';
+
+export interface PostgresServer {
+  /** A libpq URL of the bench database. */
+  url: string;
+  /** CPU seconds used so far by the postmaster and every backend it forked. */
+  cpuSeconds(): number;
+  stop(): Promise<void>;
+  version: string;
+}
+
+const CLOCK_TICKS_PER_S = 100;
+const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
+
+/** The newest installed `…/postgresql/<major>/bin` holding `postgres` and `initdb`, if any. */
+function findBinDir(): string | null {
+  const root = '/usr/lib/postgresql';
+  if (!fs.existsSync(root)) return null;
+  const majors = fs
+    .readdirSync(root)
+    .filter((d) => /^\d+$/.test(d))
+    .sort((a, b) => Number(b) - Number(a));
+  for (const major of majors) {
+    const bin = path.join(root, major, 'bin');
+    if (fs.existsSync(path.join(bin, 'postgres')) && fs.existsSync(path.join(bin, 'initdb'))) return bin;
+  }
+  return null;
+}
+
+/** The bin directory, installing Debian's postgresql package first when it is missing (root only). */
+export function ensurePostgres(progress: (line: string) => void): string {
+  const found = findBinDir();
+  if (found) return found;
+  if (!isRoot()) throw new Error('PostgreSQL is not installed and this is not root: run `apt-get install -y postgresql` (Debian) and try again');
+  progress('PostgreSQL is not installed: apt-get install postgresql (Debian package)');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update'], { stdio: 'ignore', env });
+  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'postgresql'], { stdio: 'ignore', env });
+  const installed = findBinDir();
+  if (!installed) throw new Error('apt-get install postgresql finished but no /usr/lib/postgresql/<major>/bin/postgres was found');
+  return installed;
+}
+
+/** Runs a server binary, as `postgres` when we are root. */
+function asServerUser(bin: string, args: string[]): { command: string; args: string[] } {
+  return isRoot() ? { command: 'runuser', args: ['-u', 'postgres', '--', bin, ...args] } : { command: bin, args };
+}
+
+export async function startPostgres(dir: string, port: number, progress: (line: string) => void): Promise<PostgresServer> {
+  const bin = ensurePostgres(progress);
+  const data = path.join(dir, 'pgdata');
+  fs.mkdirSync(data, { recursive: true, mode: 0o700 });
+  if (isRoot()) execFileSync('chown', ['-R', 'postgres:postgres', dir]);
+  const init = asServerUser(path.join(bin, 'initdb'), ['-D', data, '-U', 'bench', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8']);
+  execFileSync(init.command, init.args, { stdio: 'ignore' });
+  const settings = [
+    ['listen_addresses', '127.0.0.1'],
+    ['port', String(port)],
+    ['unix_socket_directories', dir],
+    ['max_connections', '200'],
+    ['shared_buffers', '512MB'],
+    ['fsync', 'on'],
+    ['synchronous_commit', 'on'],
+    ['full_page_writes', 'on'],
+    ['max_wal_size', '4GB'],
+  ];
+  const run = asServerUser(path.join(bin, 'postgres'), ['-D', data, ...settings.flatMap(([k, v]) => ['-c', `${k}=${v}`])]);
+  const log = fs.openSync(path.join(dir, 'postgres.log'), 'a');
+  const child: ChildProcess = spawn(run.command, run.args, { stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `postgres://bench@127.0.0.1:${port}/postgres`;
+  await waitAccepting(url, exited, dir);
+  const version = await queryOne(url, 'SHOW server_version');
+  return {
+    url,
+    version,
+    cpuSeconds: () => postmasterCpuSeconds(data),
+    stop: async () => {
+      // SIGINT: fast shutdown (every backend ends, the cluster checkpoints).
+      if (child.exitCode === null && child.signalCode === null) {
+        const pid = postmasterPid(data);
+        if (pid !== null) process.kill(pid, 'SIGINT');
+        else child.kill('SIGINT');
+      }
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+    },
+  };
+}
+
+async function waitAccepting(url: string, exited: Promise<void>, dir: string): Promise<void> {
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (gone) throw new Error(`postgres exited during startup: ${fs.readFileSync(path.join(dir, 'postgres.log'), 'utf8').slice(-2000)}`);
+    try {
+      await queryOne(url, 'SELECT 1');
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error('postgres did not accept connections within 60 s');
+}
+
+async function queryOne(url: string, sql: string): Promise<string> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const result = await client.query(sql);
+    return String(Object.values(result.rows[0] as Record<string, unknown>)[0]);
+  } finally {
+    await client.end();
+  }
+}
+
+function postmasterPid(data: string): number | null {
+  try {
+    return Number(fs.readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n', 1)[0]);
+  } catch {
+    return null;
+  }
+}
+
+/** utime + stime of the postmaster and its children (the backends, the WAL writer, the checkpointer...), live ones only. */
+function postmasterCpuSeconds(data: string): number {
+  const root = postmasterPid(data);
+  if (root === null) return 0;
+  let ticks = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const pid = Number(entry);
+    const ppid = Number(fields[1]);
+    if (pid === root || ppid === root) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / CLOCK_TICKS_PER_S;
+}
