@@ -109,7 +109,8 @@ function parse(body: unknown): Row | { error: string } {
 async function main(): Promise<void> {
   const url = process.env.PEER_DATABASE_URL;
   if (!url) throw new Error('PEER_DATABASE_URL is not set');
-  const pool = new Pool({ connectionString: url, max: Number(process.env.PEER_POOL ?? 64) });
+  // Idle connections are kept: a pool that closes and reopens backends between cases would measure connection setup.
+  const pool = new Pool({ connectionString: url, max: Number(process.env.PEER_POOL ?? 64), idleTimeoutMillis: 0 });
   await pool.query(SCHEMA);
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 * 1024 });
   app.post('/v1/policies', async (req, reply) => {

@@ -135,7 +135,7 @@ function postmasterPid(data: string): number | null {
   }
 }
 
-/** utime + stime of the postmaster and its children (the backends, the WAL writer, the checkpointer...), live ones only. */
+/** CPU of the postmaster and every process it forked (the backends, the WAL writer, the checkpointer...), reaped ones included. */
 function postmasterCpuSeconds(data: string): number {
   const root = postmasterPid(data);
   if (root === null) return 0;
@@ -151,7 +151,10 @@ function postmasterCpuSeconds(data: string): number {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const pid = Number(entry);
     const ppid = Number(fields[1]);
-    if (pid === root || ppid === root) ticks += Number(fields[11]) + Number(fields[12]);
+    // The postmaster's own time and that of the children it has reaped (cutime, cstime: a backend that exits keeps
+    // counting), plus the live children's own.
+    if (pid === root) ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    else if (ppid === root) ticks += Number(fields[11]) + Number(fields[12]);
   }
   return ticks / CLOCK_TICKS_PER_S;
 }
