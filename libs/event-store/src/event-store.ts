@@ -77,6 +77,8 @@ export class RecordTooLargeError extends DomainError {
 export const PERIOD_CLOSED = 'PeriodClosed';
 
 export class EventStore {
+  /** A drain is queued (scheduleDrain). */
+  private drainScheduled = false;
   readonly clock = new LedgerClock();
   private lastStamped: Instant = '';
   /** Closes as stamped: books new commands and decides closes (a close moves it when stamped). */
@@ -347,11 +349,28 @@ export class EventStore {
         entry.lastLsn = lsns[lsns.length - 1];
         entry.durable = true;
         observer?.appended(payloads.length, (performance.now() - started) / 1000);
-        this.drain();
+        this.scheduleDrain();
       },
       (e: unknown) => this.fail(e),
     );
     return done;
+  }
+
+  /**
+   * One drain for every append the log made durable together: a group commit
+   * resolves its appends' promises in one go, and each marks itself durable
+   * in its own reaction, so draining in the first reaction would commit one
+   * read-model transaction per append. A microtask queued by the first runs
+   * after the other reactions already queued, and applies them all in one
+   * transaction (the read model's commit is the costly part of a command).
+   */
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    queueMicrotask(() => {
+      this.drainScheduled = false;
+      this.drain();
+    });
   }
 
   /** Applies the durable prefix of the pending records in one read-model transaction, then answers them. */
