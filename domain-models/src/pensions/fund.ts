@@ -367,6 +367,17 @@ export function decideLaunchFund(existing: FundState | undefined, cmd: LaunchFun
 }
 
 /**
+ * The NAV `netAssets` strike for `date`: round6(netAssets / units), the units
+ * being those of dealings before that date; the launch NAV while there are
+ * none. A valuation and its correction strike by this one rule.
+ */
+export function struckNav(state: FundState, date: IsoDate, netAssets: Decimal): { units: Decimal; nav: Decimal } {
+  let units = ZERO;
+  for (const m of state.movements) if (m.effectiveDate < date) units = units.plus(m.units);
+  return { units, nav: units.isZero() ? state.launchNav : round6(netAssets.div(units)) };
+}
+
+/**
  * Strikes the NAV for valuationDate: round6(netAssets / unitsOutstanding),
  * the units outstanding being those of dealings before that date; the launch
  * NAV while the fund has no units. A date's NAV is struck once: dealings on
@@ -381,9 +392,7 @@ export function decideStrikeValuation(state: FundState, cmd: StrikeValuation): D
   if (state.valuations.has(cmd.valuationDate)) {
     throw new DomainError('entity_exists', `fund ${state.fundId} already has a NAV for ${cmd.valuationDate}`);
   }
-  let units = ZERO;
-  for (const m of state.movements) if (m.effectiveDate < cmd.valuationDate) units = units.plus(m.units);
-  const nav = units.isZero() ? state.launchNav : round6(cmd.netAssets.div(units));
+  const { units, nav } = struckNav(state, cmd.valuationDate, cmd.netAssets);
   const posting = valuationPosting(state, cmd.valuationDate, cmd.netAssets, nav);
   const payload = {
     fundId: state.fundId,
@@ -411,15 +420,11 @@ export function decideStrikeValuation(state: FundState, cmd: StrikeValuation): D
  */
 export function decideSettleFees(state: FundState, cmd: SettleFees): Decision {
   assertSameFund(state, cmd.fundId);
-  const dates = new Set<IsoDate>([cmd.effectiveDate]);
-  for (const m of state.movements) if (m.cause === 'fee' && m.effectiveDate > cmd.effectiveDate) dates.add(m.effectiveDate);
-  for (const s of state.settlements) if (s.effectiveDate > cmd.effectiveDate) dates.add(s.effectiveDate);
-  let payable: Decimal | undefined;
-  for (const date of dates) {
-    const onDate = feesPayableOn(state, date);
-    if (payable === undefined || onDate.lt(payable)) payable = onDate;
-  }
-  const available = payable ?? ZERO;
+  // The lowest fees payable on the date and every later date they move: floorOf over the fees (in) and settlements (out).
+  const moves: { effectiveDate: IsoDate; units: Decimal }[] = [];
+  for (const m of state.movements) if (m.cause === 'fee') moves.push({ effectiveDate: m.effectiveDate, units: m.money.neg() });
+  for (const s of state.settlements) moves.push({ effectiveDate: s.effectiveDate, units: s.amount.neg() });
+  const available = floorOf(moves, cmd.effectiveDate);
   if (cmd.amount.gt(available)) {
     throw new DomainError(
       'settlement_exceeds_fees_payable',
@@ -730,9 +735,7 @@ export function decideCorrectValuation(state: FundState, cmd: CorrectValuation):
       throw new DomainError('correction_not_supported', `fund ${state.fundId} charged a fee at the NAV of ${date}: a correction does not re-price fees`);
     }
   }
-  let units = ZERO;
-  for (const m of state.movements) if (m.effectiveDate < date) units = units.plus(m.units);
-  const nav = units.isZero() ? state.launchNav : round6(cmd.netAssets.div(units));
+  const { units, nav } = struckNav(state, date, cmd.netAssets);
   if (nav.isZero()) throw new DomainError('nav_not_published', `corrected net assets of ${formatMoney(cmd.netAssets)} strike a NAV of 0 for ${date}`);
   const corrections = unitCorrections(state, date, nav);
   // Units taken back (the NAV was struck too low) must still be held, on the date and every later one.
@@ -899,6 +902,19 @@ function withMovements(state: FundState, movements: readonly UnitMovement[]): Fu
   return { ...state, movements: state.movements.append(...movements), unitsOutstanding };
 }
 
+/** A valuation (struck or corrected) on `date`: its NAV and net assets, and what it posted (handed back on handBackDate, if any). */
+function withValuation(
+  state: FundState,
+  date: IsoDate,
+  p: { navPerUnit: string; netAssets: string; gain: string; revaluation: string; handBackDate?: IsoDate },
+): FundState {
+  const valuations = new Map(state.valuations);
+  valuations.set(date, { navPerUnit: new Decimal(p.navPerUnit), netAssets: new Decimal(p.netAssets) });
+  const booking = { effectiveDate: date, netAssets: new Decimal(p.gain), unitLiability: new Decimal(p.revaluation) };
+  const bookings = p.handBackDate === undefined ? [booking] : [booking, { effectiveDate: p.handBackDate, netAssets: booking.netAssets.neg(), unitLiability: booking.unitLiability.neg() }];
+  return { ...state, valuations, bookings: state.bookings.append(...bookings) };
+}
+
 /** Folds one fund event (any schema version already upcast to v1); member events are not this fold's. */
 export function evolveFund(state: FundState | undefined, event: RecordedEvent | DomainEvent): FundState {
   const e = parseFundEvent(event);
@@ -919,20 +935,10 @@ export function evolveFund(state: FundState | undefined, event: RecordedEvent | 
   if (!state) throw new Error(`${e.type} before FundLaunched for fund ${e.payload.fundId}`);
   const date = e.effectiveDate;
   switch (e.type) {
-    case 'ValuationStruck': {
-      const valuations = new Map(state.valuations);
-      valuations.set(date, { navPerUnit: new Decimal(e.payload.navPerUnit), netAssets: new Decimal(e.payload.netAssets) });
-      const { gain, revaluation, handBackDate } = e.payload;
-      const booking = { effectiveDate: date, netAssets: new Decimal(gain), unitLiability: new Decimal(revaluation) };
-      const bookings = handBackDate === undefined ? [booking] : [booking, { effectiveDate: handBackDate, netAssets: booking.netAssets.neg(), unitLiability: booking.unitLiability.neg() }];
-      return { ...state, valuations, bookings: state.bookings.append(...bookings) };
-    }
-    case 'ValuationCorrected': {
-      const valuations = new Map(state.valuations);
-      valuations.set(date, { navPerUnit: new Decimal(e.payload.navPerUnit), netAssets: new Decimal(e.payload.netAssets) });
-      const booking = { effectiveDate: date, netAssets: new Decimal(e.payload.gain), unitLiability: new Decimal(e.payload.revaluation) };
-      return withMovements({ ...state, valuations, bookings: state.bookings.append(booking) }, correctionMovements(correctionsOf(state, date, e.payload), date));
-    }
+    case 'ValuationStruck':
+      return withValuation(state, date, e.payload);
+    case 'ValuationCorrected':
+      return withMovements(withValuation(state, date, e.payload), correctionMovements(correctionsOf(state, date, e.payload), date));
     case 'FeesSettled':
       return { ...state, settlements: state.settlements.append({ effectiveDate: date, amount: new Decimal(e.payload.amount) }) };
     case 'UnitsIssued': {

@@ -288,9 +288,7 @@ export function decideReverseContribution(member: MemberState, fund: FundState, 
   assertSameMember(member, e.payload.memberId);
   assertSameFund(fund, e.payload.fundId);
   const units = new Decimal(e.payload.units);
-  const inFund: MemberUnitMovement[] = [];
-  for (const m of member.movements) if (m.fundId === fund.fundId) inFund.push(m);
-  const floor = floorOf(inFund, original.effectiveDate);
+  const floor = floorOf(movementsIn(member, fund.fundId), original.effectiveDate);
   if (units.gt(floor)) {
     throw new DomainError(
       'insufficient_units',

@@ -141,19 +141,16 @@ export const PAGE_QUERY = { limit: limitParam, cursor: cursorParam };
 export const AS_OF_QUERY = { asOf: asOfParam, knownAt: knownAtParam };
 /** The trial balance: `?asOf&knownAt&limit&cursor` (the cursor pages the subledger). */
 export const TRIAL_BALANCE_QUERY = { ...AS_OF_QUERY, ...PAGE_QUERY };
-/** Premium and claims reports: `?from&to&basis&knownAt&limit&cursor`; check `requirePeriodOrder` after. */
+/** Premium and claims reports: `?from&to&basis&knownAt&limit&cursor`; check `requireOrder` after. */
 export const REPORT_QUERY = { from: periodParam, to: periodParam, basis: basisParam, knownAt: knownAtParam, ...PAGE_QUERY };
 /** Funds report: `?from&to&knownAt`. */
 export const PERIOD_RANGE_QUERY = { from: periodParam, to: periodParam, knownAt: knownAtParam };
 
-/** A member's statement: `?from&to&knownAt` (dates); check `requireDateOrder` after. */
+/** A member's statement: `?from&to&knownAt` (dates); check `requireOrder` after. */
 export const STATEMENT_QUERY = { from: dateParam, to: dateParam, knownAt: knownAtParam };
 
-export function requireDateOrder(from: IsoDate, to: IsoDate): void {
-  if (from > to) throw new ValidationError([{ path: 'to', message: 'Must not be before from.' }]);
-}
-
-export function requirePeriodOrder(from: Period, to: Period): void {
+/** A range's `to` not before its `from`: months (YYYY-MM) or dates (YYYY-MM-DD), which sort as they read. */
+export function requireOrder<T extends Period | IsoDate>(from: T, to: T): void {
   if (from > to) throw new ValidationError([{ path: 'to', message: 'Must not be before from.' }]);
 }
 

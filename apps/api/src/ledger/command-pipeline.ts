@@ -93,13 +93,14 @@ class Overlay implements StateReader {
   private readonly changed = new Map<string, unknown>();
   private readonly createdPolicies = new Set<string>();
   private readonly trails = new Map<string, RecordedEvent[]>();
-  private readonly outcomes = new Map<string, StoredOutcome>();
   /** Set by the pipeline before each decision. */
   recordedAt: Instant = '';
 
   constructor(
     private readonly projections: Projections,
     readonly store: EventStore,
+    /** A batch's commands stamped so far, by commandId (the batch's own map; empty for a command alone). */
+    private readonly batch: ReadonlyMap<string, CommandRecord> = new Map(),
   ) {}
 
   entity<K extends FoldedKind>(kind: K, id: string): EntityStates[K] | undefined {
@@ -139,7 +140,8 @@ class Overlay implements StateReader {
   }
 
   batchOutcome(commandId: string): StoredOutcome | undefined {
-    return this.outcomes.get(commandId);
+    const record = this.batch.get(commandId);
+    return record === undefined ? undefined : outcomeOf(record);
   }
 
   /**
@@ -147,11 +149,6 @@ class Overlay implements StateReader {
    * (folds never mutate a state); a fee's or a NAV correction's member events
    * are derived from it as the projections derive them on apply.
    */
-  /** A batch command's outcome, for the commands after it (batchOutcome). */
-  recorded(record: CommandRecord): void {
-    this.outcomes.set(record.commandId, outcomeOf(record));
-  }
-
   add(events: RecordedEvent[]): void {
     for (const e of events) {
       const derived = derivesMemberEvents(e) ? derivedMemberEvents(this.fund(e.entity.id) as FundState, e) : [];
@@ -279,10 +276,10 @@ export class CommandPipeline {
     const locks = requests.flatMap((r) => [...r.locks, `command/${r.commandId}`]);
     const barrier = requests.some((r) => r.barrier === true);
     return store.withLocks(locks, async () => {
-      const overlay = new Overlay(projections, store);
+      const inBatch = new Map<string, CommandRecord>();
+      const overlay = new Overlay(projections, store, inBatch);
       const outcomes: CommandOutcome[] = [];
       const records: Stamped[] = [];
-      const inBatch = new Map<string, CommandRecord>();
       // Decided, stamped and pending in one synchronous step (see executeOne).
       const { durable } = await this.admitted(barrier, () => {
         this.decideBatch(requests, overlay, outcomes, records, inBatch);
@@ -329,7 +326,6 @@ export class CommandPipeline {
       }
       const { record } = stamped;
       overlay.add(record.events);
-      overlay.recorded(record);
       inBatch.set(request.commandId, record);
       records.push(stamped);
       outcomes.push({ status: record.status, body: record.body, replayed: false });

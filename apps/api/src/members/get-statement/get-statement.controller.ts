@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 
 import { QueryArea } from '../../auth/access.decorators';
-import { STATEMENT_QUERY, parseEntityId, parseQuery, requireDateOrder } from '../../http/validation';
+import { STATEMENT_QUERY, parseEntityId, parseQuery, requireOrder } from '../../http/validation';
 import { LedgerService } from '../../ledger/ledger.service';
 import { ledgerQueryContext } from '../../ledger/query-context';
 import { GetStatementQuery, type StatementView } from './get-statement.query';
@@ -19,7 +19,7 @@ export class GetStatementController {
   get(@Param('memberId') memberId: string, @Query() query: unknown): Promise<StatementView> {
     const id = parseEntityId(memberId, 'memberId');
     const { from, to, knownAt } = parseQuery(query, STATEMENT_QUERY, ledgerQueryContext(this.ledger));
-    requireDateOrder(from, to);
+    requireOrder(from, to);
     return this.queries.execute<GetStatementQuery, StatementView>(new GetStatementQuery(id, from, to, knownAt));
   }
 }

@@ -3,7 +3,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import type { FastifyReply } from 'fastify';
 
 import { QueryArea } from '../../auth/access.decorators';
-import { REPORT_QUERY, parseQuery, requirePeriodOrder } from '../../http/validation';
+import { REPORT_QUERY, parseQuery, requireOrder } from '../../http/validation';
 import { LedgerService } from '../../ledger/ledger.service';
 import { ledgerQueryContext } from '../../ledger/query-context';
 import { sendCsv, wantsCsv } from '../csv-export';
@@ -21,7 +21,7 @@ export class ClaimsReportController {
   @QueryArea('reports')
   async get(@Query() query: unknown, @Headers('accept') accept: string | undefined, @Res() reply: FastifyReply): Promise<void> {
     const { from, to, basis, knownAt, limit, cursor } = parseQuery(query, REPORT_QUERY, ledgerQueryContext(this.ledger));
-    requirePeriodOrder(from, to);
+    requireOrder(from, to);
     if (wantsCsv(accept)) {
       const reports = this.ledger.projections.reports;
       const columns = ['claimId', 'policyId', 'currency', 'openingReserve', 'newReserves', 'reserveChanges', 'paid', 'recoveries', 'closingReserve', 'incurred'] as const;

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 
 import { QueryArea } from '../../auth/access.decorators';
-import { PERIOD_RANGE_QUERY, parseQuery, requirePeriodOrder } from '../../http/validation';
+import { PERIOD_RANGE_QUERY, parseQuery, requireOrder } from '../../http/validation';
 import { LedgerService } from '../../ledger/ledger.service';
 import { ledgerQueryContext } from '../../ledger/query-context';
 import { FundReportQuery, type FundReportView } from './fund-report.query';
@@ -18,7 +18,7 @@ export class FundReportController {
   @QueryArea('reports')
   get(@Query() query: unknown): Promise<FundReportView> {
     const { from, to, knownAt } = parseQuery(query, PERIOD_RANGE_QUERY, ledgerQueryContext(this.ledger));
-    requirePeriodOrder(from, to);
+    requireOrder(from, to);
     return this.queries.execute<FundReportQuery, FundReportView>(new FundReportQuery(from, to, knownAt));
   }
 }
