@@ -422,10 +422,27 @@ Napi::Value report_to_js(Napi::Env env, const wal::OpenReport& r) {
 class ScanHandle;
 class ScanWorker : public Napi::AsyncWorker {
  public:
-  ScanWorker(Napi::Env env, ScanHandle* handle, Napi::Object keep, uint64_t limit, uint32_t max_records, bool copy)
+  ScanWorker(Napi::Env env, ScanHandle* handle, Napi::Object keep, uint64_t limit, uint32_t max_records, bool copy,
+             Napi::Value target)
       : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), handle_(handle), limit_(limit),
-        max_records_(max_records), copy_(copy) {
+        max_records_(max_records), max_bytes_(copy ? kScanCopyBytesMax : wal::kScanBytesMax), copy_(copy) {
     keep_ = Napi::Persistent(keep);
+    if (target.IsArrayBuffer()) {
+      // The caller's block, kept alive by the reference while the pool writes
+      // into it; what it holds past the spans and one largest record bounds
+      // the batch's payload bytes.
+      Napi::ArrayBuffer ab = target.As<Napi::ArrayBuffer>();
+      target_ = Napi::Persistent(ab);
+      batch_.block = static_cast<uint8_t*>(ab.Data());
+      batch_.block_bytes = ab.ByteLength();
+      max_bytes_ = std::min(kScanCopyBytesMax, block_payload_bytes(batch_.block_bytes, max_records));
+    }
+  }
+  static constexpr size_t kScanCopyBytesMax = 4u << 20;
+  // Payload bytes a block of block_bytes holds for max_records (0: too small).
+  static size_t block_payload_bytes(size_t block_bytes, uint32_t max_records) {
+    size_t fixed = wal::scan_block_bytes(max_records, 0);
+    return block_bytes > fixed ? block_bytes - fixed : 0;
   }
   Napi::Promise promise() { return deferred_.Promise(); }
   void Execute() override;
@@ -435,8 +452,10 @@ class ScanWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   ScanHandle* handle_;
   Napi::ObjectReference keep_;
+  Napi::Reference<Napi::ArrayBuffer> target_;
   uint64_t limit_;
   uint32_t max_records_;
+  size_t max_bytes_;
   bool copy_;
   wal::ScanBatch batch_;
   Status status_;
@@ -453,7 +472,12 @@ class ScanHandle : public Napi::ObjectWrap<ScanHandle> {
   bool busy = false;
 
  private:
-  // next(limitLsn, maxRecords, copyPayloads) -> Promise<batch>
+  // next(limitLsn, maxRecords, copyPayloads, block?) -> Promise<batch>. With
+  // block (an ArrayBuffer: 8 bytes per record, one largest record, then the
+  // payload bytes the batch may take, at least 64 KiB), payloads
+  // are copied into it instead of a new block per batch: a replay that reuses
+  // a few blocks adds no memory per batch, so V8 runs no full collection for
+  // it (new external memory of 64 MiB triggers one).
   Napi::Value Next(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (busy) {
@@ -467,9 +491,17 @@ class ScanHandle : public Napi::ObjectWrap<ScanHandle> {
     double limit = info[0].As<Napi::Number>().DoubleValue();
     uint32_t max_records = info[1].As<Napi::Number>().Uint32Value();
     if (max_records == 0 || max_records > wal::kScanRecordsMax) max_records = wal::kScanRecordsMax;
+    bool copy = info[2].ToBoolean().Value();
+    Napi::Value block = info[3];
+    if (block.IsArrayBuffer() &&
+        (!copy || ScanWorker::block_payload_bytes(block.As<Napi::ArrayBuffer>().ByteLength(), max_records) < 65536)) {
+      invalid(env, "a scan block needs copyPayloads and room for 8 bytes per record, one largest record and 64 KiB")
+          .ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
     busy = true;
-    ScanWorker* w = new ScanWorker(env, this, Value(), limit < 0 ? 0 : static_cast<uint64_t>(limit), max_records,
-                                   info[2].ToBoolean().Value());
+    ScanWorker* w = new ScanWorker(env, this, Value(), limit < 0 ? 0 : static_cast<uint64_t>(limit), max_records, copy,
+                                   block);
     Napi::Promise p = w->promise();
     w->Queue();
     return p;
@@ -477,15 +509,14 @@ class ScanHandle : public Napi::ObjectWrap<ScanHandle> {
 };
 
 void ScanWorker::Execute() {
-  status_ = handle_->scanner.next(limit_, max_records_, copy_ ? 4u << 20 : wal::kScanBytesMax, copy_, &batch_);
+  status_ = handle_->scanner.next(limit_, max_records_, max_bytes_, copy_, &batch_);
 }
 
 void ScanWorker::OnOK() {
   Napi::Env env = Env();
   handle_->busy = false;
   if (!status_.ok()) {
-    std::free(batch_.data);
-    std::free(batch_.spans);
+    if (batch_.block != nullptr && target_.IsEmpty()) wal::free_scan_block(batch_.block, batch_.block_bytes);
     deferred_.Reject(make_error(env, status_).Value());
     return;
   }
@@ -495,13 +526,20 @@ void ScanWorker::OnOK() {
   o.Set("payloadBytes", static_cast<double>(batch_.payload_bytes));
   o.Set("healed", static_cast<double>(handle_->scanner.healed()));
   if (copy_) {
-    // Ownership of both blocks moves to JS; the finalizers free them.
-    size_t data_bytes = batch_.payload_bytes;
-    Napi::Buffer<uint8_t> data = Napi::Buffer<uint8_t>::New(env, batch_.data, data_bytes, [](Napi::Env, uint8_t* p) { std::free(p); });
-    Napi::ArrayBuffer spans_ab = Napi::ArrayBuffer::New(env, batch_.spans, sizeof(uint32_t) * 2 * batch_.count,
-                                                        [](Napi::Env, void* p) { std::free(p); });
-    o.Set("data", data);
-    o.Set("spans", Napi::Uint32Array::New(env, 2 * batch_.count, spans_ab, 0));
+    // The spans and the payloads are views of one block: the caller's, or a
+    // new one whose ownership moves to JS (its finalizer frees it).
+    size_t spans_offset = reinterpret_cast<uint8_t*>(batch_.spans) - batch_.block;
+    size_t data_offset = batch_.data - batch_.block;
+    Napi::ArrayBuffer block = !target_.IsEmpty() ? target_.Value()
+                                                  : Napi::ArrayBuffer::New(
+                                                        env, batch_.block, batch_.block_bytes,
+                                                        [](Napi::Env, void* p, size_t* bytes) {
+                                                          wal::free_scan_block(static_cast<uint8_t*>(p), *bytes);
+                                                          delete bytes;
+                                                        },
+                                                        new size_t(batch_.block_bytes));
+    o.Set("data", Napi::Uint8Array::New(env, batch_.payload_bytes, block, data_offset));
+    o.Set("spans", Napi::Uint32Array::New(env, 2 * batch_.count, block, spans_offset));
   }
   batch_ = wal::ScanBatch{};
   deferred_.Resolve(o);

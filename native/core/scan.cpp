@@ -13,6 +13,26 @@
 
 namespace wal {
 
+uint8_t* alloc_scan_block(size_t block_bytes) {
+  WAL_ASSERT(block_bytes > 0);
+  WAL_ASSERT(block_bytes <= kScanBytesMax + kRecordBytesMax + sizeof(uint32_t) * 2 * kScanRecordsMax);
+  uint8_t* block = static_cast<uint8_t*>(std::malloc(block_bytes));
+  WAL_ASSERT(block != nullptr);  // a scan's memory is bounded by its limits: no room is a broken host
+  return block;
+}
+
+void free_scan_block(uint8_t* block, size_t block_bytes) {
+  WAL_ASSERT(block != nullptr);
+  WAL_ASSERT(block_bytes > 0);
+  std::free(block);
+}
+
+size_t scan_block_bytes(uint32_t max_records, size_t max_bytes) {
+  WAL_ASSERT(max_records > 0 && max_records <= kScanRecordsMax);
+  WAL_ASSERT(max_bytes <= kScanBytesMax);
+  return sizeof(uint32_t) * 2 * max_records + max_bytes + kRecordBytesMax;
+}
+
 Scanner::Scanner() : reader_(new SegmentReader()) {}
 Scanner::~Scanner() = default;
 
@@ -121,17 +141,28 @@ Status Scanner::step(Frame* frame, bool* have, uint64_t limit_lsn) {
   return Status::Ok();
 }
 
+// The batch's spans and payloads in one block: the caller's, or a new one it will own.
+void Scanner::place_batch(uint32_t max_records, size_t max_bytes, ScanBatch* out) const {
+  WAL_ASSERT(max_records > 0 && max_bytes <= kScanBytesMax);
+  size_t bytes = scan_block_bytes(max_records, max_bytes);
+  if (out->block == nullptr) {
+    out->block = alloc_scan_block(bytes);
+    out->block_bytes = bytes;
+  }
+  WAL_ASSERT(out->block_bytes >= bytes);  // a caller's block holds the batch at its limits
+  out->spans = reinterpret_cast<uint32_t*>(out->block);
+  out->data = out->block + sizeof(uint32_t) * 2 * max_records;
+}
+
 Status Scanner::next(uint64_t limit_lsn, uint32_t max_records, size_t max_bytes, bool copy_payloads,
                      ScanBatch* out) {
-  WAL_ASSERT(out != nullptr && out->data == nullptr && out->spans == nullptr);
+  WAL_ASSERT(out != nullptr && (copy_payloads || out->block == nullptr));
   WAL_ASSERT(max_records > 0 && max_records <= kScanRecordsMax && max_bytes <= kScanBytesMax);
-  *out = ScanBatch{};
+  out->first_lsn = 0;
+  out->count = 0;
+  out->payload_bytes = 0;
   if (segments_.empty()) return Status::Ok();
-  if (copy_payloads) {
-    out->data = static_cast<uint8_t*>(std::malloc(max_bytes + kRecordBytesMax));
-    out->spans = static_cast<uint32_t*>(std::malloc(sizeof(uint32_t) * 2 * max_records));
-    WAL_ASSERT(out->data != nullptr && out->spans != nullptr);
-  }
+  if (copy_payloads) place_batch(max_records, max_bytes, out);
   while (out->count < max_records && out->payload_bytes < max_bytes && lsn_ < limit_lsn) {
     Frame f;
     bool have = false;

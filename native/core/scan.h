@@ -20,11 +20,21 @@ struct ScanBatch {
   uint64_t first_lsn = 0;
   uint32_t count = 0;
   uint64_t payload_bytes = 0;
-  // When payloads are copied: data holds them back to back, spans holds
-  // (offset, size) per record. Both malloc'ed; the caller owns and frees them.
-  uint8_t* data = nullptr;
+  // When payloads are copied: one block of block_bytes holds spans, (offset,
+  // size) per record into data, then data, the payloads back to back. A
+  // caller may set block and block_bytes (at least scan_block_bytes) to have
+  // a batch copied into a block it reuses; otherwise next() allocates one,
+  // which the caller owns and gives back with free_scan_block.
+  uint8_t* block = nullptr;
+  size_t block_bytes = 0;
   uint32_t* spans = nullptr;
+  uint8_t* data = nullptr;
 };
+
+// The spans come first so data stays 8-byte aligned.
+size_t scan_block_bytes(uint32_t max_records, size_t max_bytes);
+uint8_t* alloc_scan_block(size_t block_bytes);
+void free_scan_block(uint8_t* block, size_t block_bytes);
 
 class Scanner {
  public:
@@ -39,6 +49,7 @@ class Scanner {
 
  private:
   Status open_segment(size_t index);
+  void place_batch(uint32_t max_records, size_t max_bytes, ScanBatch* out) const;
   Status step(Frame* frame, bool* have, uint64_t limit_lsn);
   Status heal_from_mirror(uint64_t offset, Frame* frame, bool* healed);
   bool chained(const Header& h) const;

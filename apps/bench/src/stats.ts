@@ -60,10 +60,14 @@ export class LatencyRecorder {
     this.samples = new Float64Array(capacity);
   }
 
-  /** Records the time elapsed since `startNs` (a `process.hrtime.bigint()` reading). */
-  record(startNs: bigint): void {
+  /**
+   * Records the time elapsed since `startMs` (a `performance.now()` reading:
+   * a double, where hrtime.bigint() allocated two BigInts per operation in
+   * the loop being measured).
+   */
+  record(startMs: number): void {
     if (this.count === this.samples.length) throw new Error('LatencyRecorder capacity exceeded');
-    this.samples[this.count++] = Number(process.hrtime.bigint() - startNs) / 1e3;
+    this.samples[this.count++] = (performance.now() - startMs) * 1e3;
   }
 
   percentiles(): { p50: number; p99: number } | null {

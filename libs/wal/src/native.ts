@@ -61,12 +61,18 @@ export interface NativeScanBatch {
   count: number;
   payloadBytes: number;
   healed: number;
-  data?: Buffer;
+  /** A view of the batch's block (the JS side wraps it as a Buffer without copying). */
+  data?: Uint8Array;
   spans?: Uint32Array;
 }
 
 export interface NativeScanHandle {
-  next(limitLsn: number, maxRecords: number, copyPayloads: boolean): Promise<NativeScanBatch>;
+  /**
+   * `block`: an ArrayBuffer the payloads are copied into instead of a new
+   * block per batch (8 bytes per record, one largest record, then at least
+   * 64 KiB of payload room).
+   */
+  next(limitLsn: number, maxRecords: number, copyPayloads: boolean, block?: ArrayBuffer): Promise<NativeScanBatch>;
 }
 
 export interface NativeOpenOptions {

@@ -98,15 +98,50 @@ interface Blocked {
 const BLOCKED_MAX = 65536;
 const SCAN_BATCH_RECORDS = 16384;
 
-/** Batches from `read` until an empty one; the next batch is read on the pool while the caller works on this one. */
-async function* scanBatches(partition: number, read: () => Promise<NativeScanBatch>): AsyncGenerator<RecordBatch> {
-  let next = read();
+export interface ScanOptions {
+  /**
+   * Copy payloads into three blocks the scan reuses, not a new block per
+   * batch (default false). A batch's payloads then stay valid only until the
+   * caller takes the batch two after it: for a reader that decodes or copies
+   * what it keeps (a replay). Memory stays at three blocks per scan, and the
+   * replay makes no new external memory for V8 to collect: with a new block
+   * per batch, every 64 MiB read cost a full garbage collection.
+   */
+  reuseBlocks?: boolean;
+}
+
+/** Payload room of a reused scan block: a batch stops at about this many payload bytes. */
+const SCAN_BLOCK_PAYLOAD_BYTES = 1 << 20;
+const SCAN_BLOCKS_REUSED = 3;
+
+/** The blocks a scan reuses, in turn (null when each batch gets a new block). */
+function scanBlocks(options: ScanOptions, batchRecords: number): ArrayBuffer[] | null {
+  if (options.reuseBlocks !== true) return null;
+  const bytes = 8 * batchRecords + addon.limits.recordBytesMax + SCAN_BLOCK_PAYLOAD_BYTES;
+  return Array.from({ length: SCAN_BLOCKS_REUSED }, () => new ArrayBuffer(bytes));
+}
+
+/**
+ * Batches from `read` until an empty one; the next batch is read on the pool
+ * while the caller works on this one. With blocks, batch n is read into block
+ * n % 3: when batch n + 3 is read, the caller has taken batch n + 2.
+ */
+async function* scanBatches(
+  partition: number,
+  read: (block: ArrayBuffer | undefined) => Promise<NativeScanBatch>,
+  blocks: ArrayBuffer[] | null,
+): AsyncGenerator<RecordBatch> {
+  let turn = 0;
+  const nextBlock = (): ArrayBuffer | undefined => (blocks === null ? undefined : blocks[turn++ % blocks.length]);
+  let next = read(nextBlock());
   for (;;) {
     const batch = await next;
     if (batch.count === 0) return;
-    next = read();
+    next = read(nextBlock());
     next.catch(() => undefined);  // surfaced by the await above on the next turn
-    yield new RecordBatch(partition, batch.firstLsn, batch.count, batch.data as Buffer, batch.spans as Uint32Array);
+    const data = batch.data as Uint8Array;
+    const payloads = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    yield new RecordBatch(partition, batch.firstLsn, batch.count, payloads, batch.spans as Uint32Array);
   }
 }
 
@@ -299,9 +334,10 @@ export class Wal {
   }
 
   /** Verified records of a partition from `fromLsn`, up to the durable LSN, in batches. */
-  async *scan(partition: number, fromLsn = 0, batchRecords = SCAN_BATCH_RECORDS): AsyncGenerator<RecordBatch> {
+  async *scan(partition: number, fromLsn = 0, batchRecords = SCAN_BATCH_RECORDS, options: ScanOptions = {}): AsyncGenerator<RecordBatch> {
     const scanner = this.openScan(partition, fromLsn);
-    yield* scanBatches(partition, () => this.nextBatch(scanner, partition, batchRecords, true));
+    const blocks = scanBlocks(options, batchRecords);
+    yield* scanBatches(partition, (block) => this.nextBatch(scanner, partition, batchRecords, true, block), blocks);
   }
 
   /**
@@ -318,7 +354,7 @@ export class Wal {
     partition: number,
     fromLsn: number,
     limitLsn: number,
-    options: { mirrorDir?: string; partitions?: number; batchRecords?: number } = {},
+    options: ScanOptions & { mirrorDir?: string; partitions?: number; batchRecords?: number } = {},
   ): AsyncGenerator<RecordBatch> {
     if (typeof dir !== 'string' || dir.length === 0) throw new WalError('WAL_INVALID_ARGUMENT', 'dir must be a non-empty string');
     const partitions = options.partitions ?? addon.limits.partitionsMax;
@@ -334,13 +370,15 @@ export class Wal {
       throw WalError.from(e);
     }
     const batchRecords = options.batchRecords ?? SCAN_BATCH_RECORDS;
-    yield* scanBatches(partition, async () => {
+    const blocks = scanBlocks(options, batchRecords);
+    const read = async (block: ArrayBuffer | undefined): Promise<NativeScanBatch> => {
       try {
-        return await scanner.next(limitLsn, batchRecords, true);
+        return await scanner.next(limitLsn, batchRecords, true, block);
       } catch (e) {
         throw WalError.from(e);
       }
-    });
+    };
+    yield* scanBatches(partition, read, blocks);
   }
 
   /** Reads and verifies a whole partition inside the addon: checksums, chain, order. */
@@ -372,11 +410,12 @@ export class Wal {
     partition: number,
     maxRecords: number,
     copy: boolean,
+    block?: ArrayBuffer,
   ): Promise<NativeScanBatch> {
     if (this.closed) throw new WalError('WAL_CLOSED', 'the log is closed');
     const limit = this.handle.durable()[partition] + 1;
     try {
-      return await scanner.next(limit, maxRecords, copy);
+      return await scanner.next(limit, maxRecords, copy, block);
     } catch (e) {
       throw WalError.from(e);
     }
