@@ -78,11 +78,12 @@ class Wal {
 
   // Frames `count` records into partition `partition`; returns the first LSN.
   // The records become durable together (an atomic batch). With `defer_wake`
-  // an idle I/O thread is not woken now but by the next kick(): appends made
-  // until then (a caller's whole event-loop turn) go out in one flush.
+  // the partition's buffer is held for the next kick(): an idle I/O thread is
+  // not woken now, and a busy one does not take the buffer, so the appends
+  // made until then (a caller's whole event-loop turn) go out in one flush.
   Status append(uint32_t partition, const uint8_t* const* payloads, const uint32_t* sizes,
                 uint32_t count, uint64_t* first_lsn, bool defer_wake = false);
-  // Wakes the I/O thread if an append deferred its wake since the last kick.
+  // Releases the buffers held since the last kick and wakes the I/O thread.
   void kick();
   int64_t durable_lsn(uint32_t partition) const;
   // The fault that fail-stopped the log, or ok.
@@ -102,6 +103,7 @@ class Wal {
   void run_uring();
   void run_sync();
   bool take_flush(uint32_t p);
+  bool release_holds();
   Status roll_segment_if_full(uint32_t p);
   Status zero_ahead(uint32_t p);
   void start_uring_flush(uint32_t p);

@@ -32,8 +32,9 @@ export interface WalOpenOptions {
   faults?: WalFaults;
   /**
    * Group commit across the callers of one event-loop turn (default false):
-   * an append leaves an idle I/O thread asleep until the turn's I/O callbacks
-   * are done (setImmediate), so the appends of every request read in that
+   * an append holds its partition's buffer until the turn's I/O callbacks
+   * are done (setImmediate): an idle I/O thread is not woken, and a busy one
+   * does not take the buffer, so the appends of every request read in that
    * turn share one flush per partition, instead of the first taking a flush
    * of its own while the rest wait for the next. Nothing is written while the
    * JS thread is busy in between (the default wakes the I/O thread at once).
