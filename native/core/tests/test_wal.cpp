@@ -299,6 +299,21 @@ TEST_CASE(a_deferred_append_waits_for_kick_even_while_the_io_thread_is_busy) {
   }
   CHECK(h.wal->durable_lsn(1) == 1);
   CHECK(h.wal->status(1).flushes == 1);
+  // A deferred append that fills 64 KiB or more is not held: it goes out with no kick.
+  auto big = batch_of(8, 70, 1000);
+  std::vector<const uint8_t*> ptrs;
+  std::vector<uint32_t> sizes;
+  for (auto& r : big) {
+    ptrs.push_back(r.data());
+    sizes.push_back(static_cast<uint32_t>(r.size()));
+  }
+  uint64_t big_first = 0;
+  REQUIRE(h.wal->append(2, ptrs.data(), sizes.data(), 70, &big_first, true).ok());
+  {
+    std::unique_lock<std::mutex> lock(h.mu);
+    h.cv.wait_for(lock, std::chrono::seconds(20), [&] { return h.wal->durable_lsn(2) >= 69 || h.wal->failed(); });
+  }
+  CHECK(h.wal->durable_lsn(2) == 69);
   // Held at close: close flushes it all the same.
   REQUIRE(h.wal->append(1, &ptr, &size, 1, &second, true).ok());
   h.wal->close();
