@@ -403,28 +403,23 @@ Status Wal::append(uint32_t partition, const uint8_t* const* payloads, const uin
     b.records += count;
     b.last_crc = part.last_crc;
     WAL_ASSERT(b.bytes <= limit && b.first_lsn + b.records == part.next_lsn);
-    if (defer_wake && b.bytes >= kHoldBytesMax) {
+    if (defer_wake && b.bytes < kHoldBytesMax) {
+      part.held = true;  // kick() releases it and wakes the I/O thread
+      wake_io = false;
+    } else if (defer_wake) {
       // Enough to pay for a flush: waiting for the turn's end only adds latency.
       part.held = false;
       wake_io = !part.in_flight;
-      defer_wake = false;
-    } else if (defer_wake) {
-      part.held = true;
     }
   }
-  if (wake_io) {
-    if (defer_wake) wake_deferred_.store(true, std::memory_order_release);
-    else wake();
-  }
+  if (wake_io) wake();
   return Status::Ok();
 }
 
 void Wal::kick() {
   WAL_ASSERT(!parts_.empty());  // an opened log
-  bool released = release_holds();
-  bool deferred = wake_deferred_.exchange(false, std::memory_order_acq_rel);
-  // A released buffer's partition may be idle while the thread waits on other flushes.
-  if (deferred || released) wake();
+  // A released buffer's partition may be idle while the thread sleeps or waits on other flushes.
+  if (release_holds()) wake();
 }
 
 // Clears every partition's hold; true if a held buffer has records.

@@ -130,7 +130,6 @@ class Wal {
   uint8_t* zeros_ = nullptr;  // kZeroAheadBytes of zeros, block-aligned for O_DIRECT  // an eventfd read is in the kernel (I/O thread only)
   std::thread thread_;
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> wake_deferred_{false};  // an append left the I/O thread asleep for kick()
   std::atomic<bool> failed_{false};
   mutable std::mutex failure_mu_;
   Status failure_;
