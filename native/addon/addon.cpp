@@ -418,6 +418,11 @@ Napi::Value report_to_js(Napi::Env env, const wal::OpenReport& r) {
   return o;
 }
 
+// Records per scan batch: 0 or too many means the most a batch takes.
+uint32_t scan_records(uint32_t requested) {
+  return requested == 0 || requested > wal::kScanRecordsMax ? wal::kScanRecordsMax : requested;
+}
+
 // Reads one batch of a scan on the pool.
 class ScanHandle;
 class ScanWorker : public Napi::AsyncWorker {
@@ -439,6 +444,7 @@ class ScanWorker : public Napi::AsyncWorker {
     }
   }
   static constexpr size_t kScanCopyBytesMax = 4u << 20;
+  static constexpr size_t kScanBlockPayloadBytesMin = 64u << 10;
   // Payload bytes a block of block_bytes holds for max_records (0: too small).
   static size_t block_payload_bytes(size_t block_bytes, uint32_t max_records) {
     size_t fixed = wal::scan_block_bytes(max_records, 0);
@@ -489,12 +495,12 @@ class ScanHandle : public Napi::ObjectWrap<ScanHandle> {
       return env.Undefined();
     }
     double limit = info[0].As<Napi::Number>().DoubleValue();
-    uint32_t max_records = info[1].As<Napi::Number>().Uint32Value();
-    if (max_records == 0 || max_records > wal::kScanRecordsMax) max_records = wal::kScanRecordsMax;
+    uint32_t max_records = scan_records(info[1].As<Napi::Number>().Uint32Value());
     bool copy = info[2].ToBoolean().Value();
     Napi::Value block = info[3];
     if (block.IsArrayBuffer() &&
-        (!copy || ScanWorker::block_payload_bytes(block.As<Napi::ArrayBuffer>().ByteLength(), max_records) < 65536)) {
+        (!copy || ScanWorker::block_payload_bytes(block.As<Napi::ArrayBuffer>().ByteLength(), max_records) <
+                       ScanWorker::kScanBlockPayloadBytesMin)) {
       invalid(env, "a scan block needs copyPayloads and room for 8 bytes per record, one largest record and 64 KiB")
           .ThrowAsJavaScriptException();
       return env.Undefined();
@@ -516,7 +522,7 @@ void ScanWorker::OnOK() {
   Napi::Env env = Env();
   handle_->busy = false;
   if (!status_.ok()) {
-    if (batch_.block != nullptr && target_.IsEmpty()) wal::free_scan_block(batch_.block, batch_.block_bytes);
+    if (batch_.block != nullptr && target_.IsEmpty()) wal::free_scan_block(batch_.block);
     deferred_.Reject(make_error(env, status_).Value());
     return;
   }
@@ -530,19 +536,32 @@ void ScanWorker::OnOK() {
     // new one whose ownership moves to JS (its finalizer frees it).
     size_t spans_offset = reinterpret_cast<uint8_t*>(batch_.spans) - batch_.block;
     size_t data_offset = batch_.data - batch_.block;
-    Napi::ArrayBuffer block = !target_.IsEmpty() ? target_.Value()
-                                                  : Napi::ArrayBuffer::New(
-                                                        env, batch_.block, batch_.block_bytes,
-                                                        [](Napi::Env, void* p, size_t* bytes) {
-                                                          wal::free_scan_block(static_cast<uint8_t*>(p), *bytes);
-                                                          delete bytes;
-                                                        },
-                                                        new size_t(batch_.block_bytes));
+    Napi::ArrayBuffer block =
+        !target_.IsEmpty() ? target_.Value()
+                           : Napi::ArrayBuffer::New(env, batch_.block, batch_.block_bytes,
+                                                    [](Napi::Env, void* p) { wal::free_scan_block(static_cast<uint8_t*>(p)); });
     o.Set("data", Napi::Uint8Array::New(env, batch_.payload_bytes, block, data_offset));
     o.Set("spans", Napi::Uint32Array::New(env, 2 * batch_.count, block, spans_offset));
   }
   batch_ = wal::ScanBatch{};
   deferred_.Resolve(o);
+}
+
+// scanBlockBytes(maxRecords, payloadBytes) -> the size of a block for next():
+// the layout (spans, payloads, room for one largest record) is the core's.
+Napi::Value ScanBlockBytes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsNumber() || !info[1].IsNumber()) {
+    invalid(env, "scanBlockBytes(maxRecords, payloadBytes)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  double payload = info[1].As<Napi::Number>().DoubleValue();
+  if (!(payload >= ScanWorker::kScanBlockPayloadBytesMin && payload <= ScanWorker::kScanCopyBytesMax)) {
+    invalid(env, "payloadBytes must be from 64 KiB to 4 MiB").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  uint32_t max_records = scan_records(info[0].As<Napi::Number>().Uint32Value());
+  return Napi::Number::New(env, static_cast<double>(wal::scan_block_bytes(max_records, static_cast<size_t>(payload))));
 }
 
 // scanOpen(dir, mirrorDir|null, partition, fromLsn) -> ScanHandle (opening lists files only)
@@ -629,6 +648,7 @@ Napi::Object InitAll(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData<AddonData>(data);
   exports.Set("open", Napi::Function::New(env, Open));
   exports.Set("scanOpen", Napi::Function::New(env, ScanOpen));
+  exports.Set("scanBlockBytes", Napi::Function::New(env, ScanBlockBytes));
   exports.Set("inspect", Napi::Function::New(env, Inspect));
   Napi::Object limits = Napi::Object::New(env);
   limits.Set("recordBytesMax", wal::kRecordBytesMax);

@@ -21,9 +21,8 @@ uint8_t* alloc_scan_block(size_t block_bytes) {
   return block;
 }
 
-void free_scan_block(uint8_t* block, size_t block_bytes) {
+void free_scan_block(uint8_t* block) {
   WAL_ASSERT(block != nullptr);
-  WAL_ASSERT(block_bytes > 0);
   std::free(block);
 }
 

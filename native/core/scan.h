@@ -34,7 +34,7 @@ struct ScanBatch {
 // The spans come first so data stays 8-byte aligned.
 size_t scan_block_bytes(uint32_t max_records, size_t max_bytes);
 uint8_t* alloc_scan_block(size_t block_bytes);
-void free_scan_block(uint8_t* block, size_t block_bytes);
+void free_scan_block(uint8_t* block);
 
 class Scanner {
  public:

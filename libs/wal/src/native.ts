@@ -90,6 +90,8 @@ export interface NativeOpenOptions {
 export interface NativeAddon {
   open(options: NativeOpenOptions, onDurable: () => void): Promise<{ handle: NativeWalHandle; report: NativeOpenReport }>;
   scanOpen(dir: string, mirrorDir: string | null, partition: number, fromLsn: number): NativeScanHandle;
+  /** Bytes of a block for `next()` holding batches of `maxRecords` and about `payloadBytes` of payload (64 KiB to 4 MiB). */
+  scanBlockBytes(maxRecords: number, payloadBytes: number): number;
   inspect(dir: string): Promise<{ partitions: number; segmentBytes: number; recovery: NativeRecovery[] }>;
   limits: { recordBytesMax: number; batchRecordsMax: number; partitionsMax: number; crc32cHardware: boolean };
 }

@@ -118,7 +118,7 @@ const SCAN_BLOCKS_REUSED = 3;
 /** The blocks a scan reuses, in turn (null when each batch gets a new block). */
 function scanBlocks(options: ScanOptions, batchRecords: number): ArrayBuffer[] | null {
   if (options.reuseBlocks !== true) return null;
-  const bytes = 8 * batchRecords + addon.limits.recordBytesMax + SCAN_BLOCK_PAYLOAD_BYTES;
+  const bytes = addon.scanBlockBytes(batchRecords, SCAN_BLOCK_PAYLOAD_BYTES);
   return Array.from({ length: SCAN_BLOCKS_REUSED }, () => new ArrayBuffer(bytes));
 }
 

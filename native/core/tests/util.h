@@ -86,7 +86,7 @@ inline std::vector<std::vector<uint8_t>> scan_all(const std::string& dir, const 
       const uint8_t* d = batch.data + batch.spans[2 * i];
       out.emplace_back(d, d + batch.spans[2 * i + 1]);
     }
-    if (batch.block != nullptr) wal::free_scan_block(batch.block, batch.block_bytes);
+    if (batch.block != nullptr) wal::free_scan_block(batch.block);
     if (batch.count == 0) break;
   }
   return out;
