@@ -7,18 +7,18 @@
 // durable, so a query never sees an unacknowledged event and the applied
 // prefix only ever grows. Commands touching the same entity are serialized by
 // `withLocks`, so a decider always sees every earlier command on its entities.
+// Applying (the read model's transaction) goes through an ApplyPort
+// (applier.ts): on this thread, or on the API's apply thread.
 import { DomainError, type DomainEvent, type Instant, type RecordedEvent } from '@app/domain';
 import { LedgerClock } from './clock';
 import type { LogPort, LogRecord } from './log-port';
 import { PeriodCalendar } from '@app/domain';
-import { createHash } from 'node:crypto';
-import { CommandRecord, decodeRecord, encodeRecord, outcomeOf } from './record';
-import type { Checkpoint, LogPosition, ReadModelPort, StoredOutcome } from './read-model-port';
+import { CommandRecord, decodeRecord, encodeRecord } from './record';
+import type { Checkpoint, ReadModelPort, StoredOutcome } from './read-model-port';
+import { AppliedState, InThreadApply, PERIOD_CLOSED, RecordApplier, payloadHash, type ApplyPort, type DurableEntry, type RecordSubscriber } from './applier';
 
-export interface RecordSubscriber {
-  /** A durable record, in recordedAt order (replay and live alike). */
-  apply(record: CommandRecord): void;
-}
+export { PERIOD_CLOSED } from './applier';
+export type { RecordSubscriber } from './applier';
 
 /** Watches the store's log appends (the API's metrics implement it); called on the hot path, so it must be cheap. */
 export interface StoreObserver {
@@ -50,13 +50,8 @@ export class LogUnavailableError extends Error {
   }
 }
 
-interface Pending {
-  records: CommandRecord[];
-  partition: number;
-  /** The log's bytes of the last record (its hash is the checkpoint's proof of position). */
-  lastPayload: Buffer;
-  /** Set once durable: the LSN of the last record. */
-  lastLsn: number;
+interface Pending extends DurableEntry {
+  /** Set once durable (lastLsn is then the LSN of the last record). */
   durable: boolean;
   resolve: () => void;
   reject: (e: Error) => void;
@@ -73,9 +68,6 @@ export class RecordTooLargeError extends DomainError {
   }
 }
 
-/** Event type that moves the period-close watermark; its payload names the month closed through. */
-export const PERIOD_CLOSED = 'PeriodClosed';
-
 export class EventStore {
   /** A drain is queued (scheduleDrain). */
   private drainScheduled = false;
@@ -83,19 +75,18 @@ export class EventStore {
   private lastStamped: Instant = '';
   /** Closes as stamped: books new commands and decides closes (a close moves it when stamped). */
   readonly calendar = new PeriodCalendar();
-  /** Closes as applied (durable): what queries and digests see, so an unacknowledged close is never visible. */
-  readonly appliedCalendar = new PeriodCalendar();
+  /** What is applied (durable and committed): the horizon, the count, the closes queries and digests see. */
+  private readonly applied: AppliedState;
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly pending: Pending[] = [];
   private readonly lockTails = new Map<string, Promise<void>>();
   private readonly idleWaiters: (() => void)[] = [];
   private failure: LogUnavailableError | null = null;
-  private appliedThrough: Instant = '';
-  private records = 0;
-  /** The last applied record of each partition (committed with the read model's data). */
-  private readonly positions: (LogPosition | null)[];
-  /** Partitions whose position moved since the last commit, with that record's bytes (hashed at commit). */
-  private readonly movedPayloads = new Map<number, { lsn: number; recordedAt: Instant; payload: Buffer }>();
+  /** Applies on this thread: the replay, and live records until `applyOn` hands them to another port. */
+  private readonly applier: RecordApplier;
+  private applyPort: ApplyPort;
+  /** Pending entries handed to an asynchronous ApplyPort and not yet committed (the first `applying` of `pending`). */
+  private applying = 0;
   /** Optional watcher of appends (metrics); null costs nothing. */
   observer: StoreObserver | null = null;
 
@@ -107,17 +98,30 @@ export class EventStore {
     private readonly readOnly: boolean,
   ) {
     const checkpoint = readModel.checkpoint();
-    this.positions = checkpoint ? [...checkpoint.positions] : new Array<LogPosition | null>(log.partitions).fill(null);
-    if (this.positions.length !== log.partitions) throw new Error(`the read model has ${this.positions.length} partitions, the log ${log.partitions}`);
+    this.applier = new RecordApplier(readModel, subscribers, log.partitions);
+    this.applyPort = new InThreadApply(this.applier);
+    this.applied = new AppliedState(checkpoint);
     if (checkpoint) {
-      this.appliedThrough = checkpoint.through;
-      this.records = checkpoint.records;
       if (checkpoint.through !== '') this.clock.observe(checkpoint.through);
-      for (const close of checkpoint.closes) {
-        this.appliedCalendar.record(close);
-        this.calendar.record(close);
-      }
+      for (const close of checkpoint.closes) this.calendar.record(close);
     }
+  }
+
+  /** Closes as applied (durable): what queries and digests see, so an unacknowledged close is never visible. */
+  get appliedCalendar(): PeriodCalendar {
+    return this.applied.calendar;
+  }
+
+  /**
+   * From now on, live records are applied by `port` (the apply thread, on the
+   * same read model): the store then only follows what it commits (its
+   * subscribers' `follow`). Call once, after open, before any command.
+   */
+  applyOn(port: ApplyPort): void {
+    if (this.readOnly) throw new Error('a replica store applies on its own thread');
+    if (this.pending.length > 0) throw new Error('the apply port changes only while nothing is pending');
+    if (!(this.applyPort instanceof InThreadApply)) throw new Error('the apply port was handed over already');
+    this.applyPort = port;
   }
 
   /**
@@ -151,8 +155,8 @@ export class EventStore {
    * REPLAY_COMMIT_RECORDS records, so a crash mid-replay keeps the work done.
    */
   private async replay(through: Instant | undefined, onProgress: ReplayProgress | undefined): Promise<void> {
-    const heads = await Promise.all(this.positions.map((position, p) => PartitionCursor.open(this.log, p, position ? position.lsn + 1 : 0)));
-    const started = this.records;
+    const heads = await Promise.all(this.applier.startPositions.map((position, p) => PartitionCursor.open(this.log, p, position ? position.lsn + 1 : 0)));
+    const started = this.applied.records;
     let batch: { record: CommandRecord; partition: number; lsn: number; payload: Buffer }[] = [];
     for (;;) {
       let next: PartitionCursor | null = null;
@@ -165,48 +169,36 @@ export class EventStore {
       if (batch.length >= REPLAY_COMMIT_RECORDS) {
         this.commitReplayed(batch);
         batch = [];
-        onProgress?.({ records: this.records - started, through: this.appliedThrough });
+        onProgress?.({ records: this.applied.records - started, through: this.applied.through });
       }
     }
     if (batch.length > 0) this.commitReplayed(batch);
-    onProgress?.({ records: this.records - started, through: this.appliedThrough, done: true });
+    onProgress?.({ records: this.applied.records - started, through: this.applied.through, done: true });
   }
 
   private commitReplayed(batch: { record: CommandRecord; partition: number; lsn: number; payload: Buffer }[]): void {
-    this.readModel.commit(
-      () => {
-        for (const { record, partition, lsn, payload } of batch) {
-          this.clock.observe(record.recordedAt);
-          this.track(record);
-          this.apply(record);
-          this.moved(partition, lsn, record.recordedAt, payload);
-        }
-      },
-      () => this.checkpoint(),
-    );
+    this.applier.commitReplayed(batch);
+    for (const { record } of batch) {
+      this.clock.observe(record.recordedAt);
+      this.noteApplied(record);
+    }
   }
 
-  private moved(partition: number, lsn: number, recordedAt: Instant, payload: Buffer): void {
-    const before = this.positions[partition];
-    if (before && lsn <= before.lsn) throw new Error(`partition ${partition}: lsn ${lsn} applied after ${before.lsn}`);
-    this.movedPayloads.set(partition, { lsn, recordedAt, payload });
-  }
-
-  /** The checkpoint the current transaction reaches (hashes each moved partition's last record once). */
-  private checkpoint(): Checkpoint {
-    for (const [p, m] of this.movedPayloads) this.positions[p] = { lsn: m.lsn, recordedAt: m.recordedAt, payloadHash: payloadHash(m.payload) };
-    this.movedPayloads.clear();
-    return { positions: [...this.positions], through: this.appliedThrough, records: this.records, closes: [...this.appliedCalendar.all()] };
+  /** Moves the store's horizon past a committed record; the stamped calendar learns a close from the log on replay. */
+  private noteApplied(record: CommandRecord): void {
+    this.applied.note(record, (close) => {
+      if (!this.calendar.isClosed(close.through)) this.calendar.record(close);
+    });
   }
 
   /** Records applied so far (durable, in order). */
   get recordCount(): number {
-    return this.records;
+    return this.applied.records;
   }
 
   /** Every record with recordedAt <= this is applied; later ones are not yet durable. */
   get horizon(): Instant {
-    return this.appliedThrough;
+    return this.applied.through;
   }
 
   /** Records stamped and appended but not yet durable and applied. */
@@ -339,7 +331,7 @@ export class EventStore {
       resolve = res;
       reject = rej;
     });
-    const entry: Pending = { records, partition, lastPayload: payloads[payloads.length - 1], lastLsn: -1, durable: false, resolve, reject };
+    const entry: Pending = { records, partition, payloads, lastLsn: -1, durable: false, resolve, reject };
     this.pending.push(entry);
     for (const r of records) this.inFlight.set(r.commandId, done);
     const observer = this.observer;
@@ -373,26 +365,50 @@ export class EventStore {
     });
   }
 
-  /** Applies the durable prefix of the pending records in one read-model transaction, then answers them. */
+  /**
+   * Applies the durable prefix of the pending records in one read-model
+   * transaction, then answers them. One transaction at a time: while an
+   * asynchronous port commits, records made durable meanwhile wait, and go
+   * together in the next one (a group commit of the read model).
+   */
   private drain(): void {
+    if (this.applying > 0 || this.failure) return;
     let ready = 0;
     while (ready < this.pending.length && this.pending[ready].durable) ready++;
     if (ready === 0) return;
     const entries = this.pending.slice(0, ready);
-    this.readModel.commit(
+    // A throw here (a broken invariant of this thread's commit) propagates: the process stops rather than serve past it.
+    const committed = this.applyPort.apply(entries);
+    if (committed === undefined) {
+      this.answer(entries, false);
+      return;
+    }
+    this.applying = ready;
+    committed.then(
       () => {
-        for (const entry of entries) {
-          for (const record of entry.records) {
-            this.track(record);
-            this.apply(record);
-          }
-          this.moved(entry.partition, entry.lastLsn, entry.records[entry.records.length - 1].recordedAt, entry.lastPayload);
-        }
+        this.applying = 0;
+        if (this.failure) return;
+        this.answer(entries, true);
+        this.drain();
       },
-      () => this.checkpoint(),
+      (e: unknown) => {
+        this.applying = 0;
+        this.fail(e);
+      },
     );
+  }
+
+  /** The entries (the first of `pending`) are committed: the horizon moves past them, and they are answered. */
+  private answer(entries: Pending[], elsewhere: boolean): void {
+    for (const entry of entries) {
+      for (const record of entry.records) {
+        this.noteApplied(record);
+        // Applied by another thread's subscribers: ours only keep their in-memory views in step.
+        if (elsewhere) for (const s of this.subscribers) s.follow?.(record);
+      }
+    }
     // Committed: only now may a retry find the outcome instead of the in-flight promise.
-    this.pending.splice(0, ready);
+    this.pending.splice(0, entries.length);
     for (const entry of entries) {
       for (const record of entry.records) this.inFlight.delete(record.commandId);
       entry.resolve();
@@ -409,26 +425,11 @@ export class EventStore {
     this.wakeIdle();
   }
 
-  private track(record: CommandRecord): void {
-    this.readModel.putOutcome(record.commandId, outcomeOf(record));
-  }
-
-  private apply(record: CommandRecord): void {
-    if (record.recordedAt <= this.appliedThrough) throw new Error(`record out of order at ${record.recordedAt}`);
-    this.appliedThrough = record.recordedAt;
-    this.records++;
-    for (const e of record.events) {
-      if (e.type !== PERIOD_CLOSED) continue;
-      const close = { through: String(e.payload.through), closedAt: record.recordedAt };
-      this.appliedCalendar.record(close);
-      // Replay: the stamped calendar learns the closes from the log.
-      if (!this.calendar.isClosed(close.through)) this.calendar.record(close);
-    }
-    for (const s of this.subscribers) s.apply(record);
-  }
-
+  /** Flushes the log, lets every durable record be applied, then closes the apply port. */
   async close(): Promise<void> {
     await this.log.close();
+    await this.whenIdle();
+    await this.applyPort.close();
   }
 }
 
@@ -442,10 +443,6 @@ export interface ReplayProgressReport {
   done?: boolean;
 }
 export type ReplayProgress = (report: ReplayProgressReport) => void;
-
-function payloadHash(payload: Buffer): string {
-  return createHash('sha256').update(payload).digest('hex');
-}
 
 /** One partition's scan, a decoded record at a time (a batch of them in memory). */
 class PartitionCursor {

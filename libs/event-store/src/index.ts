@@ -1,5 +1,5 @@
 export { EventStore, LogUnavailableError, PERIOD_CLOSED, RecordTooLargeError, partitionOf, verifyCheckpoint } from './event-store';
-export type { Draft, PriorOutcome, RecordSubscriber, ReplayProgress, ReplayProgressReport, StoreObserver } from './event-store';
+export type { Draft, PriorOutcome, ReplayProgress, ReplayProgressReport, StoreObserver } from './event-store';
 export type { Checkpoint, LogPosition, ReadModelPort, StoredOutcome } from './read-model-port';
 export { WalLog } from './log-port';
 export type { LogPort, LogRecord } from './log-port';
@@ -7,3 +7,5 @@ export { canonicalJson, decodeRecord, encodeRecord, outcomeOf, requestHash, RECO
 export type { CommandRecord } from './record';
 export { LedgerClock } from './clock';
 export type { WallClock } from './clock';
+export { AppliedState, InThreadApply, RecordApplier } from './applier';
+export type { ApplyPort, DurableEntry, RecordSubscriber } from './applier';
