@@ -73,6 +73,13 @@ export class EntityCache {
   get size(): number {
     return this.young.size + this.old.size;
   }
+
+  /** Drops the entries whose key starts with `prefix` and that `stale` picks: O(capacity), for rare events only. */
+  dropWhere(prefix: string, stale: (entry: Latest) => boolean): void {
+    for (const generation of [this.young, this.old]) {
+      for (const [key, entry] of generation) if (key.startsWith(prefix) && stale(entry)) generation.delete(key);
+    }
+  }
 }
 
 /** One entity's history: a view over the store and the cache, cheap to make. */
@@ -138,6 +145,29 @@ export class HistoryMap<S> {
     const after = this.evolve(before, event);
     this.cache.set(key, { state: after, count: count + 1, lastAt: event.recordedAt });
     return { before, after };
+  }
+
+  /**
+   * Off the commit (another thread applied and committed `event`): folds it
+   * into the cached latest state, unless that state holds it already (folded
+   * from the store after that commit). An entity not cached is left alone:
+   * the next reader folds it from the store, which has the event. A record
+   * may carry several events of one entity, so the choice is made at its
+   * first and remembered in `following` (by key, for the one record).
+   * Returns the state before the event when it was folded in.
+   */
+  follow(id: string, event: RecordedEvent, following: Map<string, boolean>): { before: S } | undefined {
+    const key = `${this.kind}/${id}`;
+    const cached = this.cache.peek(key);
+    let follows = following.get(key);
+    if (follows === undefined) {
+      follows = cached !== undefined && cached.lastAt < event.recordedAt;
+      following.set(key, follows);
+    }
+    if (!follows || cached === undefined) return undefined;
+    const before = cached.state as S;
+    this.cache.set(key, { state: this.evolve(before, event), count: cached.count + 1, lastAt: event.recordedAt });
+    return { before };
   }
 
   /** A view of the entity's history; undefined when it has no event (a cache hit, else one seek). */

@@ -139,6 +139,29 @@ export class Projections implements RecordSubscriber {
     for (const line of subledger.values()) this.store.addAccountLine(line.account, line.control, recordedAt, line.date, line.cents);
   }
 
+  /**
+   * A record the apply thread applied and committed (see RecordSubscriber):
+   * the cached latest states follow it, so deciders on this thread see it
+   * without folding from the store. A fee's or a NAV correction's member
+   * events are derived here as on apply; when the fund's state before it is
+   * not at hand, the members' cached states older than it are dropped instead.
+   */
+  follow(record: CommandRecord): void {
+    const following = new Map<string, boolean>();
+    for (const event of record.events) {
+      const { kind, id } = event.entity;
+      if (kind === 'ledger') continue;
+      if (kind === 'fund' && derivesMemberEvents(event)) {
+        const followed = this.funds.follow(id, event, following);
+        if (followed === undefined) {
+          this.cache.dropWhere('member/', (entry) => entry.lastAt < record.recordedAt);
+          continue;
+        }
+        for (const derived of derivedMemberEvents(followed.before, event)) this.members.follow(derived.entity.id, derived, following);
+      } else this.histories[kind].follow(id, event, following);
+    }
+  }
+
   private addLines(event: RecordedEvent, add: SeriesAdd, subledger: Map<string, SubledgerPosting>): void {
     const lines = ledgerLines(event);
     addLedgerMovements(lines, add);

@@ -47,6 +47,9 @@ export interface ReadModelOwner {
 
 type Key = (string | number)[];
 
+/** A series bucket's key: family, name, currency, bucket. */
+export type SeriesKey = [SeriesFamily, string, string, string];
+
 /** LMDB's meta pages: the P_META flag (byte 18 of the page header) and the magic 0xBEEFC0DE (bytes 24-27, little-endian) after it. */
 const META_FLAG_OFFSET = 18;
 const META_FLAG = 0x08;
@@ -152,6 +155,8 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
   private readonly names = new Map<SeriesFamily, string[]>();
   /** The last running total of each series written since open (written series only). */
   private readonly lastTotals = new Map<string, bigint>();
+  /** Buckets indexed since the last takeNewBuckets (the apply thread hands them to the JS thread's handle). */
+  private newBuckets: SeriesKey[] = [];
   /** The steps of each series moved by the open transaction, in recordedAt order (flushed at commit). */
   private readonly pendingSeries = new Map<string, { recordedAt: Instant; total: bigint }[]>();
   /** The record whose lines are being added, and how many (an account line's key). */
@@ -183,9 +188,21 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
     return sumsFrom(this.meta.get('digest'));
   }
 
-  /** The state hash of what is stored (kept as it is written: reading it costs nothing). */
+  /**
+   * The state hash of what is committed: the sums and the checkpoint as one
+   * commit wrote them (kept as it is written: reading it costs two gets). Read
+   * from the store, not from this instance's sums: with the apply thread,
+   * another handle on this environment writes.
+   */
   stateHash(): StateHash {
-    return stateHashOf(this.sums, this.checkpoint());
+    if (this.writing) throw new Error('the state hash is read outside commit');
+    const transaction = this.root.useReadTransaction();
+    try {
+      const checkpoint = (this.meta.get('checkpoint', { transaction }) as Checkpoint | undefined) ?? null;
+      return stateHashOf(sumsFrom(this.meta.get('digest', { transaction })), checkpoint);
+    } finally {
+      transaction.done();
+    }
   }
 
   /** Opens (or creates) the environment; throws if LMDB cannot read it. */
@@ -301,6 +318,7 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
       if (total === undefined) {
         this.seriesIndexDb.putSync([family, name, currency, bucket], 1);
         this.indexBucket(family, name, currency, bucket);
+        this.newBuckets.push([family, name, currency, bucket]);
       }
     }
     total = (total ?? 0n) + cents;
@@ -355,6 +373,22 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
 
   seriesNames(family: SeriesFamily): readonly string[] {
     return this.names.get(family) ?? [];
+  }
+
+  /** The series buckets this handle created since the last call (committed, when called after commit). */
+  takeNewBuckets(): SeriesKey[] {
+    const taken = this.newBuckets;
+    this.newBuckets = [];
+    return taken;
+  }
+
+  /** Buckets another handle on this environment created and committed: reports list them from now on. */
+  indexBuckets(keys: readonly SeriesKey[]): void {
+    for (const [family, name, currency, bucket] of keys) {
+      const list = this.buckets.get(`${family} ${name}`);
+      if (list?.some((b) => b.currency === currency && b.bucket === bucket)) continue;
+      this.indexBucket(family, name, currency, bucket);
+    }
   }
 
   private indexBucket(family: SeriesFamily, name: string, currency: string, bucket: string): void {
