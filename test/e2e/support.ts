@@ -285,11 +285,11 @@ export interface InProcessServer extends TestServer {
   app: any;
 }
 
-/** The real app in this process (ts sources), on a free port. */
-export async function startInProcess(opts: { dataDir: string; tokensFile?: string }): Promise<InProcessServer> {
+/** The real app in this process (ts sources), on a free port; `config`: settings other than the defaults (the entity cache, the apply thread). */
+export async function startInProcess(opts: { dataDir: string; tokensFile?: string; config?: { cacheEntities?: number; applyThread?: boolean } }): Promise<InProcessServer> {
   // Loaded lazily: child-process suites never compile the app.
   const { startServer } = await import('../../apps/api/src/main');
-  const server = await startServer({ port: 0, host: '127.0.0.1', dataDir: opts.dataDir, tokensFile: opts.tokensFile, logger: false });
+  const server = await startServer({ ...opts.config, port: 0, host: '127.0.0.1', dataDir: opts.dataDir, tokensFile: opts.tokensFile, logger: false });
   const api = new Api(server.url);
   return {
     url: server.url,

@@ -46,6 +46,11 @@ export interface ApiConfig {
   readModelMapSizeBytes: number;
   /** Latest entity states kept in the heap (an LRU); the rest are folded from the read model when asked for. */
   cacheEntities: number;
+  /**
+   * Apply durable records to the read model on a second thread (the apply
+   * thread), so the JS thread only decides; false applies on the JS thread.
+   */
+  applyThread: boolean;
 }
 
 export type ApiConfigInput = Partial<ApiConfig>;
@@ -66,13 +71,14 @@ export function withDefaults(input: ApiConfigInput = {}): ApiConfig {
     shutdownTimeoutMs: input.shutdownTimeoutMs ?? 10_000,
     readModelMapSizeBytes: input.readModelMapSizeBytes ?? 64 * 1024 * MiB,
     cacheEntities: input.cacheEntities ?? 50_000,
+    applyThread: input.applyThread ?? true,
   };
 }
 
 /**
  * PORT, HOST, LEDGER_DATA_DIR, LEDGER_TOKENS_FILE, LEDGER_METRICS_TOKEN_FILE,
- * LOG_LEVEL, SHUTDOWN_TIMEOUT_MS, LEDGER_READMODEL_MAP_MIB, LEDGER_CACHE_ENTITIES;
- * a bad value stops startup.
+ * LOG_LEVEL, SHUTDOWN_TIMEOUT_MS, LEDGER_READMODEL_MAP_MIB, LEDGER_CACHE_ENTITIES,
+ * LEDGER_APPLY_THREAD (on, off); a bad value stops startup.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   return withDefaults({
@@ -85,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ? parseTimeout(env.SHUTDOWN_TIMEOUT_MS) : undefined,
     readModelMapSizeBytes: env.LEDGER_READMODEL_MAP_MIB ? parseInteger('LEDGER_READMODEL_MAP_MIB', env.LEDGER_READMODEL_MAP_MIB, 16, 16 * 1024 * 1024) * MiB : undefined,
     cacheEntities: env.LEDGER_CACHE_ENTITIES ? parseInteger('LEDGER_CACHE_ENTITIES', env.LEDGER_CACHE_ENTITIES, 100, 100_000_000) : undefined,
+    applyThread: env.LEDGER_APPLY_THREAD ? parseOnOff('LEDGER_APPLY_THREAD', env.LEDGER_APPLY_THREAD) : undefined,
   });
 }
 
@@ -98,6 +105,13 @@ function parseLogLevel(text: string): LogLevelName {
   const level = text.trim().toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${text}"`);
   return level as LogLevelName;
+}
+
+function parseOnOff(name: string, text: string): boolean {
+  const value = text.trim().toLowerCase();
+  if (value === 'on') return true;
+  if (value === 'off') return false;
+  throw new Error(`${name} must be on or off, got "${text}"`);
 }
 
 function parseTimeout(text: string): number {

@@ -18,6 +18,7 @@ import type { ApiConfig } from '../config';
 import { API_CONFIG } from '../core.module';
 import { NotReadyError } from '../errors/api-errors';
 import { Readiness } from '../health/readiness';
+import { ApplyThread } from './apply-thread';
 import { startAuditThread, type AuditThread } from './replay-audit-thread';
 
 /** How often a long replay reports its progress in the log. */
@@ -76,7 +77,19 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
         this.logger.log(`${what}: ${report.records} records in ${seconds.toFixed(1)} s${report.done ? ' (done)' : ''}`);
       }
     };
-    this.opened = await openLedger(log, model, { cacheEntities: this.config.cacheEntities, onProgress });
+    const ledger = await openLedger(log, model, { cacheEntities: this.config.cacheEntities, onProgress });
+    if (this.config.applyThread) {
+      // Replayed on this thread; live records from now on are applied on the apply thread (apply-thread.ts).
+      this.setProgress('starting the apply thread');
+      const data = { readModelDir: dir, mapSizeBytes: this.config.readModelMapSizeBytes, partitions: log.partitions, cacheEntities: this.config.cacheEntities };
+      try {
+        ledger.store.applyOn(await ApplyThread.start(data, (buckets) => model.indexBuckets(buckets)));
+      } catch (e) {
+        await ledger.store.close().catch(() => undefined);
+        throw e;
+      }
+    }
+    this.opened = ledger;
     this.readiness.markReady('log');
   }
 

@@ -12,10 +12,10 @@
 //     data), so it loads in the worker as well as on the main thread.
 // Progress reports, the result or the failure come back as messages; the
 // thread ends once it answered, or is terminated (server shutdown).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { AuditProgress, AuditProgressReport, ReplayAuditResult } from '@app/read-model';
+
+import { spawnWorker } from './worker-thread';
 
 /** What the worker opens. Paths are absolute. */
 export interface AuditWorkerData {
@@ -58,48 +58,8 @@ export interface AuditThread {
 
 const WORKER_FILE = 'replay-audit.worker';
 
-/**
- * Under ts-jest the sources run as TypeScript, which a worker thread (plain
- * Node, outside jest's module system) cannot load: there the worker first
- * installs a require hook that transpiles each .ts file it loads
- * (typescript's transpileModule, a dev dependency) and maps the @app/*
- * aliases of tsconfig.json. The compiled server (dist/) loads the .js worker
- * directly.
- */
-const TYPESCRIPT_BOOTSTRAP = `
-const Module = require('node:module');
-const fs = require('node:fs');
-const path = require('node:path');
-const { workerData } = require('node:worker_threads');
-const { root, entry } = workerData.typescript;
-const ts = Module.createRequire(path.join(root, 'package.json'))('typescript');
-const config = ts.readConfigFile(path.join(root, 'tsconfig.json'), ts.sys.readFile).config;
-const { options } = ts.convertCompilerOptionsFromJson(config.compilerOptions, root);
-Object.assign(options, { module: ts.ModuleKind.CommonJS, sourceMap: false, inlineSourceMap: false, declaration: false, noEmit: false });
-const aliases = new Map(Object.entries(config.compilerOptions.paths || {}).map(([name, targets]) => [name, path.join(root, targets[0])]));
-const resolve = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  return resolve.call(this, aliases.get(request) || request, ...rest);
-};
-Module._extensions['.ts'] = function (module, filename) {
-  const source = fs.readFileSync(filename, 'utf8');
-  module._compile(ts.transpileModule(source, { compilerOptions: options, fileName: filename }).outputText, filename);
-};
-require(entry);
-`;
-
-function repoRootOf(dir: string): string {
-  for (let d = dir; ; d = path.dirname(d)) {
-    if (fs.existsSync(path.join(d, 'tsconfig.json'))) return d;
-    if (path.dirname(d) === d) throw new Error(`no tsconfig.json above ${dir}`);
-  }
-}
-
 function spawn(data: AuditWorkerData): Worker {
-  const ext = path.extname(__filename);
-  const entry = path.join(__dirname, `${WORKER_FILE}${ext}`);
-  if (ext !== '.ts') return new Worker(entry, { workerData: { audit: data } });
-  return new Worker(TYPESCRIPT_BOOTSTRAP, { eval: true, workerData: { audit: data, typescript: { root: repoRootOf(__dirname), entry } } });
+  return spawnWorker(__dirname, WORKER_FILE, { audit: data });
 }
 
 /** The code of an error the worker reported. */
