@@ -85,8 +85,10 @@ export class EventStore {
   /** Applies on this thread: the replay, and live records until `applyOn` hands them to another port. */
   private readonly applier: RecordApplier;
   private applyPort: ApplyPort;
-  /** Pending entries handed to an asynchronous ApplyPort and not yet committed (the first `applying` of `pending`). */
-  private applying = 0;
+  /** Pending entries handed to an asynchronous ApplyPort and not yet committed: the first `posted` of `pending`. */
+  private posted = 0;
+  /** Calls to an asynchronous ApplyPort not yet committed (at most APPLY_CALLS_MAX). */
+  private applyCalls = 0;
   /** Optional watcher of appends (metrics); null costs nothing. */
   observer: StoreObserver | null = null;
 
@@ -366,33 +368,39 @@ export class EventStore {
   }
 
   /**
-   * Applies the durable prefix of the pending records in one read-model
-   * transaction, then answers them. One transaction at a time: while an
-   * asynchronous port commits, records made durable meanwhile wait, and go
-   * together in the next one (a group commit of the read model).
+   * Hands the durable prefix of the pending records not handed yet to the
+   * apply port. On this thread it is committed at once and answered. An
+   * asynchronous port (the apply thread) gets it while it may still be
+   * committing earlier calls, so it never waits for this thread to hear of a
+   * commit before it has the next records; it commits calls in order (and
+   * merges those queued while it was busy into one transaction), and each is
+   * answered when its commit is confirmed, in order.
    */
   private drain(): void {
-    if (this.applying > 0 || this.failure) return;
-    let ready = 0;
+    if (this.failure || this.applyCalls >= APPLY_CALLS_MAX) return;
+    let ready = this.posted;
     while (ready < this.pending.length && this.pending[ready].durable) ready++;
-    if (ready === 0) return;
-    const entries = this.pending.slice(0, ready);
+    if (ready === this.posted) return;
+    const entries = this.pending.slice(this.posted, ready);
     // A throw here (a broken invariant of this thread's commit) propagates: the process stops rather than serve past it.
     const committed = this.applyPort.apply(entries);
     if (committed === undefined) {
+      if (this.posted !== 0) throw new Error('an in-thread apply port with calls in flight');
       this.answer(entries, false);
       return;
     }
-    this.applying = ready;
+    this.posted = ready;
+    this.applyCalls++;
     committed.then(
       () => {
-        this.applying = 0;
+        this.applyCalls--;
         if (this.failure) return;
+        this.posted -= entries.length;
         this.answer(entries, true);
         this.drain();
       },
       (e: unknown) => {
-        this.applying = 0;
+        this.applyCalls--;
         this.fail(e);
       },
     );
@@ -400,6 +408,7 @@ export class EventStore {
 
   /** The entries (the first of `pending`) are committed: the horizon moves past them, and they are answered. */
   private answer(entries: Pending[], elsewhere: boolean): void {
+    if (this.pending[0] !== entries[0]) throw new Error('records committed out of order');
     for (const entry of entries) {
       for (const record of entry.records) {
         this.noteApplied(record);
@@ -432,6 +441,9 @@ export class EventStore {
     await this.applyPort.close();
   }
 }
+
+/** Calls to an asynchronous apply port in flight at once (each one durable prefix; the apply thread merges queued ones). */
+const APPLY_CALLS_MAX = 16;
 
 /** Records applied per read-model transaction while replaying. */
 const REPLAY_COMMIT_RECORDS = 5_000;

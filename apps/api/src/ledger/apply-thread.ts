@@ -11,10 +11,13 @@
 //     step (Projections#follow) and answer the commands. So nothing is
 //     acknowledged before it is durable, and a query (read at the horizon)
 //     never sees a record before the read model has committed it.
-// One transaction at a time: records made durable while one commits go
-// together in the next (the store's drain). A worker that fails or exits
-// fails the store: commands get 503 log_unavailable, and a restart replays
-// the log after the read model's checkpoint.
+// The store hands over each durable prefix as soon as it is durable, also
+// while the worker is still committing earlier ones, so the worker never
+// waits for this thread to hear of a commit. The worker commits in order, and
+// takes every request queued while it was busy into one transaction (a group
+// commit of the read model); each request is answered, in order. A worker
+// that fails or exits fails the store: commands get 503 log_unavailable, and
+// a restart replays the log after the read model's checkpoint.
 import type { Worker } from 'node:worker_threads';
 import type { ApplyPort, DurableEntry } from '@app/event-store';
 import type { SeriesKey } from '@app/read-model';
@@ -47,7 +50,8 @@ export type ApplyWorkerMessage =
 const WORKER_FILE = 'apply.worker';
 
 export class ApplyThread implements ApplyPort {
-  private waiting: { resolve: () => void; reject: (e: Error) => void } | null = null;
+  /** Requests posted and not yet answered, in the order posted (the worker answers in that order). */
+  private readonly waiting: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private failure: Error | null = null;
   private closing: Promise<void> | null = null;
   private readonly exited: Promise<void>;
@@ -80,7 +84,8 @@ export class ApplyThread implements ApplyPort {
 
   apply(entries: DurableEntry[]): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    if (this.waiting || this.closing) throw new Error('one apply at a time, and none after close');
+    if (this.closing) throw new Error('no apply after close');
+    if (entries.length === 0) throw new Error('nothing to apply');
     let total = 0;
     let count = 0;
     for (const entry of entries) {
@@ -106,7 +111,7 @@ export class ApplyThread implements ApplyPort {
       entries: entries.map((e) => ({ partition: e.partition, lastLsn: e.lastLsn, records: e.records.length })),
     };
     return new Promise<void>((resolve, reject) => {
-      this.waiting = { resolve, reject };
+      this.waiting.push({ resolve, reject });
       this.worker.postMessage(request, [bytes, lengths.buffer as ArrayBuffer]);
     });
   }
@@ -120,20 +125,21 @@ export class ApplyThread implements ApplyPort {
   private received(m: ApplyWorkerMessage, ready: { resolve: () => void }): void {
     if (m.type === 'ready') ready.resolve();
     else if (m.type === 'applied') {
-      const waiting = this.waiting;
-      this.waiting = null;
+      const waiting = this.waiting.shift();
+      if (!waiting) {
+        this.fail(new Error('the apply thread answered a request never made'), null);
+        return;
+      }
       if (m.buckets.length > 0) this.onBuckets(m.buckets);
-      waiting?.resolve();
+      waiting.resolve();
     } else if (m.type === 'failed') this.fail(new Error(`the apply thread could not commit: ${m.message}`), null);
   }
 
   private fail(e: Error, ready: { reject: (e: Error) => void } | null): void {
     // A clean exit after close is not a failure.
-    if (this.closing && !this.waiting) return;
+    if (this.closing && this.waiting.length === 0) return;
     this.failure ??= e;
     ready?.reject(e);
-    const waiting = this.waiting;
-    this.waiting = null;
-    waiting?.reject(this.failure);
+    for (const waiting of this.waiting.splice(0)) waiting.reject(this.failure);
   }
 }

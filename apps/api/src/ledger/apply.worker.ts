@@ -3,8 +3,9 @@
 // the threads of a process; LMDB serialises writers), its own projections and
 // entity cache, and a RecordApplier reading the checkpoint the JS thread's
 // replay left. Each request is a durable prefix of the log as bytes: decoded
-// as a replay decodes them, applied in one transaction, answered.
-import { parentPort, workerData } from 'node:worker_threads';
+// as a replay decodes them, applied with those queued behind it in one
+// transaction, each answered in order.
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { RecordApplier, decodeRecord, type DurableEntry } from '@app/event-store';
 import { Projections } from '@app/projections';
 import { LmdbReadModel } from '@app/read-model';
@@ -46,25 +47,47 @@ function entriesOf(request: ApplyRequest): DurableEntry[] {
   return entries;
 }
 
+/** Records one transaction takes from queued requests: the first request whole, then more only while under this. */
+const MERGE_RECORDS_MAX = 10_000;
+
 function run(data: ApplyWorkerData, post: (m: ApplyWorkerMessage) => void): void {
   if (!parentPort) throw new Error('apply.worker runs in a worker thread (see apply-thread.ts)');
   const port = parentPort;
   const { model, applier } = open(data);
-  port.on('message', (m: ApplyRequest | { type: 'close' }) => {
-    if (m.type === 'close') {
-      void model.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-      return;
+  // Once a commit failed, nothing later is committed: the read model must stay "the log through its checkpoint".
+  let failure: string | null = null;
+  const close = () =>
+    void model.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  port.on('message', (first: ApplyRequest | { type: 'close' }) => {
+    if (first.type === 'close') return close();
+    // The requests queued while the last transaction ran go into this one, in order.
+    const requests: ApplyRequest[] = [first];
+    let records = first.lengths.length;
+    let closing = false;
+    while (records < MERGE_RECORDS_MAX) {
+      const next = receiveMessageOnPort(port)?.message as ApplyRequest | { type: 'close' } | undefined;
+      if (next === undefined) break;
+      if (next.type === 'close') {
+        closing = true;
+        break;
+      }
+      requests.push(next);
+      records += next.lengths.length;
     }
-    try {
-      applier.commit(entriesOf(m));
-      post({ type: 'applied', buckets: model.takeNewBuckets() });
-    } catch (e) {
-      model.takeNewBuckets();
-      post({ type: 'failed', message: e instanceof Error ? e.message : String(e) });
+    if (failure === null) {
+      try {
+        applier.commit(requests.flatMap(entriesOf));
+      } catch (e) {
+        failure = e instanceof Error ? e.message : String(e);
+      }
     }
+    // Every series bucket the transaction created goes with its first answer: the JS thread lists them before it answers any of its records.
+    const buckets = model.takeNewBuckets();
+    for (let i = 0; i < requests.length; i++) post(failure === null ? { type: 'applied', buckets: i === 0 ? buckets : [] } : { type: 'failed', message: failure });
+    if (closing) close();
   });
   post({ type: 'ready' });
 }
