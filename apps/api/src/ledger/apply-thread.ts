@@ -44,8 +44,7 @@ export interface ApplyRequest {
 export type ApplyWorkerMessage =
   | { type: 'ready' }
   | { type: 'applied'; buckets: SeriesKey[] }
-  | { type: 'failed'; message: string }
-  | { type: 'closed' };
+  | { type: 'failed'; message: string };
 
 const WORKER_FILE = 'apply.worker';
 
@@ -55,6 +54,9 @@ export class ApplyThread implements ApplyPort {
   private failure: Error | null = null;
   private closing: Promise<void> | null = null;
   private readonly exited: Promise<void>;
+  private onFailure!: (e: Error) => void;
+  /** Resolves with the first failure (a commit refused, the worker gone); never on a clean close. */
+  readonly failed = new Promise<Error>((resolve) => (this.onFailure = resolve));
 
   private constructor(
     private readonly worker: Worker,
@@ -138,6 +140,7 @@ export class ApplyThread implements ApplyPort {
   private fail(e: Error, ready: { reject: (e: Error) => void } | null): void {
     // A clean exit after close is not a failure.
     if (this.closing && this.waiting.length === 0) return;
+    if (this.failure === null) this.onFailure(e);
     this.failure ??= e;
     ready?.reject(e);
     for (const waiting of this.waiting.splice(0)) waiting.reject(this.failure);

@@ -83,7 +83,13 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
       this.setProgress('starting the apply thread');
       const data = { readModelDir: dir, mapSizeBytes: this.config.readModelMapSizeBytes, partitions: log.partitions, cacheEntities: this.config.cacheEntities };
       try {
-        ledger.store.applyOn(await ApplyThread.start(data, (buckets) => model.indexBuckets(buckets)));
+        const thread = await ApplyThread.start(data, (buckets) => model.indexBuckets(buckets));
+        ledger.store.applyOn(thread);
+        void thread.failed.then((e) => {
+          // The store fails with it (commands answer 503); the operator learns why here, and a restart replays after the checkpoint.
+          this.logger.error(`the apply thread failed, the ledger takes no more commands: ${e.message}`);
+          this.readiness.markUnready('log', 'the apply thread failed; restart the server');
+        });
       } catch (e) {
         await ledger.store.close().catch(() => undefined);
         throw e;
