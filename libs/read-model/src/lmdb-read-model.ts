@@ -195,13 +195,12 @@ export class LmdbReadModel implements ReadModelPort, ProjectionStore {
    * another handle on this environment writes.
    */
   stateHash(): StateHash {
-    if (this.writing) throw new Error('the state hash is read outside commit');
-    const transaction = this.root.useReadTransaction();
+    if (this.writing) throw new Error('the state hash is read outside commit only');
+    const cut = this.snapshot();
     try {
-      const checkpoint = (this.meta.get('checkpoint', { transaction }) as Checkpoint | undefined) ?? null;
-      return stateHashOf(sumsFrom(this.meta.get('digest', { transaction })), checkpoint);
+      return stateHashOf(cut.sums, cut.checkpoint);
     } finally {
-      transaction.done();
+      cut.done();
     }
   }
 
