@@ -40,3 +40,5 @@ export function upcast<E extends VersionedEvent>(event: E, registry = UPCASTERS)
 export function upcastRecordEvents<E extends VersionedEvent & { entity: { kind: string; id: string }; journal: { lines: unknown[] } }>(events: E[]): E[] {
   return feeRecordV1toV2(events).map((e) => upcast(e));
 }
+
+export { JSON_RECORD_FIRST_BYTE, JsonRecordFormatError, readJsonRecordV1 } from './0004-record-json';
