@@ -46,6 +46,7 @@ export const API_ERROR_CODES: ReadonlySet<string> = new Set([
   'validation_failed',
   'unauthorized',
   'forbidden',
+  'csrf_failed',
   'not_found',
   'exists_with_different_fields',
   'period_already_closed',

@@ -1,8 +1,10 @@
 // Process-wide singletons every slice may inject, without importing anything:
-// the config (`@Inject(API_CONFIG)`), the token registry and Readiness.
+// the config (`@Inject(API_CONFIG)`), the token registry, the authenticator
+// (tokens and console sessions) and Readiness.
 import { Global, Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 
+import { Authenticator } from './auth/authenticator';
 import { TokenRegistry } from './auth/tokens';
 import type { ApiConfig } from './config';
 import { Readiness } from './health/readiness';
@@ -12,8 +14,13 @@ export const API_CONFIG = Symbol('API_CONFIG');
 @Global()
 @Module({})
 export class CoreModule {
-  static forRoot(config: ApiConfig, tokens: TokenRegistry): DynamicModule {
-    const providers = [{ provide: API_CONFIG, useValue: config }, { provide: TokenRegistry, useValue: tokens }, Readiness];
+  static forRoot(config: ApiConfig, authenticator: Authenticator): DynamicModule {
+    const providers = [
+      { provide: API_CONFIG, useValue: config },
+      { provide: Authenticator, useValue: authenticator },
+      { provide: TokenRegistry, useValue: authenticator.tokens },
+      Readiness,
+    ];
     return { module: CoreModule, providers, exports: providers.map((p) => ('provide' in p ? p.provide : p)) };
   }
 }

@@ -5,11 +5,11 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 
-import { ForbiddenError, UnauthorizedError } from '../errors/api-errors';
+import { CsrfRefusedError, ForbiddenError, UnauthorizedError } from '../errors/api-errors';
+import { Authenticator } from './authenticator';
 import { ACCESS_METADATA } from './access.decorators';
 import { UNDECLARED_ACCESS, describeAccess, isAllowed } from './roles';
 import type { Access, Actor } from './roles';
-import { TokenRegistry } from './tokens';
 
 /** What handlers see: `@CurrentActor()` or `request.actor`. */
 export interface AuthenticatedRequest extends FastifyRequest {
@@ -21,13 +21,18 @@ export class AuthGuard implements CanActivate {
   /** Route access is fixed at boot: one reflection per handler, not per request. */
   private readonly accessByHandler = new WeakMap<object, Access>();
 
-  constructor(@Inject(TokenRegistry) private readonly tokens: TokenRegistry) {}
+  constructor(@Inject(Authenticator) private readonly authenticator: Authenticator) {}
 
   canActivate(context: ExecutionContext): boolean {
     const access = this.accessOf(context);
     if (access.kind === 'public') return true;
     const request = context.switchToHttp().getRequest<FastifyRequest & { actor?: Actor | null }>();
-    const actor = request.actor ?? this.tokens.authenticate(request.headers.authorization);
+    let actor = request.actor;
+    if (!actor) {
+      const auth = this.authenticator.authenticate(request);
+      if (auth !== undefined && 'csrf' in auth) throw new CsrfRefusedError();
+      actor = auth?.actor;
+    }
     if (!actor) throw new UnauthorizedError();
     request.actor = actor;
     if (!isAllowed(actor, access)) throw new ForbiddenError(`Actor ${actor.id} is not allowed here: ${describeAccess(access)}.`);

@@ -5,23 +5,30 @@
 // route-config flag, as Nest's route metadata is not visible to Fastify.
 import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 
-import { UnauthorizedError } from '../errors/api-errors';
+import { CsrfRefusedError, UnauthorizedError } from '../errors/api-errors';
 import { toProblem } from '../errors/problem';
 import { sendProblem } from '../errors/problem.filter';
 import { PUBLIC_ROUTE_CONFIG } from './access.decorators';
-import type { TokenRegistry } from './tokens';
+import type { Authenticator } from './authenticator';
 
 const UNAUTHORIZED = toProblem(new UnauthorizedError());
+const CSRF_REFUSED = toProblem(new CsrfRefusedError());
 
-export function installAuthHook(fastify: FastifyInstance, tokens: TokenRegistry): void {
+export function installAuthHook(fastify: FastifyInstance, authenticator: Authenticator): void {
   fastify.decorateRequest('actor', null); // a stable request shape for V8
+  fastify.decorateRequest('session', null);
   const authenticate: onRequestHookHandler = (request, reply, done) => {
-    const actor = tokens.authenticate(request.headers.authorization);
-    if (!actor) {
+    const auth = authenticator.authenticate(request);
+    if (auth === undefined) {
       sendProblem(reply, UNAUTHORIZED);
       return;
     }
-    (request as unknown as { actor: unknown }).actor = actor;
+    if ('csrf' in auth) {
+      sendProblem(reply, CSRF_REFUSED);
+      return;
+    }
+    (request as unknown as { actor: unknown }).actor = auth.actor;
+    if (auth.session) (request as unknown as { session: unknown }).session = auth.session;
     done();
   };
   fastify.addHook('onRoute', (route) => {

@@ -49,6 +49,11 @@ export class TokenRegistry {
     return this.byDigest.size;
   }
 
+  /** The actor of a token (the console's sign-in), or undefined. */
+  actorOf(token: string): Actor | undefined {
+    return token.length > 0 && token.length <= 1024 ? this.byDigest.get(digest(token)) : undefined;
+  }
+
   /** The actor of an `Authorization: Bearer <token>` header, or undefined. */
   authenticate(header: string | undefined): Actor | undefined {
     if (header === undefined || header.length < 8 || header.length > 1024) return undefined;

@@ -65,7 +65,11 @@ interface ErrorStatus {
 export const ERROR_STATUSES: Readonly<Record<number, ErrorStatus>> = {
   400: { name: 'ValidationFailed', description: 'Malformed JSON, missing, extra or ill-typed fields or query parameters, bad decimals, dates or ids.', codes: ['validation_failed'] },
   401: { name: 'Unauthorized', description: 'No bearer token, or an unknown one.', codes: ['unauthorized'] },
-  403: { name: 'Forbidden', description: 'The token lacks a role this operation takes.', codes: ['forbidden'] },
+  403: {
+    name: 'Forbidden',
+    description: "forbidden: the token lacks a role this operation takes. csrf_failed: a change made with the console's session cookie without its X-CSRF-Token, or from another origin.",
+    codes: ['forbidden', 'csrf_failed'],
+  },
   404: { name: 'NotFound', description: 'Unknown policy, claim, fund, member, replay audit or route.', codes: ['not_found'] },
   405: { name: 'MethodNotAllowed', description: 'The method is not allowed on this resource.', codes: ['method_not_allowed'] },
   408: { name: 'RequestTimeout', description: 'The request was not received in time.', codes: ['request_timeout'] },

@@ -89,3 +89,13 @@ function summarize(errors: FieldError[]): string {
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
   return `${where}${first.message}${more}`;
 }
+
+/**
+ * 403: a state-changing request made with the console's session cookie
+ * without the session's CSRF token, or from another origin. Nothing changed.
+ */
+export class CsrfRefusedError extends ApiError {
+  constructor(detail = 'A request made with a session cookie must come from the console itself and carry its X-CSRF-Token; nothing was changed.') {
+    super(403, 'csrf_failed', detail);
+  }
+}

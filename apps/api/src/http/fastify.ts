@@ -5,14 +5,14 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { installAuthHook } from '../auth/auth.hook';
-import type { TokenRegistry } from '../auth/tokens';
+import type { Authenticator } from '../auth/authenticator';
 import type { ApiConfig } from '../config';
 import { PROBLEM_CONTENT_TYPE, problem } from '../errors/problem';
 import { installLeanAsyncResourceBind } from './async-resource-bind';
 
 export const BATCH_PATH = '/v1/batch';
 
-export function createFastifyAdapter(config: ApiConfig, tokens: TokenRegistry): FastifyAdapter {
+export function createFastifyAdapter(config: ApiConfig, authenticator: Authenticator): FastifyAdapter {
   installLeanAsyncResourceBind();
   const adapter = new FastifyAdapter({
     logger: false, // Nest's logger reports; Fastify's per-request logging costs throughput
@@ -33,7 +33,7 @@ export function createFastifyAdapter(config: ApiConfig, tokens: TokenRegistry): 
   fastify.addHook('onRoute', (route) => {
     if (route.url === BATCH_PATH) route.bodyLimit = config.batchBodyLimit;
   });
-  installAuthHook(fastify, tokens);
+  installAuthHook(fastify, authenticator);
   return adapter;
 }
 

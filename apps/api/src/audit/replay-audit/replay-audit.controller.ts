@@ -7,6 +7,9 @@ import { parseBody } from '../../http/validation';
 import { ReplayAuditBodySchema, ReplayAuditCommand } from './replay-audit.command';
 import type { AuditView } from './replay-audits';
 
+/** Who may start a replay audit (admin always): the console asks the same. */
+export const REPLAY_AUDIT_ROLES = ['auditor'] as const;
+
 @Controller()
 export class ReplayAuditController {
   constructor(@Inject(CommandBus) private readonly commands: CommandBus) {}
@@ -17,7 +20,7 @@ export class ReplayAuditController {
    */
   @Post('v1/audits/replay')
   @HttpCode(202)
-  @Roles('auditor')
+  @Roles(...REPLAY_AUDIT_ROLES)
   async replay(@Body() body: unknown, @Res({ passthrough: true }) res: FastifyReply): Promise<AuditView> {
     parseBody(ReplayAuditBodySchema, body ?? {});
     const audit = await this.commands.execute<ReplayAuditCommand, AuditView>(new ReplayAuditCommand());
