@@ -8,13 +8,13 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.ts$': 'ts-jest',
-    // temporal-polyfill (and temporal-utils) ship ES modules only; Node 20 requires them natively, jest's loader cannot.
-    '/node_modules/temporal-(polyfill|utils)/.+\\.js$': [
+    // temporal-polyfill (and temporal-utils), and content-disposition (of @fastify/static), ship ES modules only; Node 20 requires them natively, jest's loader cannot.
+    '/node_modules/(temporal-(polyfill|utils)|content-disposition)/.+\\.js$': [
       'ts-jest',
       { tsconfig: { allowJs: true, module: 'commonjs', target: 'es2022', isolatedModules: true } },
     ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!temporal-(polyfill|utils)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(temporal-(polyfill|utils)|content-disposition)/)'],
   moduleNameMapper: pathsToModuleNameMapper(compilerOptions.paths, { prefix: '<rootDir>/' }),
   // Two cores: tests that do real fsyncs and spawn children compete for them.
   maxWorkers: 2,

@@ -21,6 +21,7 @@ import addFormats from 'ajv-formats';
 
 import { ValidationError, zodFieldErrors } from '../../apps/api/src/errors/api-errors';
 import { ReplayAuditBodySchema } from '../../apps/api/src/audit/replay-audit/replay-audit.command';
+import { SignInBodySchema } from '../../apps/api/src/session/sign-in/sign-in.controller';
 import { BatchBodySchema } from '../../apps/api/src/batch/run-batch/run-batch.command';
 import { BODY_SCHEMA_OPTIONS } from '../../apps/api/src/docs/json-schema';
 import { examplePath, openApiPath, PROBLEM_CODES } from '../../apps/api/src/docs/openapi';
@@ -68,7 +69,8 @@ function fastifyRoutes(server: InProcessServer): string[] {
   const stack: string[] = [];
   const routes: string[] = [];
   for (const line of text.split('\n')) {
-    const m = /^((?:[│ ]   |[├└]── )*)(\/\S*)(?: \(([^)]*)\))?\s*$/.exec(line.replace(/\r$/, ''));
+    // A segment under the root route "/" (the console) is printed without its leading "/": joining the stack restores it.
+    const m = /^((?:[│ ]   |[├└]── )*)([^\s(]\S*)(?: \(([^)]*)\))?\s*$/.exec(line.replace(/\r$/, ''));
     if (!m) continue;
     const depth = m[1].length / 4 - 1;
     stack.length = depth;
@@ -211,6 +213,10 @@ describe('OpenAPI document and UI at /docs', () => {
       const matching = routes.filter((r) => r.pattern.test(examplePath(path.replace(/\{([^}]+)\}/g, ':$1'))));
       if (path === '/v1/batch') {
         expect(op.requestBody.content['application/json'].schema).toEqual(z.toJSONSchema(BatchBodySchema, BODY_SCHEMA_OPTIONS));
+        continue;
+      }
+      if (path === '/console/session') {
+        expect(op.requestBody.content['application/json'].schema).toEqual(z.toJSONSchema(SignInBodySchema, BODY_SCHEMA_OPTIONS));
         continue;
       }
       if (path === '/v1/audits/replay') {

@@ -18,10 +18,11 @@ import { CqrsModule } from '@nestjs/cqrs';
 
 import { AuditModule } from './audit/audit.module';
 import { AuthGuard } from './auth/auth.guard';
-import type { TokenRegistry } from './auth/tokens';
+import type { Authenticator } from './auth/authenticator';
 import { BatchModule } from './batch/batch.module';
 import { ClaimsModule } from './claims/claims.module';
 import type { ApiConfig } from './config';
+import { ConsoleModule } from './console/console.module';
 import { CoreModule } from './core.module';
 import { DocsModule } from './docs/docs.module';
 import { ProblemFilter } from './errors/problem.filter';
@@ -33,6 +34,7 @@ import { PeriodsModule } from './periods/periods.module';
 import { PoliciesModule } from './policies/policies.module';
 import { ReportsModule } from './reports/reports.module';
 import { ReversalsModule } from './reversals/reversals.module';
+import { SessionModule } from './session/session.module';
 
 export type ModuleImport = Type<unknown> | DynamicModule | Promise<DynamicModule> | ForwardReference;
 
@@ -49,15 +51,17 @@ export const SLICE_MODULES: ModuleImport[] = [
   AuditModule,
   BatchModule,
   DocsModule,
+  SessionModule,
+  ConsoleModule,
 ];
 
 @Module({})
 export class AppModule {
   /** `extra`: more modules (tests mount fixture controllers this way). */
-  static forRoot(config: ApiConfig, tokens: TokenRegistry, extra: ModuleImport[] = []): DynamicModule {
+  static forRoot(config: ApiConfig, authenticator: Authenticator, extra: ModuleImport[] = []): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(config, tokens), CqrsModule.forRoot(), HealthModule, ...SLICE_MODULES, ...extra],
+      imports: [CoreModule.forRoot(config, authenticator), CqrsModule.forRoot(), HealthModule, ...SLICE_MODULES, ...extra],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -9,10 +9,14 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
+import fastifyStatic from '@fastify/static';
+
 import { AppModule } from './app.module';
 import type { ModuleImport } from './app.module';
+import { Authenticator } from './auth/authenticator';
 import { loadTokens } from './auth/tokens';
 import { loadConfig, withDefaults } from './config';
+import { consoleDir } from './console/console-files';
 import type { ApiConfig, ApiConfigInput } from './config';
 import { Readiness } from './health/readiness';
 import { LedgerService } from './ledger/ledger.service';
@@ -57,10 +61,11 @@ interface BuiltApp {
 async function buildApp(config: ApiConfig, options: CreateAppOptions, waitForLedger = true): Promise<BuiltApp> {
   const auth = await loadTokens(config.tokensFile, config.dataDir);
   const ops = await createOps(config, options.log === undefined ? createJsonLog(config) : options.log);
-  const adapter = createFastifyAdapter(config, auth.registry);
+  const authenticator = new Authenticator(auth.registry);
+  const adapter = createFastifyAdapter(config, authenticator);
   const http = installHttpOps(adapter.getInstance(), ops.metrics, ops.log?.logger ?? null);
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, auth.registry, [OpsModule.forRoot(ops), ...(options.imports ?? [])]),
+    AppModule.forRoot(config, authenticator, [OpsModule.forRoot(ops), ...(options.imports ?? [])]),
     adapter,
     // bodyParser false: keep Fastify's JSON parser only (no urlencoded bodies).
     { logger: ops.log ? new JsonNestLogger(ops.log.logger) : (config.logger ?? false), abortOnError: false, bodyParser: false },
@@ -69,6 +74,9 @@ async function buildApp(config: ApiConfig, options: CreateAppOptions, waitForLed
   if (auth.adminTokenPath) log.log(`No LEDGER_TOKENS_FILE: the admin bearer token is in ${auth.adminTokenPath}`);
   else log.log(`${auth.registry.size} bearer token(s) loaded from ${config.tokensFile}`);
   for (const warning of [...auth.warnings, ...ops.warnings]) log.warn(warning);
+  // The console's files (reply.sendFile; serve: false, so the plugin mounts no route of its own). Not built: / answers 404.
+  const consoleFiles = consoleDir();
+  if (consoleFiles) await app.register(fastifyStatic, { root: consoleFiles, serve: false, decorateReply: true, etag: true, lastModified: true, cacheControl: false });
   await app.init();
   app.get(Readiness).markReady('http');
   if (waitForLedger) await ledgerReady(app);

@@ -6,6 +6,8 @@
 // missing here is still documented, marked `x-undocumented` (a test fails on it).
 import type { z } from 'zod';
 
+import { SignInBodySchema } from '../session/sign-in/sign-in.controller';
+import { QUERY_AREAS } from '../auth/roles';
 import { AUDIT_KINDS } from '../audit/get-audit-trail/get-audit-trail.query';
 import { ReplayAuditBodySchema } from '../audit/replay-audit/replay-audit.command';
 import { AUDITS_KEPT, AUDIT_ID_PATTERN } from '../audit/replay-audit/replay-audits';
@@ -39,6 +41,7 @@ export const TAGS = [
   { name: 'batch', description: 'Many commands in one request, each checked as if sent alone.' },
   { name: 'operations', description: 'Health and metrics for operators.' },
   { name: 'docs', description: 'This document and its UI.' },
+  { name: 'console', description: 'The web console: its page and files, and its sessions (a bearer token exchanged for a session cookie).' },
 ] as const;
 export type Tag = (typeof TAGS)[number]['name'];
 
@@ -60,6 +63,9 @@ export function tagOf(path: string): Tag {
       return area;
     case 'audits':
       return 'audit';
+    case 'session':
+    case 'console':
+      return 'console';
     default:
       return 'operations';
   }
@@ -88,6 +94,7 @@ export const PATH_PARAMS: Readonly<Record<string, ParamDoc>> = {
   date: { description: 'A valuation date, YYYY-MM-DD.', schema: { type: 'string', pattern: PATTERNS.date }, example: '2026-03-31' },
   period: { description: 'A calendar month, YYYY-MM.', schema: { type: 'string', pattern: PATTERNS.period }, example: '2026-03' },
   file: { description: 'A file of the docs UI.', schema: { type: 'string' }, example: 'swagger-ui.css' },
+  consoleFile: { description: 'A file of the console.', schema: { type: 'string', enum: ['index.html', 'app.js', 'app.css'] }, example: 'app.css' },
   commandId: {
     description: "The commandId of an accepted command (a fee's), as a UUID or 32 hex digits.",
     schema: { type: 'string', pattern: PATTERNS.commandId },
@@ -138,6 +145,22 @@ export const QUERY_PARAMS: Readonly<Record<string, ParamDoc>> = {
 
 // ---------------------------------------------------------------------------
 // Operations
+
+const SESSION_VIEW = object(
+  {
+    signedIn: { type: 'boolean', const: true },
+    actor: { type: 'string', description: 'The actor of the token signed in with.' },
+    roles: arrayOf({ type: 'string' }, 'Its roles, sorted.'),
+    csrfToken: { type: 'string', description: 'Send as X-CSRF-Token on every request that changes something (absent when the caller used a bearer token).' },
+    expiresAt: { type: 'string', format: 'date-time', description: 'When the session ends at the latest (it also ends after 30 minutes without a request).' },
+    can: object({
+      read: arrayOf({ type: 'string', enum: [...QUERY_AREAS] }, 'The query areas its roles read.'),
+      closePeriods: { type: 'boolean' },
+      replayAudits: { type: 'boolean' },
+    }),
+  },
+  ['csrfToken', 'expiresAt'],
+);
 
 export interface SuccessDoc {
   status: number;
@@ -828,6 +851,42 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
   'GET /docs/assets/:file': {
     summary: 'A static file of the docs UI.',
     ok: { status: 200, description: 'JavaScript, CSS or an image.', schema: { type: 'string' }, contentType: '*/*' },
+    errors: [404],
+  },
+  'POST /console/session': {
+    summary: "The console's sign-in: a bearer token for a session cookie.",
+    description: [
+      'Answers 201 with Set-Cookie ledger_session (HttpOnly, SameSite=Strict, Path=/, Secure over TLS) and the session: who signed in, its CSRF token and what its roles allow. The token goes in the body, never in a URL, and the page keeps nothing of it.',
+      'With the cookie, every route answers as for the bearer token; a request that changes something (any method but GET, HEAD, OPTIONS) must also come from this origin (Origin, Sec-Fetch-Site) and carry X-CSRF-Token, else 403 csrf_failed and nothing changes. A session ends on sign-out, 30 minutes after its last request, 8 hours after sign-in, or at a restart; at most 10,000 are live (the oldest ends first).',
+      'Refused (403 csrf_failed) when the request says it comes from another origin.',
+    ].join('\n\n'),
+    body: SignInBodySchema,
+    bodyRequired: true,
+    example: { token: '<a bearer token of the tokens file>' },
+    ok: { status: 201, description: 'Signed in.', headers: { 'Set-Cookie': { description: 'The session cookie.', schema: { type: 'string' } } }, schema: SESSION_VIEW },
+    errors: [400, 401, 403],
+  },
+  'GET /console/session': {
+    summary: 'Who is signed in, the CSRF token of the session, what its roles allow.',
+    description: 'Public: without a valid session cookie or bearer token the answer is { signedIn: false } (the console asks on every load).',
+    ok: { status: 200, description: 'The session (or the bearer token\'s actor), or { signedIn: false }.', schema: { oneOf: [SESSION_VIEW, object({ signedIn: { type: 'boolean', const: false } })] } },
+    errors: [],
+  },
+  'DELETE /console/session': {
+    summary: 'Sign out: the session ends at once and its cookie is cleared.',
+    description: 'Needs X-CSRF-Token like every change made with the cookie.',
+    ok: { status: 204, description: 'Signed out.' },
+    errors: [],
+  },
+  'GET /': {
+    summary: 'The web console: reports with charts, entities on both axes of time, period close and replay audits.',
+    description: 'An HTML page; it signs in with POST /console/session and shows only what the session\'s roles allow. 404 when the console was not built (npm run build:console).',
+    ok: { status: 200, description: 'An HTML page.', contentType: 'text/html', schema: { type: 'string' } },
+    errors: [404],
+  },
+  'GET /console/assets/:consoleFile': {
+    summary: "A file of the console (its script, its styles).",
+    ok: { status: 200, description: 'JavaScript, CSS or HTML.', schema: { type: 'string' }, contentType: '*/*' },
     errors: [404],
   },
 };
