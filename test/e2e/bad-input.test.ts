@@ -771,10 +771,12 @@ function hostileOther(ctx: Ctx): Hostile {
     return { desc: v[0], method: 'POST', path: '/v1/audits/replay', token: v[2], headers: v[1], body, expect: v[3] };
   }
   const path = rng.pick([
-    '/v1', '/v1/', '/', '/v1/policies/', '/v1/claims/', '/v1/reports', '/v1/reports/', '/v1/audit/entities', '/v1/audit/entities/policy', '/v1/periods', '/v1/periods//close',
+    '/v1', '/v1/', '/v1/policies/', '/v1/claims/', '/v1/reports', '/v1/reports/', '/v1/audit/entities', '/v1/audit/entities/policy', '/v1/periods', '/v1/periods//close',
     '/v1/%2e%2e/etc/passwd', '/v1/policies/%2e%2e%2f%2e%2e%2fetc%2fpasswd', '/../../etc/passwd', '/v1/policies/P-1/../../../etc/passwd', '/%00', '/v1/\u00fc', '/v1/policies/P-1/audit',
     '/docs/../../package.json', '/metrics/../v1/policies', '/health/../v1/batch', '/v1/reports/premiums/..',
     '/docs/assets/..%2f..%2fpackage.json', '/docs/assets/%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd', '/docs/assets/swagger-ui-bundle.js.map', '/docs/%2e%2e/v1/policies', '/docs/assets/%00',
+    // The console's files ("/" itself is the console's page, a real route).
+    '/console/assets/..%2f..%2fpackage.json', '/console/assets/%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd', '/console/assets/app.js.map', '/console/assets/%00', '/console/', '/console/assets/',
   ]);
   if (r === 2) {
     // Other methods on real paths, and a thousand query parameters.
