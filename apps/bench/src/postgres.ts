@@ -15,6 +15,11 @@ import { Client } from 'pg';
 export interface PostgresServer {
   /** A libpq URL of the bench database. */
   url: string;
+  port: number;
+  /** Its data directory. */
+  dataDir: string;
+  /** SIGKILL of the postmaster. */
+  kill(): Promise<void>;
   /** CPU seconds used so far by the postmaster and every backend it forked. */
   cpuSeconds(): number;
   stop(): Promise<void>;
@@ -58,14 +63,22 @@ function asServerUser(bin: string, args: string[]): { command: string; args: str
   return isRoot() ? { command: 'runuser', args: ['-u', 'postgres', '--', bin, ...args] } : { command: bin, args };
 }
 
-export async function startPostgres(dir: string, port: number, progress: (line: string) => void): Promise<PostgresServer> {
+export interface StartOptions {
+  /** synchronous_standby_names of the primary (a standby started with startStandby under that name makes commits wait for it). */
+  synchronousStandbyNames?: string;
+  /** Extra server settings. */
+  settings?: [string, string][];
+}
+
+export async function startPostgres(dir: string, port: number, progress: (line: string) => void, options: StartOptions = {}): Promise<PostgresServer> {
   const bin = ensurePostgres(progress);
   const data = path.join(dir, 'pgdata');
   fs.mkdirSync(data, { recursive: true, mode: 0o700 });
   if (isRoot()) execFileSync('chown', ['-R', 'postgres:postgres', dir]);
+  // -A trust: loopback only, a throwaway cluster; initdb's pg_hba also lets replication connect from loopback.
   const init = asServerUser(path.join(bin, 'initdb'), ['-D', data, '-U', 'bench', '-A', 'trust', '-E', 'UTF8', '--locale=C.UTF-8']);
   execFileSync(init.command, init.args, { stdio: 'ignore' });
-  const settings = [
+  const settings: [string, string][] = [
     ['listen_addresses', '127.0.0.1'],
     ['port', String(port)],
     ['unix_socket_directories', dir],
@@ -75,28 +88,90 @@ export async function startPostgres(dir: string, port: number, progress: (line: 
     ['synchronous_commit', 'on'],
     ['full_page_writes', 'on'],
     ['max_wal_size', '4GB'],
+    ['wal_level', 'replica'],
+    ['max_wal_senders', '10'],
+    // Given on the command line, a setting can no longer be changed by ALTER SYSTEM: only when asked.
+    ...(options.synchronousStandbyNames === undefined ? [] : ([['synchronous_standby_names', options.synchronousStandbyNames]] as [string, string][])),
+    ...(options.settings ?? []),
   ];
-  const run = asServerUser(path.join(bin, 'postgres'), ['-D', data, ...settings.flatMap(([k, v]) => ['-c', `${k}=${v}`])]);
+  return run(bin, dir, data, port, settings);
+}
+
+/**
+ * A streaming standby of `primary` in `dir` (pg_basebackup -R), named
+ * `name` (its application_name: what synchronous_standby_names lists).
+ * Resolves once the primary sees it streaming as a synchronous standby, when
+ * the primary names it, or as an asynchronous one otherwise.
+ */
+export async function startStandby(primary: { port: number; url: string }, dir: string, port: number, name: string, progress: (line: string) => void): Promise<PostgresServer> {
+  const bin = ensurePostgres(progress);
+  const data = path.join(dir, 'pgdata');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (isRoot()) execFileSync('chown', ['-R', 'postgres:postgres', dir]);
+  const backup = asServerUser(path.join(bin, 'pg_basebackup'), ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'bench', '-D', data, '-R', '-X', 'stream', '-c', 'fast']);
+  execFileSync(backup.command, backup.args, { stdio: 'ignore' });
+  const settings: [string, string][] = [
+    ['listen_addresses', '127.0.0.1'],
+    ['port', String(port)],
+    ['unix_socket_directories', dir],
+    ['primary_conninfo', `host=127.0.0.1 port=${primary.port} user=bench application_name=${name}`],
+    ['hot_standby', 'on'],
+    // A standby needs at least the primary's limits.
+    ['max_connections', '200'],
+    ['max_wal_senders', '10'],
+    ['fsync', 'on'],
+  ];
+  const standby = await run(bin, dir, data, port, settings);
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const state = await queryOne(primary.url, `SELECT coalesce(max(sync_state), '') FROM pg_stat_replication WHERE application_name = '${name}' AND state = 'streaming'`);
+    if (state !== '') return standby;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await standby.stop();
+  throw new Error(`the standby ${name} did not start streaming within 60 s`);
+}
+
+/** Promotes a standby to primary (pg_ctl promote) and waits until it takes writes. */
+export async function promote(standby: PostgresServer): Promise<void> {
+  const bin = ensurePostgres(() => undefined);
+  const cmd = asServerUser(path.join(bin, 'pg_ctl'), ['promote', '-w', '-D', standby.dataDir]);
+  execFileSync(cmd.command, cmd.args, { stdio: 'ignore' });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if ((await queryOne(standby.url, 'SELECT pg_is_in_recovery()')) === 'false') return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the promoted standby still is in recovery after 60 s');
+}
+
+async function run(bin: string, dir: string, data: string, port: number, settings: [string, string][]): Promise<PostgresServer> {
+  const command = asServerUser(path.join(bin, 'postgres'), ['-D', data, ...settings.flatMap(([k, v]) => ['-c', `${k}=${v}`])]);
   const log = fs.openSync(path.join(dir, 'postgres.log'), 'a');
-  const child: ChildProcess = spawn(run.command, run.args, { stdio: ['ignore', log, log] });
+  const child: ChildProcess = spawn(command.command, command.args, { stdio: ['ignore', log, log] });
   fs.closeSync(log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `postgres://bench@127.0.0.1:${port}/postgres`;
   await waitAccepting(url, exited, dir);
   const version = await queryOne(url, 'SHOW server_version');
+  const stopWith = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const pid = postmasterPid(data);
+      if (pid !== null) process.kill(pid, signal);
+      else child.kill(signal);
+    }
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+  };
   return {
     url,
+    port,
+    dataDir: data,
     version,
     cpuSeconds: () => postmasterCpuSeconds(data),
-    stop: async () => {
-      // SIGINT: fast shutdown (every backend ends, the cluster checkpoints).
-      if (child.exitCode === null && child.signalCode === null) {
-        const pid = postmasterPid(data);
-        if (pid !== null) process.kill(pid, 'SIGINT');
-        else child.kill('SIGINT');
-      }
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
-    },
+    // SIGINT: fast shutdown (every backend ends, the cluster checkpoints).
+    stop: () => stopWith('SIGINT'),
+    // SIGKILL of the postmaster: a crash, as a machine lost (its backends end when they find it gone).
+    kill: () => stopWith('SIGKILL'),
   };
 }
 
@@ -116,7 +191,7 @@ async function waitAccepting(url: string, exited: Promise<void>, dir: string): P
   throw new Error('postgres did not accept connections within 60 s');
 }
 
-async function queryOne(url: string, sql: string): Promise<string> {
+export async function queryOne(url: string, sql: string): Promise<string> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
