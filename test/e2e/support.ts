@@ -287,7 +287,7 @@ export interface InProcessServer extends TestServer {
 }
 
 /** The real app in this process (ts sources), on a free port; `config`: settings other than the defaults (the entity cache, the apply thread). */
-export async function startInProcess(opts: { dataDir: string; tokensFile?: string; config?: { cacheEntities?: number; applyThread?: boolean } }): Promise<InProcessServer> {
+export async function startInProcess(opts: { dataDir: string; tokensFile?: string; config?: { cacheEntities?: number; applyThread?: boolean; log?: { kind: 'wal' } | { kind: 'postgres'; url: string; singleNode: boolean } } }): Promise<InProcessServer> {
   // Loaded lazily: child-process suites never compile the app.
   const { startServer } = await import('../../apps/api/src/main');
   const server = await startServer({ ...opts.config, port: 0, host: '127.0.0.1', dataDir: opts.dataDir, tokensFile: opts.tokensFile, logger: false });
@@ -343,7 +343,7 @@ export function assertBuilt(): void {
 }
 
 /** `node dist/apps/api/src/main.js` on a free port; resolves once /health/ready answers 200. */
-export async function startChild(opts: { dataDir: string; tokensFile?: string; readyTimeoutMs?: number }): Promise<ChildServer> {
+export async function startChild(opts: { dataDir: string; tokensFile?: string; readyTimeoutMs?: number; env?: Record<string, string> }): Promise<ChildServer> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
@@ -357,8 +357,8 @@ export async function startChild(opts: { dataDir: string; tokensFile?: string; r
   throw lastError;
 }
 
-async function spawnChild(port: number, opts: { dataDir: string; tokensFile?: string; readyTimeoutMs?: number }): Promise<ChildServer> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LEDGER_DATA_DIR: opts.dataDir };
+async function spawnChild(port: number, opts: { dataDir: string; tokensFile?: string; readyTimeoutMs?: number; env?: Record<string, string> }): Promise<ChildServer> {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, PORT: String(port), HOST: '127.0.0.1', LEDGER_DATA_DIR: opts.dataDir };
   delete env.NODE_ENV; // production logging (start-up lines help a failure message)
   if (opts.tokensFile) env.LEDGER_TOKENS_FILE = opts.tokensFile;
   else delete env.LEDGER_TOKENS_FILE;

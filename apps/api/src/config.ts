@@ -1,5 +1,6 @@
 // Runtime configuration of the API process. Only main.ts reads the
 // environment; everything else receives an ApiConfig (tests build one directly).
+import { isPostgresUrl, parseLogUrl } from '@app/pg-log';
 import * as path from 'node:path';
 import type { LoggerService, LogLevel } from '@nestjs/common';
 
@@ -51,6 +52,11 @@ export interface ApiConfig {
    * thread), so the JS thread only decides; false applies on the JS thread.
    */
   applyThread: boolean;
+  /**
+   * The log: the embedded WAL under <dataDir>/wal (default), or a PostgreSQL
+   * cluster (a libpq postgres:// URL, several hosts allowed).
+   */
+  log: { kind: 'wal' } | { kind: 'postgres'; url: string; singleNode: boolean };
 }
 
 export type ApiConfigInput = Partial<ApiConfig>;
@@ -72,13 +78,15 @@ export function withDefaults(input: ApiConfigInput = {}): ApiConfig {
     readModelMapSizeBytes: input.readModelMapSizeBytes ?? 64 * 1024 * MiB,
     cacheEntities: input.cacheEntities ?? 50_000,
     applyThread: input.applyThread ?? true,
+    log: input.log ?? { kind: 'wal' },
   };
 }
 
 /**
  * PORT, HOST, LEDGER_DATA_DIR, LEDGER_TOKENS_FILE, LEDGER_METRICS_TOKEN_FILE,
  * LOG_LEVEL, SHUTDOWN_TIMEOUT_MS, LEDGER_READMODEL_MAP_MIB, LEDGER_CACHE_ENTITIES,
- * LEDGER_APPLY_THREAD (on, off); a bad value stops startup.
+ * LEDGER_APPLY_THREAD (on, off), LEDGER_LOG (wal, or a postgres:// URL),
+ * LEDGER_LOG_SINGLE_NODE (on, off); a bad value stops startup.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   return withDefaults({
@@ -92,7 +100,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     readModelMapSizeBytes: env.LEDGER_READMODEL_MAP_MIB ? parseInteger('LEDGER_READMODEL_MAP_MIB', env.LEDGER_READMODEL_MAP_MIB, 16, 16 * 1024 * 1024) * MiB : undefined,
     cacheEntities: env.LEDGER_CACHE_ENTITIES ? parseInteger('LEDGER_CACHE_ENTITIES', env.LEDGER_CACHE_ENTITIES, 100, 100_000_000) : undefined,
     applyThread: env.LEDGER_APPLY_THREAD ? parseOnOff('LEDGER_APPLY_THREAD', env.LEDGER_APPLY_THREAD) : undefined,
+    log: parseLog(env.LEDGER_LOG, env.LEDGER_LOG_SINGLE_NODE),
   });
+}
+
+/** LEDGER_LOG: unset or `wal` for the embedded WAL, or a postgres:// URL (checked here, so a typo stops startup); LEDGER_LOG_SINGLE_NODE only with a URL. */
+function parseLog(text: string | undefined, singleNode: string | undefined): ApiConfig['log'] | undefined {
+  const single = singleNode ? parseOnOff('LEDGER_LOG_SINGLE_NODE', singleNode) : false;
+  if (!text || text === 'wal') {
+    if (single) throw new Error('LEDGER_LOG_SINGLE_NODE is for a PostgreSQL log: set LEDGER_LOG to its postgres:// URL');
+    return undefined;
+  }
+  if (!isPostgresUrl(text)) throw new Error('LEDGER_LOG must be wal or a postgres:// URL');
+  parseLogUrl(text);
+  return { kind: 'postgres', url: text, singleNode: single };
 }
 
 function parsePort(text: string): number {

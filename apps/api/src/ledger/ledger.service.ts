@@ -10,7 +10,8 @@ import * as path from 'path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { Instant } from '@app/domain';
-import { WalLog, type EventStore, type ReplayProgressReport } from '@app/event-store';
+import { WalLog, type EventStore, type LogPort, type ReplayProgressReport } from '@app/event-store';
+import { PgLog } from '@app/pg-log';
 import { openLedger, rebuildLedger, type Ledger, type Projections } from '@app/projections';
 import { currentBootId, openReadModel, replayAudit, scratchReadModel, type AuditProgress, type LmdbReadModel, type ReplayAuditResult } from '@app/read-model';
 
@@ -27,7 +28,7 @@ const PROGRESS_LOG_MS = 2_000;
 @Injectable()
 export class LedgerService implements OnModuleInit, OnApplicationShutdown {
   private opened: Ledger | null = null;
-  private log: WalLog | null = null;
+  private log: LogPort | null = null;
   private readModel: LmdbReadModel | null = null;
   private audits: Promise<unknown> = Promise.resolve();
   /** Replay audits running in worker threads: terminated on shutdown, before the read model closes. */
@@ -58,7 +59,7 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async open(): Promise<void> {
-    const log = await WalLog.open(path.join(this.config.dataDir, 'wal'));
+    const log = await openLog(this.config);
     this.log = log;
     const dir = path.join(this.config.dataDir, 'readmodel');
     const { model, discarded, empty } = await openReadModel(dir, log, { mapSizeBytes: this.config.readModelMapSizeBytes });
@@ -123,7 +124,7 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
    */
   async rebuild(through?: Instant): Promise<Ledger> {
     const live = this.ledger;
-    const log = this.log as WalLog;
+    const log = this.log as LogPort;
     await this.scratch?.dispose();
     const scratch = scratchReadModel(path.join(this.config.dataDir, 'audit-scratch'), { mapSizeBytes: this.config.readModelMapSizeBytes });
     this.scratch = scratch;
@@ -139,7 +140,7 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
   replayAudit(): Promise<ReplayAuditResult> {
     const run = async (): Promise<ReplayAuditResult> => {
       this.ledger;
-      return replayAudit(this.log as WalLog, this.readModel as LmdbReadModel);
+      return replayAudit(this.log as LogPort, this.readModel as LmdbReadModel);
     };
     const next = this.audits.then(run, run);
     this.audits = next.catch(() => undefined);
@@ -157,12 +158,13 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
    */
   replayAuditInWorker(onProgress?: AuditProgress): AuditThread {
     this.ledger;
-    const log = this.log as WalLog;
+    const log = this.log as LogPort;
     const model = this.readModel as LmdbReadModel;
     onProgress?.({ phase: 'log', done: 0, total: model.checkpoint()?.records ?? 0 });
     const thread = startAuditThread(
       {
         walDir: path.join(this.config.dataDir, 'wal'),
+        postgresUrl: this.config.log.kind === 'postgres' ? this.config.log.url : undefined,
         partitions: log.partitions,
         readModelDir: path.join(this.config.dataDir, 'readmodel'),
         mapSizeBytes: this.config.readModelMapSizeBytes,
@@ -211,4 +213,12 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
     await this.readModel?.close({ bootId: currentBootId(), clean: true });
     this.readModel = null;
   }
+}
+
+/** The configured log: the embedded WAL, or PostgreSQL (which checks at open that it acknowledges only what a synchronous standby has). */
+async function openLog(config: ApiConfig): Promise<LogPort> {
+  if (config.log.kind === 'wal') return WalLog.open(path.join(config.dataDir, 'wal'));
+  const log = await PgLog.open(config.log.url, { singleNode: config.log.singleNode });
+  new Logger('Log').log(`PostgreSQL log: ${log.partitions} partitions, ${log.durability}`);
+  return log;
 }

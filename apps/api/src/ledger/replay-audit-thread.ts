@@ -20,6 +20,8 @@ import { spawnWorker } from './worker-thread';
 /** What the worker opens. Paths are absolute. */
 export interface AuditWorkerData {
   walDir: string;
+  /** The log is PostgreSQL at this URL (the worker scans it on its own connection) instead of the WAL under walDir. */
+  postgresUrl?: string;
   /** The writer's partition count. */
   partitions: number;
   mirrorDir?: string;
@@ -64,7 +66,7 @@ function spawn(data: AuditWorkerData): Worker {
 
 /** The code of an error the worker reported. */
 function failureOf(code: string | null, message: string): AuditFailure {
-  return new AuditFailure(code === 'WAL_CORRUPT' ? 'log_corrupt' : 'audit_failed', message);
+  return new AuditFailure(code === 'WAL_CORRUPT' || code === 'log_corrupt' ? 'log_corrupt' : 'audit_failed', message);
 }
 
 /** Starts the audit in a new worker thread. `onProgress` is called on this thread. */

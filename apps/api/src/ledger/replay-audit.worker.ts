@@ -1,8 +1,10 @@
 // The replay audit's worker thread (started by replay-audit-thread.ts): its
 // own read-only handles on the read model (the LMDB environment, read-only)
-// and the log (the addon's scanner, bounded by the checkpoint), then
+// and the log (the addon's scanner, bounded by the checkpoint; or its own
+// connection to the PostgreSQL log), then
 // replayAudit() as on the main thread, reporting its progress by message.
 import { parentPort, workerData } from 'node:worker_threads';
+import { PgLog } from '@app/pg-log';
 import { LmdbReadModel, replayAudit } from '@app/read-model';
 
 import { ReadOnlyWalLog } from './read-only-wal-log';
@@ -12,8 +14,18 @@ async function run(data: AuditWorkerData, post: (m: AuditWorkerMessage) => void)
   let model: LmdbReadModel | null = null;
   try {
     model = LmdbReadModel.open(data.readModelDir, { mapSizeBytes: data.mapSizeBytes, readOnly: true });
-    const log = new ReadOnlyWalLog(data.walDir, { partitions: data.partitions, mirrorDir: data.mirrorDir });
-    const result = await replayAudit(log, model, (report) => post({ type: 'progress', report }));
+    let result;
+    if (data.postgresUrl) {
+      const log = await PgLog.open(data.postgresUrl, { readOnly: true, partitions: data.partitions });
+      try {
+        result = await replayAudit(log, model, (report) => post({ type: 'progress', report }));
+      } finally {
+        await log.close();
+      }
+    } else {
+      const log = new ReadOnlyWalLog(data.walDir, { partitions: data.partitions, mirrorDir: data.mirrorDir });
+      result = await replayAudit(log, model, (report) => post({ type: 'progress', report }));
+    }
     const opened = model;
     model = null;
     await opened.close();
