@@ -172,6 +172,9 @@ export class EventStore {
         this.commitReplayed(batch);
         batch = [];
         onProgress?.({ records: this.applied.records - started, through: this.applied.through });
+        // A turn of the event loop after each commit: the scans' reads may all resolve as microtasks (their data read
+        // ahead), and without this a long replay would answer no request (no /health/ready with its progress) until done.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
     if (batch.length > 0) this.commitReplayed(batch);
