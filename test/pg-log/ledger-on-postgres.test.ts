@@ -9,11 +9,12 @@
 // times: every command it acknowledged is in PostgreSQL with its answer.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { Client } from 'pg';
 
 import { type PostgresServer, queryOne, startPostgres, startStandby } from '../../apps/bench/src/postgres';
 import { script } from '../e2e/book-script';
-import { type InProcessServer, CommandIds, TOKENS, assertBuilt, freePort, removeDir, runAudit, startChild, startInProcess, tempDir, writeTokensFile } from '../e2e/support';
+import { type InProcessServer, CommandIds, REPO_ROOT, TOKENS, assertBuilt, freePort, removeDir, runAudit, startChild, startInProcess, tempDir, writeTokensFile } from '../e2e/support';
 
 jest.setTimeout(180_000);
 
@@ -138,5 +139,15 @@ describe('the ledger on a PostgreSQL log with a synchronous standby', () => {
       await child.kill('SIGTERM');
     }
     progress(`${acknowledged.length} acknowledged of ${sent.length} sent over 3 SIGKILLs, all present`);
+  });
+
+  test('the offline CLI (npm run ledger) reads the embedded WAL only, and says so when LEDGER_LOG names PostgreSQL', () => {
+    assertBuilt();
+    const run = spawnSync(process.execPath, [path.join(REPO_ROOT, 'dist', 'apps', 'ledger-cli', 'src', 'main.js'), 'audit', path.join(root, 'pg-node')], {
+      env: { ...process.env, LEDGER_LOG: url },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(64);
+    expect(run.stderr).toMatch(/LEDGER_LOG names a PostgreSQL log: this command reads the embedded WAL only; run the audit through the API/);
   });
 });

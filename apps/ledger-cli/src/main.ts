@@ -71,6 +71,10 @@ function parse(argv: string[]): { command: Command; dataDir: string; json: boole
 /** The data directory's log, opened without waiting for a lock a server holds. */
 async function openLog(dataDir: string): Promise<{ log: WalLog; walDir: string }> {
   const walDir = path.join(dataDir, 'wal');
+  if (/^postgres(ql)?:\/\//.test(process.env.LEDGER_LOG ?? '')) {
+    // Not built yet for a PostgreSQL log: a rebuild there has no writer lock to keep a running server out.
+    throw new CliError(EXIT.usage, 'postgres_log', 'LEDGER_LOG names a PostgreSQL log: this command reads the embedded WAL only; run the audit through the API (POST /v1/audits/replay)');
+  }
   if (!fs.existsSync(walDir)) throw new CliError(EXIT.notALedger, 'not_a_ledger', `${dataDir} has no wal/ directory: not a ledger data directory`);
   let log: WalLog;
   try {
