@@ -25,6 +25,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { WalLog } from '@app/event-store';
+import { isPostgresUrl } from '@app/pg-log';
 import { openLedger, rebuildLedger } from '@app/projections';
 import { LmdbReadModel, currentBootId, openReadModel, replayAudit, scratchReadModel } from '@app/read-model';
 import { WalError } from '@app/wal';
@@ -71,7 +72,7 @@ function parse(argv: string[]): { command: Command; dataDir: string; json: boole
 /** The data directory's log, opened without waiting for a lock a server holds. */
 async function openLog(dataDir: string): Promise<{ log: WalLog; walDir: string }> {
   const walDir = path.join(dataDir, 'wal');
-  if (/^postgres(ql)?:\/\//.test(process.env.LEDGER_LOG ?? '')) {
+  if (isPostgresUrl(process.env.LEDGER_LOG ?? '')) {
     // Not built yet for a PostgreSQL log: a rebuild there has no writer lock to keep a running server out.
     throw new CliError(EXIT.usage, 'postgres_log', 'LEDGER_LOG names a PostgreSQL log: this command reads the embedded WAL only; run the audit through the API (POST /v1/audits/replay)');
   }

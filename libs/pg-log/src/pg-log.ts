@@ -93,7 +93,8 @@ export class PgLog {
   readonly batchRecordsMax = BATCH_RECORDS_MAX;
   readonly batchBytesMax = BATCH_BYTES_MAX;
   private readonly queue: Append[] = [];
-  private flushing = false;
+  /** The flush loop in progress, if any (close waits for it). */
+  private flushing: Promise<void> | null = null;
   private failure: PgLogError | null = null;
   private closed = false;
   private scanner: Client | null = null;
@@ -150,10 +151,7 @@ export class PgLog {
     return new Promise<number[]>((resolve, reject) => {
       this.queue.push({ partition, firstLsn, records, bytes, resolve, reject });
       // The appends of this event-loop turn (and of every turn while a flush is in flight) share the next flush.
-      if (!this.flushing) {
-        this.flushing = true;
-        setImmediate(() => void this.flushAll());
-      }
+      if (!this.flushing) this.flushing = new Promise<void>((done) => setImmediate(() => void this.flushAll().finally(done)));
     });
   }
 
@@ -170,7 +168,7 @@ export class PgLog {
       }
       for (const a of taken) a.resolve(a.records.map((_, i) => a.firstLsn + i));
     }
-    this.flushing = false;
+    this.flushing = null;
   }
 
   /** The head of the queue, within one flush's limits (always at least one append). */
@@ -233,7 +231,7 @@ export class PgLog {
     while (next <= last) {
       const page = await client.query<{ lsn: string; checksum: Buffer; payload: Buffer }>(
         'SELECT lsn, checksum, payload FROM ledger_log WHERE partition = $1 AND lsn >= $2 AND lsn <= $3 ORDER BY lsn LIMIT $4',
-        [partition, next, Math.min(last, Number.MAX_SAFE_INTEGER), SCAN_PAGE_ROWS],
+        [partition, next, last, SCAN_PAGE_ROWS],
       );
       if (page.rows.length === 0) {
         if (throughLsn !== undefined) throw new PgLogError('log_corrupt', `partition ${partition}: record ${next} is missing (the log ends before ${throughLsn})`);
@@ -260,7 +258,7 @@ export class PgLog {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.flushing) await new Promise((r) => setImmediate(r));
+    await this.flushing;
     await Promise.all([this.writer.end().catch(() => undefined), this.scanner?.end().catch(() => undefined)]);
   }
 }

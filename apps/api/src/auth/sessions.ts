@@ -11,9 +11,10 @@
 // restart ends every session (the person signs in again); nothing about a
 // session is ever written to the log. Like tokens, a session id is looked up by
 // its SHA-256 digest, so no id is kept in memory in the clear.
-import { createHash, hash as oneShotHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 
 import type { Actor } from './roles';
+import { digest } from './tokens';
 
 export const SESSION_COOKIE = 'ledger_session';
 export const SESSIONS_MAX = 10_000;
@@ -29,10 +30,6 @@ export interface Session {
   readonly signedInAtMs: number;
   readonly expiresAtMs: number;
   idleUntilMs: number;
-}
-
-function digest(id: string): string {
-  return typeof oneShotHash === 'function' ? oneShotHash('sha256', id, 'base64') : createHash('sha256').update(id).digest('base64');
 }
 
 export class SessionStore {

@@ -33,7 +33,8 @@ export class TokensFileError extends Error {
   }
 }
 
-function digest(token: string): string {
+/** SHA-256, base64: how a secret (a token, a session id) is looked up without being kept in the clear. */
+export function digest(token: string): string {
   // One per request: Node's one-shot crypto.hash (20.12+) where there is one, a third of createHash's cost.
   return typeof oneShotHash === 'function' ? oneShotHash('sha256', token, 'base64') : createHash('sha256').update(token, 'utf8').digest('base64');
 }
