@@ -14,6 +14,7 @@ import { Client } from 'pg';
 
 import { type PostgresServer, queryOne, startPostgres, startStandby } from '../../apps/bench/src/postgres';
 import { script } from '../e2e/book-script';
+import { ledgerUrl, rowsOnStandby } from './support';
 import { type InProcessServer, CommandIds, REPO_ROOT, TOKENS, assertBuilt, freePort, removeDir, runAudit, startChild, startInProcess, tempDir, writeTokensFile } from '../e2e/support';
 
 jest.setTimeout(180_000);
@@ -36,7 +37,7 @@ describe('the ledger on a PostgreSQL log with a synchronous standby', () => {
     await client.connect();
     await client.query('CREATE DATABASE ledger');
     await client.end();
-    url = `postgres://bench@127.0.0.1:${primary.port}/ledger`;
+    url = ledgerUrl(primary);
   });
 
   afterAll(async () => {
@@ -70,7 +71,7 @@ describe('the ledger on a PostgreSQL log with a synchronous standby', () => {
     expect(fs.existsSync(path.join(dataDir, 'wal'))).toBe(false); // nothing went to a local log
     const audit = (await runAudit(node.api)).result;
     expect(audit.match).toBe(true);
-    const records = Number(await queryOne(primary.url.replace(/\/postgres$/, '/ledger'), 'SELECT count(*) FROM ledger_log'));
+    const records = Number(await queryOne(ledgerUrl(primary), 'SELECT count(*) FROM ledger_log'));
     expect(records).toBe(audit.recordsReplayed);
     const balance = await node.api.get('/v1/reports/trial-balance?asOf=2026-06-30&limit=10000', TOKENS.finance);
     await stop(node);
@@ -86,13 +87,8 @@ describe('the ledger on a PostgreSQL log with a synchronous standby', () => {
     expect(retry.headers['idempotent-replayed']).toBe('true');
     await stop(node);
 
-    // Acknowledged means on the standby too (synchronous_commit on: flushed there; shown once replayed).
-    let onStandby = 0;
-    for (let i = 0; i < 100 && onStandby < records; i++) {
-      onStandby = Number(await queryOne(standby.url.replace(/\/postgres$/, '/ledger'), 'SELECT count(*) FROM ledger_log'));
-      if (onStandby < records) await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(onStandby).toBe(records);
+    // Acknowledged means on the standby too.
+    expect(await rowsOnStandby(standby, records)).toBe(records);
   });
 
   test('the API server killed with SIGKILL under load, three times: every acknowledged command is in PostgreSQL, retries are recognised, the audit matches', async () => {

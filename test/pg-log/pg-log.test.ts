@@ -14,6 +14,7 @@ import { PgLog, PgLogError, parseLogUrl } from '@app/pg-log';
 
 import { type PostgresServer, queryOne, startPostgres, startStandby } from '../../apps/bench/src/postgres';
 import { freePort, removeDir, tempDir } from '../e2e/support';
+import { ledgerUrl, rowsOnStandby } from './support';
 
 jest.setTimeout(120_000);
 
@@ -55,7 +56,7 @@ describe('the PostgreSQL log', () => {
     fs.chmodSync(root, 0o755); // the servers run as the postgres user, which must reach their directories
     // No synchronous standby named yet: with one named and none streaming, every commit (CREATE DATABASE too) would wait.
     primary = await startPostgres(path.join(root, 'primary'), await freePort(), progress);
-    url = primary.url.replace(/\/postgres$/, '/ledger');
+    url = ledgerUrl(primary);
     await sql(primary.url, 'CREATE DATABASE ledger');
   });
 
@@ -98,12 +99,7 @@ describe('the PostgreSQL log', () => {
       expect(rows.map((r) => r.text)).toEqual(Array.from({ length: 50 }, (_, k) => [`r${4 * k + p}-a`, `r${4 * k + p}-b`]).flat());
     }
     // synchronous_commit on: every acknowledged row is flushed on the standby; it shows once replayed.
-    let onStandby = 0;
-    for (let i = 0; i < 100 && onStandby < 400; i++) {
-      onStandby = Number(await queryOne(standby.url.replace(/\/postgres$/, '/ledger'), 'SELECT count(*) FROM ledger_log'));
-      if (onStandby < 400) await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(onStandby).toBe(400);
+    expect(await rowsOnStandby(standby, 400)).toBe(400);
     await log.close();
 
     // Reopened: the positions carry on; the partition count is the log's.
@@ -131,10 +127,10 @@ describe('the PostgreSQL log', () => {
 
   test('a changed byte or a missing record is refused by the scan (log_corrupt)', async () => {
     const log = await PgLog.open(url);
-    await sql(primary.url.replace(/\/postgres$/, '/ledger'), "UPDATE ledger_log SET payload = 'x' || payload WHERE partition = 0 AND lsn = 7");
+    await sql(ledgerUrl(primary), "UPDATE ledger_log SET payload = 'x' || payload WHERE partition = 0 AND lsn = 7");
     const changed = await refusal(all(log, 0));
     expect(changed).toEqual({ code: 'log_corrupt', message: 'partition 0: record 7 does not match its checksum' });
-    await sql(primary.url.replace(/\/postgres$/, '/ledger'), 'DELETE FROM ledger_log WHERE partition = 1 AND lsn = 3');
+    await sql(ledgerUrl(primary), 'DELETE FROM ledger_log WHERE partition = 1 AND lsn = 3');
     expect(await refusal(all(log, 1))).toEqual({ code: 'log_corrupt', message: 'partition 1: record 3 is missing (the next is 4)' });
     expect(await refusal(all(log, 3, 0, 200))).toEqual({ code: 'log_corrupt', message: 'partition 3: record 100 is missing (the log ends before 200)' });
     await log.close();
