@@ -121,7 +121,7 @@ describe('the session store', () => {
     let now = 1_000_000;
     const store = new SessionStore(() => now, { sessionsMax: 2, idleMs: 100, absoluteMs: 250 });
     const actor = { id: 'a', roles: new Set(['finance' as const]) };
-    const a = store.create(actor);
+    const a = store.create(actor, 'a-token');
     now += 99;
     expect(store.get(a.id)).toBe(a.session); // restarts its idle clock
     now += 99;
@@ -129,11 +129,11 @@ describe('the session store', () => {
     now += 60; // 258 after sign-in: past the absolute limit though never idle for 100
     expect(store.get(a.id)).toBeUndefined();
 
-    const b = store.create(actor);
+    const b = store.create(actor, 'a-token');
     now += 100;
     expect(store.get(b.id)).toBeUndefined(); // idle for 100
 
-    const [c, d, e] = [store.create(actor), store.create(actor), store.create(actor)];
+    const [c, d, e] = [store.create(actor, 'a-token'), store.create(actor, 'a-token'), store.create(actor, 'a-token')];
     expect(store.size).toBe(2);
     expect([store.get(c.id), store.get(d.id) === d.session, store.get(e.id) === e.session]).toEqual([undefined, true, true]);
     expect(store.end(d.id)).toBe(true);

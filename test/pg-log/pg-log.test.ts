@@ -67,7 +67,7 @@ describe('the PostgreSQL log', () => {
   });
 
   test('with no synchronous standby named, or none streaming, open refuses; a single-node development setup is let through and says so', async () => {
-    const dev = await PgLog.open(url, { singleNode: true, partitions: 4 });
+    const dev = await PgLog.open(url, { singleNode: true, partitions: 4, leadAs: 'http://dev' });
     expect(dev.durability).toBe('synchronous_commit on, single node (no synchronous standby: development only)');
     expect(await dev.appendBatch(0, [Buffer.from('dev')])).toEqual([0]);
     await dev.close();
@@ -85,7 +85,7 @@ describe('the PostgreSQL log', () => {
   test('with the standby: batches are atomic, in order and contiguous per partition, group-committed, and on the standby once acknowledged', async () => {
     standby = await startStandby(primary, path.join(root, 'standby'), await freePort(), 'standby1', progress);
     expect(await queryOne(primary.url, "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'standby1'")).toBe('sync');
-    const log = await PgLog.open(url, { partitions: 4 });
+    const log = await PgLog.open(url, { partitions: 4, leadAs: 'http://a' });
     expect(log.durability).toBe('synchronous_commit on, synchronous standby standby1');
     // 200 batches in one event-loop turn, over the 4 partitions.
     const flushesBefore = log.flushes;
@@ -103,25 +103,30 @@ describe('the PostgreSQL log', () => {
     await log.close();
 
     // Reopened: the positions carry on; the partition count is the log's.
-    const again = await PgLog.open(url);
+    const again = await PgLog.open(url, { leadAs: 'http://a' });
     expect(again.partitions).toBe(4);
     expect(await again.appendBatch(1, [Buffer.from('after')])).toEqual([100]);
     expect((await refusal(PgLog.open(url, { partitions: 8 }))).code).toBe('log_mismatch');
     await again.close();
   });
 
-  test('a second writer at the same position fails, whole batch and all, and the log stays as the first wrote it', async () => {
-    const a = await PgLog.open(url);
+  test('one writer at a time: a second node is refused the lease and its appends; it takes over, after every record, once the first one\'s session is gone', async () => {
+    const a = await PgLog.open(url, { leadAs: 'http://node-a' });
     const b = await PgLog.open(url);
+    expect(a.isLeader).toBe(true);
+    expect(await b.tryLead('http://node-b')).toBe(false);
+    expect(await b.leader()).toBe('http://node-a');
+    expect((await refusal(b.appendBatch(2, [Buffer.from('from b')]))).code).toBe('not_leader');
     expect(await a.appendBatch(2, [Buffer.from('from a')])).toEqual([100]);
-    // b still believes 100 is next: its flush (with a record for another partition in the same transaction) is refused.
-    const refusedB = b.appendBatch(2, [Buffer.from('from b'), Buffer.from('from b too')]);
-    const other = b.appendBatch(3, [Buffer.from('b other partition')]);
-    expect((await refusal(refusedB)).code).toBe('log_unavailable');
-    expect((await refusal(other)).code).toBe('log_unavailable');
-    expect((await refusal(b.appendBatch(0, [Buffer.from('later')]))).code).toBe('log_unavailable'); // fail-stop
-    expect((await all(a, 2, 99)).map((r) => r.text)).toEqual(['r198-b', 'from a']);
-    expect((await all(a, 3, 100)).length).toBe(0);
+    expect(await b.partitionEnds()).toEqual([99, 100, 100, 99]);
+    // The leader's session ends (its machine is gone): the lease is free, and b starts after a's last record.
+    await sql(ledgerUrl(primary), "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = 7414202 AND granted");
+    expect((await refusal(a.appendBatch(2, [Buffer.from('a, too late')]))).code).toBe('log_unavailable');
+    expect(await b.tryLead('http://node-b')).toBe(true);
+    expect(await b.leader()).toBe('http://node-b');
+    expect(await b.appendBatch(2, [Buffer.from('from b, leading')])).toEqual([101]);
+    expect((await all(b, 2, 99)).map((r) => r.text)).toEqual(['r198-b', 'from a', 'from b, leading']);
+    expect((await all(b, 3, 99)).length).toBe(1);
     await Promise.all([a.close(), b.close()]);
   });
 
@@ -139,7 +144,7 @@ describe('the PostgreSQL log', () => {
   test('of several hosts, the first primary is used (a dead host and the standby are passed over); the password never shows', async () => {
     const dead = await freePort();
     const hosts = `127.0.0.1:${dead},127.0.0.1:${standby!.port},127.0.0.1:${primary.port}`;
-    const log = await PgLog.open(`postgres://bench:s3cret-pw@${hosts}/ledger?target_session_attrs=read-write&connect_timeout=2`);
+    const log = await PgLog.open(`postgres://bench:s3cret-pw@${hosts}/ledger?target_session_attrs=read-write&connect_timeout=2`, { leadAs: 'http://a' });
     expect(await log.appendBatch(0, [Buffer.from('via the host list')])).toEqual([100]);
     await log.close();
     const none = await refusal(PgLog.open(`postgres://bench:s3cret-pw@127.0.0.1:${dead},127.0.0.1:${standby!.port}/ledger`));

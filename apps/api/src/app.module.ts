@@ -28,6 +28,7 @@ import { DocsModule } from './docs/docs.module';
 import { ProblemFilter } from './errors/problem.filter';
 import { FundsModule } from './funds/funds.module';
 import { HealthModule } from './health/health.module';
+import type { ClusterNode } from './ledger/cluster-node';
 import { LedgerModule } from './ledger/ledger.module';
 import { MembersModule } from './members/members.module';
 import { PeriodsModule } from './periods/periods.module';
@@ -58,10 +59,10 @@ export const SLICE_MODULES: ModuleImport[] = [
 @Module({})
 export class AppModule {
   /** `extra`: more modules (tests mount fixture controllers this way). */
-  static forRoot(config: ApiConfig, authenticator: Authenticator, extra: ModuleImport[] = []): DynamicModule {
+  static forRoot(config: ApiConfig, authenticator: Authenticator, cluster: ClusterNode, extra: ModuleImport[] = []): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(config, authenticator), CqrsModule.forRoot(), HealthModule, ...SLICE_MODULES, ...extra],
+      imports: [CoreModule.forRoot(config, authenticator, cluster), CqrsModule.forRoot(), HealthModule, ...SLICE_MODULES, ...extra],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -57,6 +57,11 @@ export interface ApiConfig {
    * cluster (a libpq postgres:// URL, several hosts allowed).
    */
   log: { kind: 'wal' } | { kind: 'postgres'; url: string; singleNode: boolean };
+  /**
+   * How the other API nodes reach this one (a follower forwards commands to
+   * the leader's URL): LEDGER_NODE_URL; default the URL the server listens on.
+   */
+  nodeUrl?: string;
 }
 
 export type ApiConfigInput = Partial<ApiConfig>;
@@ -79,6 +84,7 @@ export function withDefaults(input: ApiConfigInput = {}): ApiConfig {
     cacheEntities: input.cacheEntities ?? 50_000,
     applyThread: input.applyThread ?? true,
     log: input.log ?? { kind: 'wal' },
+    nodeUrl: input.nodeUrl,
   };
 }
 
@@ -86,7 +92,8 @@ export function withDefaults(input: ApiConfigInput = {}): ApiConfig {
  * PORT, HOST, LEDGER_DATA_DIR, LEDGER_TOKENS_FILE, LEDGER_METRICS_TOKEN_FILE,
  * LOG_LEVEL, SHUTDOWN_TIMEOUT_MS, LEDGER_READMODEL_MAP_MIB, LEDGER_CACHE_ENTITIES,
  * LEDGER_APPLY_THREAD (on, off), LEDGER_LOG (wal, or a postgres:// URL),
- * LEDGER_LOG_SINGLE_NODE (on, off); a bad value stops startup.
+ * LEDGER_LOG_SINGLE_NODE (on, off), LEDGER_NODE_URL (http(s)://host:port);
+ * a bad value stops startup.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
   return withDefaults({
@@ -101,7 +108,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     cacheEntities: env.LEDGER_CACHE_ENTITIES ? parseInteger('LEDGER_CACHE_ENTITIES', env.LEDGER_CACHE_ENTITIES, 100, 100_000_000) : undefined,
     applyThread: env.LEDGER_APPLY_THREAD ? parseOnOff('LEDGER_APPLY_THREAD', env.LEDGER_APPLY_THREAD) : undefined,
     log: parseLog(env.LEDGER_LOG, env.LEDGER_LOG_SINGLE_NODE),
+    nodeUrl: env.LEDGER_NODE_URL ? parseNodeUrl(env.LEDGER_NODE_URL) : undefined,
   });
+}
+
+/** LEDGER_NODE_URL: an http(s) origin, no path, query or credentials (commands are forwarded to it with the caller's own token). */
+function parseNodeUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new Error(`LEDGER_NODE_URL must be an http(s) URL such as http://10.0.0.11:3000, got "${text}"`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
+    throw new Error(`LEDGER_NODE_URL must be an http(s) origin such as http://10.0.0.11:3000, got "${text}"`);
+  }
+  return url.origin;
 }
 
 /** LEDGER_LOG: unset or `wal` for the embedded WAL, or a postgres:// URL (checked here, so a typo stops startup); LEDGER_LOG_SINGLE_NODE only with a URL. */

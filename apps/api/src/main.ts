@@ -19,6 +19,7 @@ import { loadConfig, withDefaults } from './config';
 import { consoleDir } from './console/console-files';
 import type { ApiConfig, ApiConfigInput } from './config';
 import { Readiness } from './health/readiness';
+import { ClusterNode } from './ledger/cluster-node';
 import { LedgerService } from './ledger/ledger.service';
 import { createFastifyAdapter } from './http/fastify';
 import { installHttpOps, type HttpDrain } from './ops/http';
@@ -62,10 +63,11 @@ async function buildApp(config: ApiConfig, options: CreateAppOptions, waitForLed
   const auth = await loadTokens(config.tokensFile, config.dataDir);
   const ops = await createOps(config, options.log === undefined ? createJsonLog(config) : options.log);
   const authenticator = new Authenticator(auth.registry);
-  const adapter = createFastifyAdapter(config, authenticator);
+  const cluster = new ClusterNode(config.nodeUrl);
+  const adapter = createFastifyAdapter(config, authenticator, cluster);
   const http = installHttpOps(adapter.getInstance(), ops.metrics, ops.log?.logger ?? null);
   const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, authenticator, [OpsModule.forRoot(ops), ...(options.imports ?? [])]),
+    AppModule.forRoot(config, authenticator, cluster, [OpsModule.forRoot(ops), ...(options.imports ?? [])]),
     adapter,
     // bodyParser false: keep Fastify's JSON parser only (no urlencoded bodies).
     { logger: ops.log ? new JsonNestLogger(ops.log.logger) : (config.logger ?? false), abortOnError: false, bodyParser: false },
@@ -102,11 +104,13 @@ export async function startServer(input: ApiConfigInput | ApiConfig = {}, option
     await app.close();
     throw e;
   }
-  // Listening already: /health/ready answers 503 with the replay's progress meanwhile.
-  await ledgerReady(app);
   const address = app.getHttpServer().address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  // Where the other nodes reach this one, unless LEDGER_NODE_URL says otherwise.
+  app.get(ClusterNode).advertise(url);
+  // Listening already: /health/ready answers 503 with the replay's progress meanwhile.
+  await ledgerReady(app);
   return { app, url, config, log: ops.log, metrics: ops.metrics, http, close: () => app.close() };
 }
 

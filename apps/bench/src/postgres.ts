@@ -103,7 +103,15 @@ export async function startPostgres(dir: string, port: number, progress: (line: 
  * Resolves once the primary sees it streaming as a synchronous standby, when
  * the primary names it, or as an asynchronous one otherwise.
  */
-export async function startStandby(primary: { port: number; url: string }, dir: string, port: number, name: string, progress: (line: string) => void): Promise<PostgresServer> {
+export async function startStandby(
+  primary: { port: number; url: string },
+  dir: string,
+  port: number,
+  name: string,
+  progress: (line: string) => void,
+  /** Extra settings (a standby that may be promoted names its own synchronous standbys; a cascading one retries its upstream sooner). */
+  extra: [string, string][] = [],
+): Promise<PostgresServer> {
   const bin = ensurePostgres(progress);
   const data = path.join(dir, 'pgdata');
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -120,6 +128,7 @@ export async function startStandby(primary: { port: number; url: string }, dir: 
     ['max_connections', '200'],
     ['max_wal_senders', '10'],
     ['fsync', 'on'],
+    ...extra,
   ];
   const standby = await run(bin, dir, data, port, settings);
   const deadline = Date.now() + 60_000;
@@ -157,8 +166,17 @@ async function run(bin: string, dir: string, data: string, port: number, setting
   const stopWith = async (signal: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) {
       const pid = postmasterPid(data);
+      // SIGKILL is a machine lost: its backends go with the postmaster at once (they would otherwise finish what they were doing).
+      const backends = signal === 'SIGKILL' && pid !== null ? childPids(pid) : [];
       if (pid !== null) process.kill(pid, signal);
       else child.kill(signal);
+      for (const backend of backends) {
+        try {
+          process.kill(backend, signal);
+        } catch {
+          // gone already
+        }
+      }
     }
     await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
   };
@@ -170,9 +188,26 @@ async function run(bin: string, dir: string, data: string, port: number, setting
     cpuSeconds: () => postmasterCpuSeconds(data),
     // SIGINT: fast shutdown (every backend ends, the cluster checkpoints).
     stop: () => stopWith('SIGINT'),
-    // SIGKILL of the postmaster: a crash, as a machine lost (its backends end when they find it gone).
+    // SIGKILL of the postmaster and its backends: a crash, as a machine lost.
     kill: () => stopWith('SIGKILL'),
   };
+}
+
+/** The processes a postmaster started (its backends), from /proc. */
+function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid ...: comm may hold spaces, so read after its closing parenthesis.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return out;
 }
 
 async function waitAccepting(url: string, exited: Promise<void>, dir: string): Promise<void> {

@@ -81,6 +81,8 @@ export class EventStore {
   private readonly pending: Pending[] = [];
   private readonly lockTails = new Map<string, Promise<void>>();
   private readonly idleWaiters: (() => void)[] = [];
+  /** Queries waiting for the horizon to reach their minPosition (whenHorizon). */
+  private readonly horizonWaiters: { at: Instant; wake: (reached: boolean) => void }[] = [];
   private failure: LogUnavailableError | null = null;
   /** Applies on this thread: the replay, and live records until `applyOn` hands them to another port. */
   private readonly applier: RecordApplier;
@@ -158,6 +160,65 @@ export class EventStore {
    */
   private async replay(through: Instant | undefined, onProgress: ReplayProgress | undefined): Promise<void> {
     const heads = await Promise.all(this.applier.startPositions.map((position, p) => PartitionCursor.open(this.log, p, position ? position.lsn + 1 : 0)));
+    await this.mergeApply(heads, through, onProgress);
+  }
+
+  /**
+   * A follower's step (another node appends): applies every record after the
+   * read model's positions through `ends` (each partition's last LSN, -1 for
+   * none), read from the log in one snapshot. The leader commits its flushes
+   * in stamp order, so such a snapshot is a prefix of the log in recordedAt
+   * order, and merging it keeps the applied prefix growing in that order,
+   * with every outcome (idempotency) stored as on the node that wrote it.
+   * Only while nothing is pending here and records are applied on this
+   * thread (a follower appends nothing and runs no apply thread).
+   */
+  async catchUp(ends: readonly number[]): Promise<number> {
+    if (this.pending.length > 0 || !(this.applyPort instanceof InThreadApply)) throw new Error('only a follower catches up: nothing pending, applied on this thread');
+    if (ends.length !== this.log.partitions) throw new Error(`${ends.length} partition ends for ${this.log.partitions} partitions`);
+    if (this.failure) throw this.failure;
+    const before = this.applied.records;
+    const cursors: PartitionCursor[] = [];
+    const starts = this.applier.startPositions;
+    for (let p = 0; p < ends.length; p++) {
+      const from = starts[p] ? starts[p]!.lsn + 1 : 0;
+      if (ends[p] >= from) cursors.push(await PartitionCursor.open(this.log, p, from, ends[p]));
+    }
+    if (cursors.length > 0) await this.mergeApply(cursors, undefined, undefined);
+    return this.applied.records - before;
+  }
+
+  /**
+   * Resolves true once the horizon reaches `at` (every record stamped at or
+   * before it is applied here), false after `timeoutMs`: a read of one's own
+   * writes on a node that follows the log (a query's minPosition).
+   */
+  whenHorizon(at: Instant, timeoutMs: number): Promise<boolean> {
+    if (this.applied.through >= at) return Promise.resolve(true);
+    if (!(timeoutMs > 0)) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const waiter = { at, wake: resolve };
+      this.horizonWaiters.push(waiter);
+      setTimeout(() => {
+        const i = this.horizonWaiters.indexOf(waiter);
+        if (i >= 0) this.horizonWaiters.splice(i, 1);
+        resolve(false);
+      }, timeoutMs).unref();
+    });
+  }
+
+  private wakeHorizon(): void {
+    const through = this.applied.through;
+    let kept = 0;
+    for (const waiter of this.horizonWaiters) {
+      if (waiter.at <= through) waiter.wake(true);
+      else this.horizonWaiters[kept++] = waiter;
+    }
+    this.horizonWaiters.length = kept;
+  }
+
+  /** The k-way merge of partition cursors by recordedAt, committed every REPLAY_COMMIT_RECORDS records. */
+  private async mergeApply(heads: PartitionCursor[], through: Instant | undefined, onProgress: ReplayProgress | undefined): Promise<void> {
     const started = this.applied.records;
     let batch: { record: CommandRecord; partition: number; lsn: number; payload: Buffer }[] = [];
     for (;;) {
@@ -187,6 +248,7 @@ export class EventStore {
       this.clock.observe(record.recordedAt);
       this.noteApplied(record);
     }
+    if (this.horizonWaiters.length > 0) this.wakeHorizon();
   }
 
   /** Moves the store's horizon past a committed record; the stamped calendar learns a close from the log on replay. */
@@ -419,6 +481,7 @@ export class EventStore {
         if (elsewhere) for (const s of this.subscribers) s.follow?.(record);
       }
     }
+    if (this.horizonWaiters.length > 0) this.wakeHorizon();
     // Committed: only now may a retry find the outcome instead of the in-flight promise.
     this.pending.splice(0, entries.length);
     for (const entry of entries) {
@@ -470,8 +533,8 @@ class PartitionCursor {
     private readonly iterator: AsyncIterator<LogRecord[]>,
   ) {}
 
-  static async open(log: LogPort, partition: number, fromLsn: number): Promise<PartitionCursor> {
-    const cursor = new PartitionCursor(partition, log.scan(partition, fromLsn)[Symbol.asyncIterator]());
+  static async open(log: LogPort, partition: number, fromLsn: number, throughLsn?: number): Promise<PartitionCursor> {
+    const cursor = new PartitionCursor(partition, log.scan(partition, fromLsn, throughLsn)[Symbol.asyncIterator]());
     await cursor.advance();
     return cursor;
   }

@@ -21,8 +21,12 @@ export interface LogPort {
    * store appends in stamp order, and replays a partition in LSN order).
    */
   appendBatch(partition: number, records: Buffer[]): Promise<number[]>;
-  /** Every durable record of a partition from `fromLsn`, verified, in order. */
-  scan(partition: number, fromLsn: number): AsyncIterable<LogRecord[]>;
+  /**
+   * Every durable record of a partition from `fromLsn`, verified, in order;
+   * with `throughLsn`, only through that record (a follower reads up to the
+   * ends it saw in one snapshot of the log).
+   */
+  scan(partition: number, fromLsn: number, throughLsn?: number): AsyncIterable<LogRecord[]>;
   close(): Promise<void>;
 }
 
@@ -48,8 +52,16 @@ export class WalLog implements LogPort {
     return this.wal.appendBatch(partition, records);
   }
 
-  async *scan(partition: number, fromLsn: number): AsyncIterable<LogRecord[]> {
-    for await (const batch of this.wal.scan(partition, fromLsn)) yield Array.from(batch);
+  async *scan(partition: number, fromLsn: number, throughLsn?: number): AsyncIterable<LogRecord[]> {
+    for await (const batch of this.wal.scan(partition, fromLsn)) {
+      if (throughLsn === undefined) {
+        yield Array.from(batch);
+        continue;
+      }
+      const kept = Array.from(batch).filter((r) => r.lsn <= throughLsn);
+      if (kept.length > 0) yield kept;
+      if (kept.length < batch.count) return;
+    }
   }
 
   close(): Promise<void> {

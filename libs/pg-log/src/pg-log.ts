@@ -20,6 +20,17 @@
 // Scans read a partition in LSN order, in pages, from a second connection,
 // and check every row: no gap, and the checksum (SHA-256 of the payload,
 // written with it) matches.
+//
+// Several API nodes share one log, and one of them writes: the leader, which
+// holds a session advisory lock (the lease) on the primary for as long as its
+// connection lives. The others follow: they read the partitions' ends (one
+// snapshot, so a prefix of the log in stamp order) and scan up to them, and
+// send their commands to the leader. A node takes the lease only when it is
+// free, and then reads the ends again before it assigns an LSN, so it appends
+// after everything the previous leader committed; the primary key still
+// refuses any append at a position already written (a belt to the lease's
+// braces). One sequencer keeps one clock: recordedAt order stays append
+// order across the whole ledger, which the bitemporal reads depend on.
 import { createHash, hash as oneShotHash } from 'node:crypto';
 import { Client } from 'pg';
 
@@ -36,12 +47,14 @@ export interface PgLogOptions {
   singleNode?: boolean;
   /** Scans only (a replay audit's worker): no durability check, no appends. */
   readOnly?: boolean;
+  /** Take the writer's lease at open, advertising this URL, or fail with not_leader (tools and tests; the API takes it in its follow loop). */
+  leadAs?: string;
 }
 
 /** Why the log cannot be used: `log_unavailable` (the server or the connection), `log_corrupt`, `no_sync_standby`, `log_mismatch`. */
 export class PgLogError extends Error {
   constructor(
-    readonly code: 'log_unavailable' | 'log_corrupt' | 'no_sync_standby' | 'log_mismatch',
+    readonly code: 'log_unavailable' | 'log_corrupt' | 'no_sync_standby' | 'log_mismatch' | 'not_leader',
     message: string,
   ) {
     super(message);
@@ -60,6 +73,7 @@ const FLUSH_RECORDS_MAX = 16_384;
 const FLUSH_BYTES_MAX = 32 * 1024 * 1024;
 const SCAN_PAGE_ROWS = 2048;
 const SCHEMA_LOCK = 7_414_201; // pg_advisory_xact_lock key of the schema creation
+const LEADER_LOCK = 7_414_202; // pg_try_advisory_lock key of the writer's lease (session level)
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS ledger_log_meta (key text PRIMARY KEY, value text NOT NULL);
@@ -100,6 +114,8 @@ export class PgLog {
   private scanner: Client | null = null;
   /** Transactions committed so far (a group commit is one). */
   flushes = 0;
+  /** This connection holds the writer's lease: only then does the log append. */
+  private leading = false;
 
   private constructor(
     private readonly target: LogTarget,
@@ -123,10 +139,11 @@ export class PgLog {
       if (options.partitions !== undefined && options.partitions !== partitions) {
         throw new PgLogError('log_mismatch', `the log at ${target.redacted} has ${partitions} partitions, not ${options.partitions}`);
       }
+      // Set when the lease is taken (tryLead): only a leader assigns LSNs.
       const nextLsn = new Array<number>(partitions).fill(0);
-      const ends = await client.query<{ partition: number; last: string }>('SELECT partition, max(lsn) AS last FROM ledger_log GROUP BY partition');
-      for (const row of ends.rows) nextLsn[row.partition] = Number(row.last) + 1;
-      return new PgLog(target, client, partitions, nextLsn, readOnly, durability);
+      const log = new PgLog(target, client, partitions, nextLsn, readOnly, durability);
+      if (options.leadAs !== undefined && !(await log.tryLead(options.leadAs))) throw new PgLogError('not_leader', `another node holds the writer lease of the log at ${target.redacted}`);
+      return log;
     } catch (e) {
       await client.end().catch(() => undefined);
       throw e;
@@ -136,6 +153,7 @@ export class PgLog {
   /** Appends records atomically to one partition; resolves with their LSNs once the commit is confirmed. */
   appendBatch(partition: number, records: Buffer[]): Promise<number[]> {
     if (this.readOnly) throw new Error('a read-only log never appends');
+    if (!this.leading) return Promise.reject(new PgLogError('not_leader', 'this node does not hold the writer lease: it follows the log'));
     if (!(Number.isInteger(partition) && partition >= 0 && partition < this.partitions)) throw new Error(`no partition ${partition}`);
     if (records.length === 0 || records.length > BATCH_RECORDS_MAX) throw new Error(`a batch holds 1-${BATCH_RECORDS_MAX} records, not ${records.length}`);
     let bytes = 0;
@@ -222,6 +240,76 @@ export class PgLog {
     for (const a of this.queue.splice(0)) a.reject(e);
   }
 
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  /**
+   * Takes the writer's lease if no live session holds it (false otherwise),
+   * names `nodeUrl` as the leader for the followers, and reads the
+   * partitions' ends again: the first LSN this node assigns follows every
+   * record the log holds. Call with no append in flight.
+   */
+  async tryLead(nodeUrl: string): Promise<boolean> {
+    if (this.readOnly) throw new Error('a read-only log never leads');
+    if (this.failure) throw this.failure;
+    if (this.leading) return true;
+    if (this.queue.length > 0 || this.flushing) throw new Error('tryLead with appends queued');
+    const lease = await this.guard(this.writer.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1) AS got', [LEADER_LOCK]));
+    if (!lease.rows[0].got) return false;
+    await this.guard(
+      this.writer.query("INSERT INTO ledger_log_meta (key, value) VALUES ('leader', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [nodeUrl]),
+    );
+    const ends = await this.ends(this.writer);
+    for (let p = 0; p < this.partitions; p++) this.nextLsn[p] = ends[p] + 1;
+    this.leading = true;
+    return true;
+  }
+
+  /** The URL the leader advertised (null before any node led). */
+  async leader(): Promise<string | null> {
+    const client = await this.scanClient();
+    const r = await this.guard(client.query<{ value: string }>("SELECT value FROM ledger_log_meta WHERE key = 'leader'"));
+    return r.rows[0]?.value ?? null;
+  }
+
+  /**
+   * Each partition's last LSN (-1: empty), read in one statement, so in one
+   * snapshot: the leader commits its flushes in stamp order, so the records
+   * through these ends are a prefix of the log in recordedAt order.
+   */
+  async partitionEnds(): Promise<number[]> {
+    return this.ends(await this.scanClient());
+  }
+
+  private async ends(client: Client): Promise<number[]> {
+    const r = await this.guard(
+      client.query<{ partition: number; last: string | null }>(
+        'SELECT p AS partition, (SELECT max(lsn) FROM ledger_log WHERE partition = p::smallint) AS last FROM generate_series(0, $1::int - 1) AS p',
+        [this.partitions],
+      ),
+    );
+    const ends = new Array<number>(this.partitions).fill(-1);
+    for (const row of r.rows) if (row.last !== null) ends[row.partition] = Number(row.last);
+    return ends;
+  }
+
+  /** A failed query of the follower's path fails the log too (the node then reconnects and reads the log again). */
+  private async guard<T>(query: Promise<T>): Promise<T> {
+    try {
+      return await query;
+    } catch (e) {
+      const failure = new PgLogError('log_unavailable', `a query to the log failed: ${e instanceof Error ? e.message : String(e)}`);
+      this.fail(failure);
+      throw failure;
+    }
+  }
+
+  /** Why the log stopped, if it did (the node reconnects). */
+  get failed(): PgLogError | null {
+    return this.failure;
+  }
+
   /** Every record of a partition from `fromLsn` (through `throughLsn` when given), in order, checked. */
   async *scan(partition: number, fromLsn: number, throughLsn?: number): AsyncIterable<LogRecordRow[]> {
     if (!(Number.isInteger(partition) && partition >= 0 && partition < this.partitions)) throw new Error(`no partition ${partition}`);
@@ -250,7 +338,12 @@ export class PgLog {
   }
 
   private async scanClient(): Promise<Client> {
-    if (!this.scanner) this.scanner = await connect({ ...this.target, targetSessionAttrs: 'any' }, this.target.hosts);
+    // A writer's node scans the primary it writes to (a standby may not have applied the ends the primary reported yet); a read-only log (an audit) reads any server.
+    if (!this.scanner) {
+      const scanner = await connect(this.readOnly ? { ...this.target, targetSessionAttrs: 'any' } : this.target, this.target.hosts);
+      scanner.on('error', (e) => this.fail(new PgLogError('log_unavailable', `the PostgreSQL connection failed: ${e.message}`)));
+      this.scanner = scanner;
+    }
     return this.scanner;
   }
 

@@ -26,6 +26,12 @@ const SESSION_ID_TEXT = /^[A-Za-z0-9_-]{43}$/;
 
 export interface Session {
   readonly actor: Actor;
+  /**
+   * The bearer token the person signed in with, in memory only: a follower
+   * node passes a console's command to the leader with it (the leader knows
+   * no session of another node). Never logged, never sent to the browser.
+   */
+  readonly bearer: string;
   readonly csrfToken: string;
   readonly signedInAtMs: number;
   readonly expiresAtMs: number;
@@ -48,12 +54,13 @@ export class SessionStore {
   }
 
   /** A new session for `actor`: its id (for the cookie only) and the session. */
-  create(actor: Actor): { id: string; session: Session } {
+  create(actor: Actor, bearer: string): { id: string; session: Session } {
     while (this.byDigest.size >= this.limits.sessionsMax) this.byDigest.delete(this.byDigest.keys().next().value as string);
     const id = randomBytes(SECRET_BYTES).toString('base64url');
     const at = this.now();
     const session: Session = {
       actor,
+      bearer,
       csrfToken: randomBytes(SECRET_BYTES).toString('base64url'),
       signedInAtMs: at,
       expiresAtMs: at + this.limits.absoluteMs,

@@ -33,6 +33,7 @@ const TITLES: Record<string, string> = {
   invariant_violation: 'Invariant violation',
   log_unavailable: 'Log unavailable',
   not_ready: 'Not ready',
+  position_not_reached: 'Position not reached',
   internal_error: 'Internal error',
 };
 

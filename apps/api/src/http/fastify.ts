@@ -7,12 +7,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { installAuthHook } from '../auth/auth.hook';
 import type { Authenticator } from '../auth/authenticator';
 import type { ApiConfig } from '../config';
+import type { ClusterNode } from '../ledger/cluster-node';
+import { installClusterRouting } from './cluster-routing';
 import { PROBLEM_CONTENT_TYPE, problem } from '../errors/problem';
 import { installLeanAsyncResourceBind } from './async-resource-bind';
 
 export const BATCH_PATH = '/v1/batch';
 
-export function createFastifyAdapter(config: ApiConfig, authenticator: Authenticator): FastifyAdapter {
+export function createFastifyAdapter(config: ApiConfig, authenticator: Authenticator, cluster: ClusterNode): FastifyAdapter {
   installLeanAsyncResourceBind();
   const adapter = new FastifyAdapter({
     logger: false, // Nest's logger reports; Fastify's per-request logging costs throughput
@@ -34,6 +36,7 @@ export function createFastifyAdapter(config: ApiConfig, authenticator: Authentic
     if (route.url === BATCH_PATH) route.bodyLimit = config.batchBodyLimit;
   });
   installAuthHook(fastify, authenticator);
+  installClusterRouting(fastify, cluster);
   return adapter;
 }
 

@@ -32,7 +32,7 @@ export class SignInController {
     const { token } = parseBody(SignInBodySchema, body);
     const actor = this.authenticator.tokens.actorOf(token);
     if (!actor) throw new UnauthorizedError('The token is not valid.');
-    const { id, session } = this.authenticator.sessions.create(actor);
+    const { id, session } = this.authenticator.sessions.create(actor, token);
     res.header('set-cookie', sessionCookie(req, id, (session.expiresAtMs - session.signedInAtMs) / 1000));
     res.header('cache-control', 'no-store');
     return this.views.of(actor, session);
