@@ -1,2 +1,2 @@
-export { PgLog, PgLogError, type PgLogOptions, type LogRecordRow } from './pg-log';
+export { PgLog, PgLogError, connectTo, type PgLogOptions, type LogRecordRow } from './pg-log';
 export { LogUrlError, isPostgresUrl, parseLogUrl, type LogTarget } from './log-url';

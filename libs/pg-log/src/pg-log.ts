@@ -111,7 +111,8 @@ export class PgLog {
   private flushing: Promise<void> | null = null;
   private failure: PgLogError | null = null;
   private closed = false;
-  private scanner: Client | null = null;
+  private scanner: Promise<Client> | null = null;
+  private scanTurn: Promise<unknown> = Promise.resolve();
   /** Transactions committed so far (a group commit is one). */
   flushes = 0;
   /** This connection holds the writer's lease: only then does the log append. */
@@ -269,7 +270,7 @@ export class PgLog {
   /** The URL the leader advertised (null before any node led). */
   async leader(): Promise<string | null> {
     const client = await this.scanClient();
-    const r = await this.guard(client.query<{ value: string }>("SELECT value FROM ledger_log_meta WHERE key = 'leader'"));
+    const r = await this.guard(this.inTurn(() => client.query<{ value: string }>("SELECT value FROM ledger_log_meta WHERE key = 'leader'")));
     return r.rows[0]?.value ?? null;
   }
 
@@ -279,7 +280,8 @@ export class PgLog {
    * through these ends are a prefix of the log in recordedAt order.
    */
   async partitionEnds(): Promise<number[]> {
-    return this.ends(await this.scanClient());
+    const client = await this.scanClient();
+    return this.inTurn(() => this.ends(client));
   }
 
   private async ends(client: Client): Promise<number[]> {
@@ -317,9 +319,11 @@ export class PgLog {
     let next = fromLsn;
     const last = throughLsn ?? Number.MAX_SAFE_INTEGER;
     while (next <= last) {
-      const page = await client.query<{ lsn: string; checksum: Buffer; payload: Buffer }>(
-        'SELECT lsn, checksum, payload FROM ledger_log WHERE partition = $1 AND lsn >= $2 AND lsn <= $3 ORDER BY lsn LIMIT $4',
-        [partition, next, last, SCAN_PAGE_ROWS],
+      const page = await this.inTurn(() =>
+        client.query<{ lsn: string; checksum: Buffer; payload: Buffer }>(
+          'SELECT lsn, checksum, payload FROM ledger_log WHERE partition = $1 AND lsn >= $2 AND lsn <= $3 ORDER BY lsn LIMIT $4',
+          [partition, next, last, SCAN_PAGE_ROWS],
+        ),
       );
       if (page.rows.length === 0) {
         if (throughLsn !== undefined) throw new PgLogError('log_corrupt', `partition ${partition}: record ${next} is missing (the log ends before ${throughLsn})`);
@@ -337,13 +341,20 @@ export class PgLog {
     }
   }
 
-  private async scanClient(): Promise<Client> {
+  /** One query at a time on the scan connection: a replay reads every partition's first page at once. */
+  private inTurn<T>(query: () => Promise<T>): Promise<T> {
+    const turn = this.scanTurn.then(query);
+    this.scanTurn = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private scanClient(): Promise<Client> {
     // A writer's node scans the primary it writes to (a standby may not have applied the ends the primary reported yet); a read-only log (an audit) reads any server.
-    if (!this.scanner) {
-      const scanner = await connect(this.readOnly ? { ...this.target, targetSessionAttrs: 'any' } : this.target, this.target.hosts);
+    // One connection, however many scans ask for it at once.
+    this.scanner ??= connect(this.readOnly ? { ...this.target, targetSessionAttrs: 'any' } : this.target, this.target.hosts).then((scanner) => {
       scanner.on('error', (e) => this.fail(new PgLogError('log_unavailable', `the PostgreSQL connection failed: ${e.message}`)));
-      this.scanner = scanner;
-    }
+      return scanner;
+    });
     return this.scanner;
   }
 
@@ -352,8 +363,13 @@ export class PgLog {
     if (this.closed) return;
     this.closed = true;
     await this.flushing;
-    await Promise.all([this.writer.end().catch(() => undefined), this.scanner?.end().catch(() => undefined)]);
+    await Promise.all([this.writer.end().catch(() => undefined), this.scanner?.then((c) => c.end()).catch(() => undefined)]);
   }
+}
+
+/** A connection to the first host of a libpq-style URL that answers (for target_session_attrs=read-write, a primary): for other writers to the same cluster (the SQL projector). */
+export function connectTo(url: string): Promise<Client> {
+  return connect(parseLogUrl(url));
 }
 
 /** A connection to the first host that answers (and, for read-write, is a primary). Names every host's failure, never the password. */
