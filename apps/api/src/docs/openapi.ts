@@ -86,7 +86,11 @@ export const ERROR_STATUSES: Readonly<Record<number, ErrorStatus>> = {
     codes: Object.keys(INVARIANT_CODES),
   },
   500: { name: 'InternalError', description: 'A fault of the server (never bad input); logged.', codes: ['internal_error'] },
-  503: { name: 'Unavailable', description: 'log_unavailable: the log is fail-stopped and nothing was acknowledged. not_ready: still recovering.', codes: ['log_unavailable', 'not_ready'] },
+  503: {
+    name: 'Unavailable',
+    description: 'log_unavailable: the log is fail-stopped or reconnecting and nothing was acknowledged by this answer. not_ready: still recovering. position_not_reached: a query\'s minPosition was not reached within 5 s.',
+    codes: ['log_unavailable', 'not_ready', 'position_not_reached'],
+  },
 };
 
 /** Every `code` a problem can carry. */
@@ -287,7 +291,7 @@ const DESCRIPTION = `A bitemporal, event-sourced ledger for non-life insurance a
 
 **Conventions.** JSON in and out. Money is a decimal string with 2 fraction digits (\`"1200.00"\`), units, NAVs and rates with 6 (\`"800.000000"\`); input may have fewer fraction digits, never more, and never a JSON number. Dates (valid time) are \`YYYY-MM-DD\`, instants (system time) ISO-8601 UTC with up to 9 fraction digits, periods \`YYYY-MM\`. Entity ids are client-chosen, 1-64 characters of \`[A-Za-z0-9._-]\`. Every command carries a \`commandId\` (32 hex digits or a UUID).
 
-**Queries** take \`asOf\` (valid time, default today) and \`knownAt\` (system time, default now): the state as it was valid on asOf, as the ledger knew it at knownAt.
+**Queries** take \`asOf\` (valid time, default today) and \`knownAt\` (system time, default now): the state as it was valid on asOf, as the ledger knew it at knownAt. Every answer carries \`Ledger-Position\`; any query also takes \`minPosition\` (such a position: it answers once this node has applied the log that far, for reading one's own writes on another node).
 
 **Errors** are \`application/problem+json\` with a stable \`code\`; validation failures list every bad field in \`errors\`.
 
