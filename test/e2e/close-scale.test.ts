@@ -5,9 +5,8 @@
 // past the ~7,000-12,000 a per-policy UPR line per policy allowed in one
 // 1 MiB record), then January is closed.
 import * as path from 'node:path';
-import { WalLog, decodeRecord, type CommandRecord } from '@app/event-store';
 
-import { type InProcessServer, TOKENS, cents, qs, removeDir, startInProcess, tempDir, writeTokensFile } from './support';
+import { type InProcessServer, TOKENS, cents, qs, readLogRecords, removeDir, startInProcess, tempDir, writeTokensFile } from './support';
 
 jest.setTimeout(60_000);
 
@@ -17,16 +16,6 @@ const BATCH = 8_000;
 const currencyOf = (i: number) => (i % 10 === 9 ? 'USD' : 'EUR');
 const hex = (n: number) => n.toString(16).padStart(32, '0');
 
-async function readLog(walDir: string): Promise<CommandRecord[]> {
-  const log = await WalLog.open(walDir);
-  const records: CommandRecord[] = [];
-  try {
-    for (let p = 0; p < log.partitions; p++) for await (const batch of log.scan(p, 0)) for (const r of batch) records.push(decodeRecord(r.payload));
-  } finally {
-    await log.close();
-  }
-  return records;
-}
 
 test('closes a month over 20,000 policies: one true-up pair per currency, UPR = the report\'s closing unearned, still serving', async () => {
   const dir = tempDir('close-scale-');
@@ -119,7 +108,7 @@ test('closes a month over 20,000 policies: one true-up pair per currency, UPR = 
     await server.close();
     server = undefined;
     // In the log: each close is one record whose journal has one UPR / change-in-UPR pair per currency.
-    const closes = (await readLog(path.join(dataDir, 'wal'))).flatMap((r) => r.events).filter((e) => e.type === 'PeriodClosed');
+    const closes = (await readLogRecords(dataDir)).flatMap((r) => r.events).filter((e) => e.type === 'PeriodClosed');
     expect(closes).toHaveLength(2);
     for (const e of closes) {
       expect(e.journal.lines.map((l) => l.account)).toEqual(['upr:EUR', 'change-in-upr:EUR', 'upr:USD', 'change-in-upr:USD']);

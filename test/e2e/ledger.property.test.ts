@@ -52,9 +52,9 @@
 // LEDGER_PROPERTY_SEED, LEDGER_PROPERTY_RUNS replay or widen it.
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { WalLog, decodeRecord, type CommandRecord } from '@app/event-store';
+import type { CommandRecord } from '@app/event-store';
 
-import { type Answer, type Api, type InProcessServer, CommandIds, Rng, TOKENS, addDays, cents, money, qs, removeDir, startInProcess, tempDir, writeTokensFile } from './support';
+import { type Answer, type Api, type InProcessServer, CommandIds, Rng, TOKENS, addDays, cents, money, qs, readLogRecords, removeDir, startInProcess, tempDir, writeTokensFile } from './support';
 import { controlOf, splitLedger, type AccountLine } from './trial-balance';
 
 const SEED = Number(process.env.LEDGER_PROPERTY_SEED ?? 424242);
@@ -620,17 +620,6 @@ async function checkRun(api: Api, log: RunLog, seed: number): Promise<{ ch: Chec
 // ---------------------------------------------------------------------------
 // The log, read back
 
-async function readLog(walDir: string): Promise<CommandRecord[]> {
-  const log = await WalLog.open(walDir);
-  const records: CommandRecord[] = [];
-  try {
-    for (let p = 0; p < log.partitions; p++) for await (const batch of log.scan(p, 0)) for (const r of batch) records.push(decodeRecord(r.payload));
-  } finally {
-    await log.close();
-  }
-  return records.sort((a, b) => (a.recordedAt < b.recordedAt ? -1 : 1));
-}
-
 function checkJournals(ch: Checker, records: CommandRecord[]): number {
   let entries = 0;
   for (const r of records) {
@@ -809,7 +798,7 @@ describe('ledger properties through the API (fast-check)', () => {
           await server.close();
           server = undefined;
 
-          const records = await readLog(path.join(dataDir, 'wal'));
+          const records = await readLogRecords(dataDir);
           totals.entries += checkJournals(ch, records);
           checkAudits(ch, records, audits);
           checkBookingPeriods(ch, records);

@@ -38,11 +38,13 @@ import {
   Api,
   CommandIds,
   MAIN_JS,
+  ON_CLUSTER,
   REPO_ROOT,
   Rng,
   TOKENS,
   addDays,
   assertBuilt,
+  clusterLogUrl,
   freePort,
   money,
   qs,
@@ -113,6 +115,8 @@ async function boot(dataDir: string, tokensFile: string, opts: { probes?: Probe[
 async function bootOnce(port: number, dataDir: string, tokensFile: string, opts: { probes?: Probe[]; pollMs?: number; timeoutMs?: number }): Promise<Child> {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: '127.0.0.1', LEDGER_DATA_DIR: dataDir, LEDGER_TOKENS_FILE: tokensFile };
   delete env.NODE_ENV; // production logging: JSON lines on stdout
+  const clusterUrl = await clusterLogUrl(dataDir); // npm run test:cluster: the directory's log is a database of the test cluster
+  if (clusterUrl !== null) env.LEDGER_LOG = clusterUrl;
   const started = performance.now();
   const child = spawn(process.execPath, [MAIN_JS], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
@@ -502,8 +506,20 @@ function cli(args: string[]): { status: number | null; stdout: string; stderr: s
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, ms: Math.round(performance.now() - t0) };
 }
 
-/** The offline replay audit of a stopped server's data directory. */
-function cliAudit(dataDir: string): { stateHash: string; liveStateHash: string; storedStateHash: string; match: boolean; recordsReplayed: number; eventsReplayed: number } {
+/**
+ * The offline replay audit of a stopped server's data directory; with the log
+ * on the test cluster (the offline CLI reads the embedded WAL only), the
+ * replay audit of a server started on it that takes no command.
+ */
+async function offlineAudit(dataDir: string, tokensFile: string): Promise<{ stateHash: string; liveStateHash: string; storedStateHash: string; match: boolean; recordsReplayed: number; eventsReplayed: number }> {
+  if (ON_CLUSTER) {
+    const server = await startInProcess({ dataDir, tokensFile });
+    try {
+      return (await runAudit(server.api)).result;
+    } finally {
+      await server.close();
+    }
+  }
   const r = cli(['audit', dataDir, '--json']);
   if (r.status !== 0) throw new Error(`ledger audit exited ${r.status}: ${r.stderr.slice(0, 500)} ${r.stdout.slice(0, 500)}`);
   return JSON.parse(r.stdout);
@@ -802,7 +818,7 @@ describe('the persistent read model on a real data directory', () => {
     await second.close();
     inProcess.pop();
 
-    const offline = cliAudit(dataDir);
+    const offline = await offlineAudit(dataDir, tokensFile);
     expect(offline).toMatchObject({ match: true, stateHash: kept.stateHash, liveStateHash: kept.stateHash, storedStateHash: kept.stateHash, recordsReplayed: kept.records });
 
     const probes: Probe[] = [pinned.findIndex((p) => p.path.startsWith('/v1/reports/trial-balance')), pinned.findIndex((p) => p.path.startsWith(`/v1/policies/${policies[0]}`))]
@@ -1011,6 +1027,16 @@ describe('the persistent read model on a real data directory', () => {
     if (!big) throw new Error('needs scenario 5 (its long log) to have run');
     const b = big;
     const t0 = performance.now();
+    if (ON_CLUSTER) {
+      // The offline CLI rebuilds from the embedded WAL only: on a PostgreSQL log it refuses (exit 64) and changes nothing.
+      const refused = spawnSync(process.execPath, [CLI_JS, 'rebuild', b.dataDir, '--json'], { encoding: 'utf8', env: { ...process.env, LEDGER_LOG: (await clusterLogUrl(b.dataDir))! } });
+      expect(refused.status).toBe(64);
+      const server = track(await boot(b.dataDir, tokensFile));
+      expect(await differences(server.api, b.pinned, b.answers)).toEqual([]);
+      await stop(server);
+      summary.push(`6 CLI rebuild on the test cluster: refused (exit 64), the ledger unchanged; ${Math.round(performance.now() - t0)} ms`);
+      return;
+    }
     // With a server on the directory: refused.
     const running = track(await boot(b.dataDir, tokensFile));
     const locked = cli(['rebuild', b.dataDir, '--json']);

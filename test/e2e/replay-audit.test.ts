@@ -11,14 +11,14 @@
 // stored event altered in place is named by firstDivergence.
 import 'reflect-metadata';
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 import { digestLedger } from '@app/projections';
 
 import { LedgerService } from '../../apps/api/src/ledger/ledger.service';
-import { type Api, type InProcessServer, CommandIds, REPO_ROOT, Rng, TOKENS, addDays, money, removeDir, runAudit, startInProcess, tempDir, writeTokensFile } from './support';
+import { type Api, type InProcessServer, CommandIds, ON_CLUSTER, REPO_ROOT, Rng, TOKENS, addDays, copyDataDir, money, removeDir, runAudit, startInProcess, tempDir, writeTokensFile } from './support';
 
 jest.setTimeout(600_000);
 
@@ -204,16 +204,22 @@ describe(`replay audit after ${COMMANDS.toLocaleString('en')} mixed commands`, (
     // Two fresh servers on two copies of the data directory: the same hash
     // (A through a full replay audit over HTTP, B from its live digest, the function the audit uses).
     const copies = ['copy-a', 'copy-b'].map((name) => path.join(root, name));
-    for (const copy of copies) fs.cpSync(dataDir, copy, { recursive: true });
+    for (const copy of copies) await copyDataDir(dataDir, copy);
     for (const copy of copies) servers.push(await startInProcess({ dataDir: copy, tokensFile }));
     const a = await audit(servers[0].api);
     expect(a).toMatchObject({ match: true, stateHash: live.stateHash, liveStateHash: live.stateHash });
     const ledgerB = servers[1].app.get(LedgerService) as LedgerService;
     expect(digestLedger(ledgerB.live).stateHash).toBe(live.stateHash);
 
-    // Offline, from the operator CLI on the original directory.
-    const cli = JSON.parse(execFileSync(process.execPath, [path.join(REPO_ROOT, 'dist', 'apps', 'ledger-cli', 'src', 'main.js'), 'audit', dataDir, '--json'], { encoding: 'utf8' }));
-    expect(cli).toMatchObject({ stateHash: live.stateHash, recordsReplayed: live.recordsReplayed, eventsReplayed: live.eventsReplayed });
+    // Offline, from the operator CLI on the original directory (the embedded WAL's; with the log on PostgreSQL the CLI says it reads the WAL only).
+    const cliJs = path.join(REPO_ROOT, 'dist', 'apps', 'ledger-cli', 'src', 'main.js');
+    if (ON_CLUSTER) {
+      const refused = spawnSync(process.execPath, [cliJs, 'audit', dataDir, '--json'], { encoding: 'utf8', env: { ...process.env, LEDGER_LOG: 'postgres://bench@127.0.0.1/ledger' } });
+      expect(refused.status).toBe(64);
+    } else {
+      const cli = JSON.parse(execFileSync(process.execPath, [cliJs, 'audit', dataDir, '--json'], { encoding: 'utf8' }));
+      expect(cli).toMatchObject({ stateHash: live.stateHash, recordsReplayed: live.recordsReplayed, eventsReplayed: live.eventsReplayed });
+    }
 
     // A stored event altered in place on copy B (the test's hook into its read model): named by firstDivergence.
     const ledger = ledgerB;

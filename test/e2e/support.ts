@@ -3,6 +3,7 @@
 // role, a raw HTTP client (node:http, so hostile paths and bodies go out
 // byte for byte), command ids, a seeded PRNG and the problem+json check.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
@@ -286,11 +287,76 @@ export interface InProcessServer extends TestServer {
   app: any;
 }
 
+/**
+ * `npm run test:cluster` runs the acceptance suites with their servers' log on
+ * a PostgreSQL primary with a synchronous standby (test/cluster-setup.ts sets
+ * LEDGER_TEST_CLUSTER to the primary's and the standby's host:port). A server
+ * started with no log of its own then gets a database of its own, named by
+ * its data directory, so a restart on the same directory finds the same log,
+ * as it finds the same WAL. Null otherwise (the embedded WAL).
+ */
+export async function clusterLogUrl(dataDir: string): Promise<string | null> {
+  const hosts = process.env.LEDGER_TEST_CLUSTER;
+  if (!hosts) return null;
+  const database = clusterDatabase(dataDir);
+  const primary = hosts.split(',')[0];
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: `postgres://bench@${primary}/postgres` });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${database}`);
+  } catch (e) {
+    if ((e as { code?: string }).code !== '42P04') throw e; // exists: the same data directory again
+  } finally {
+    await client.end();
+  }
+  return `postgres://bench@${hosts}/${database}?target_session_attrs=read-write&connect_timeout=3`;
+}
+
+/** The acceptance suites run with their servers' log on the test cluster (npm run test:cluster). */
+export const ON_CLUSTER = Boolean(process.env.LEDGER_TEST_CLUSTER);
+
+/** The database name of a data directory's log on the test cluster. */
+function clusterDatabase(dataDir: string): string {
+  return `ledger_${createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 20)}`;
+}
+
+/** Every record of a stopped server's log (its WAL, or on the test cluster its database), decoded, in recordedAt order. */
+export async function readLogRecords(dataDir: string): Promise<import('@app/event-store').CommandRecord[]> {
+  const { WalLog, decodeRecord } = await import('@app/event-store');
+  const url = await clusterLogUrl(dataDir);
+  const log = url === null ? await WalLog.open(path.join(dataDir, 'wal')) : await (await import('@app/pg-log')).PgLog.open(url, { readOnly: true });
+  const records: import('@app/event-store').CommandRecord[] = [];
+  try {
+    for (let p = 0; p < log.partitions; p++) for await (const batch of log.scan(p, 0)) for (const r of batch) records.push(decodeRecord(r.payload));
+  } finally {
+    await log.close();
+  }
+  return records.sort((a, b) => (a.recordedAt < b.recordedAt ? -1 : 1));
+}
+
+/** A copy of a stopped server's data directory, and on the test cluster of its log's database (CREATE DATABASE ... TEMPLATE). */
+export async function copyDataDir(from: string, to: string): Promise<void> {
+  fs.cpSync(from, to, { recursive: true });
+  const hosts = process.env.LEDGER_TEST_CLUSTER;
+  if (!hosts) return;
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: `postgres://bench@${hosts.split(',')[0]}/postgres` });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${clusterDatabase(to)} TEMPLATE ${clusterDatabase(from)}`);
+  } finally {
+    await client.end();
+  }
+}
+
 /** The real app in this process (ts sources), on a free port; `config`: settings other than the defaults (the entity cache, the apply thread). */
 export async function startInProcess(opts: { dataDir: string; tokensFile?: string; config?: { cacheEntities?: number; applyThread?: boolean; log?: { kind: 'wal' } | { kind: 'postgres'; url: string; singleNode: boolean } } }): Promise<InProcessServer> {
   // Loaded lazily: child-process suites never compile the app.
   const { startServer } = await import('../../apps/api/src/main');
-  const server = await startServer({ ...opts.config, port: 0, host: '127.0.0.1', dataDir: opts.dataDir, tokensFile: opts.tokensFile, logger: false });
+  const clusterUrl = opts.config?.log === undefined ? await clusterLogUrl(opts.dataDir) : null;
+  const log = clusterUrl === null ? opts.config?.log : { kind: 'postgres' as const, url: clusterUrl, singleNode: false };
+  const server = await startServer({ ...opts.config, log, port: 0, host: '127.0.0.1', dataDir: opts.dataDir, tokensFile: opts.tokensFile, logger: false });
   const api = new Api(server.url);
   return {
     url: server.url,
@@ -359,6 +425,8 @@ export async function startChild(opts: { dataDir: string; tokensFile?: string; r
 
 async function spawnChild(port: number, opts: { dataDir: string; tokensFile?: string; readyTimeoutMs?: number; env?: Record<string, string> }): Promise<ChildServer> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, PORT: String(port), HOST: '127.0.0.1', LEDGER_DATA_DIR: opts.dataDir };
+  const clusterUrl = opts.env?.LEDGER_LOG === undefined ? await clusterLogUrl(opts.dataDir) : null;
+  if (clusterUrl !== null) env.LEDGER_LOG = clusterUrl;
   delete env.NODE_ENV; // production logging (start-up lines help a failure message)
   if (opts.tokensFile) env.LEDGER_TOKENS_FILE = opts.tokensFile;
   else delete env.LEDGER_TOKENS_FILE;

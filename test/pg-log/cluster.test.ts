@@ -12,7 +12,10 @@
 //     promoted: the nodes reconnect, every acknowledged command is present
 //     (a retry on either node gets its first answer), every command answered
 //     503 gets its final outcome on retry, and the replay audit's state hash
-//     is the same on both nodes.
+//     is the same on both nodes;
+//   - the leading API node killed with SIGKILL under load: the other takes
+//     the lease within moments, nothing acknowledged is lost, and the killed
+//     node restarted on its directory follows.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
@@ -210,5 +213,51 @@ describe('two API nodes on a PostgreSQL primary with a synchronous standby', () 
     expect(auditB.result.match).toBe(true);
     expect(auditA.result.stateHash).toBe(auditB.result.stateHash);
     expect(auditA.result.recordsReplayed).toBe(auditB.result.recordsReplayed);
+  });
+  test('the leading API node killed with SIGKILL under load: the other takes the lease, nothing acknowledged is lost, and the restarted node follows', async () => {
+    const leader = (await role(a)) === 'leader' ? 'a' : 'b';
+    const victim = leader === 'a' ? a : b;
+    const survivor = leader === 'a' ? b : a;
+    const acked: { commandId: string; policyId: string; body: unknown }[] = [];
+    let stop = false;
+    let n = 0;
+    const worker = async () => {
+      while (!stop) {
+        const policyId = `L-${++n}`;
+        const commandId = ids.next();
+        // Sent to the survivor (a follower until the kill): it forwards to the leader, then leads itself. Retried until it has an outcome.
+        for (;;) {
+          const answer = await survivor.api.post('/v1/policies', bindBody(policyId, commandId), TOKENS.underwriter).catch(() => null);
+          if (answer !== null && answer.status !== 503) {
+            expect(answer.status).toBe(201);
+            acked.push({ commandId, policyId, body: answer.body });
+            break;
+          }
+          await sleep(50);
+        }
+      }
+    };
+    const workers = Array.from({ length: 8 }, worker);
+    while (acked.length < 300) await sleep(20);
+    const killedAt = Date.now();
+    await victim.kill('SIGKILL');
+    const before = acked.length;
+    while (acked.length < before + 300) await sleep(20);
+    stop = true;
+    await Promise.all(workers);
+    progress(`leader node killed after ${before} acknowledged; the other led and acknowledged ${acked.length - before} more, in ${Date.now() - killedAt} ms`);
+    expect(await role(survivor)).toBe('leader');
+    // Restarted on its directory: it follows, and has every command.
+    const restarted = await startNode(leader);
+    if (leader === 'a') a = restarted;
+    else b = restarted;
+    expect(await role(restarted)).toBe('follower');
+    const last = acked[acked.length - 1];
+    const position = String((await survivor.api.get(`/v1/policies/${last.policyId}`, TOKENS.underwriter)).headers['ledger-position']);
+    for (const x of acked) {
+      const retry = await restarted.api.post('/v1/policies', bindBody(x.policyId, x.commandId), TOKENS.underwriter);
+      expect({ policyId: x.policyId, status: retry.status, replayed: retry.headers['idempotent-replayed'], body: retry.body }).toEqual({ policyId: x.policyId, status: 201, replayed: 'true', body: x.body });
+    }
+    expect((await restarted.api.get(`/v1/policies/${last.policyId}?minPosition=${position}`, TOKENS.underwriter)).status).toBe(200);
   });
 });
