@@ -172,8 +172,8 @@ describe('two API nodes on a PostgreSQL primary with a synchronous standby', () 
     const workers = Array.from({ length: 16 }, (_, w) => worker(w));
     while (acknowledged() < target / 2) await sleep(50);
     progress(`${acknowledged()} acknowledged: killing the primary`);
-    killedAt = Date.now();
     await primary.kill();
+    killedAt = Date.now(); // once its processes are gone: until then it may still acknowledge
     await promote(standby1);
     progress(`standby1 promoted ${Date.now() - killedAt} ms after the kill`);
     await Promise.all(workers);
