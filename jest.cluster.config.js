@@ -7,7 +7,7 @@ const base = require('./jest.config');
 module.exports = {
   ...base,
   roots: ['<rootDir>/test'],
-  testMatch: ['<rootDir>/test/e2e/**/*.test.ts', '<rootDir>/test/api/**/*.test.ts'],
+  testMatch: ['<rootDir>/test/e2e/**/*.test.ts', '<rootDir>/test/api/**/*.test.ts', '<rootDir>/test/console/**/*.test.ts'],
   // record-format rewrites the WAL's files record by record to test the format-1 reader: a test of the WAL itself.
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/record-format.test.ts'],
   globalSetup: '<rootDir>/test/cluster-setup.ts',

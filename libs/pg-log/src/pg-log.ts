@@ -133,7 +133,9 @@ export class PgLog {
   static async open(url: string, options: PgLogOptions = {}): Promise<PgLog> {
     const target = parseLogUrl(url);
     const readOnly = options.readOnly === true;
-    const client = await connect(readOnly ? { ...target, targetSessionAttrs: 'any' } : target);
+    // The URL's own target_session_attrs, read-only too: the node's audit reads the primary it writes to (a standby might not
+    // have applied the node's checkpoint yet); a reader that may use a standby (the SQL projector) says target_session_attrs=any.
+    const client = await connect(target);
     try {
       const durability = readOnly ? 'read-only' : await checkDurability(client, target, options.singleNode === true);
       const partitions = readOnly ? await storedPartitions(client, target) : await ensureSchema(client, options.partitions);
@@ -349,9 +351,9 @@ export class PgLog {
   }
 
   private scanClient(): Promise<Client> {
-    // A writer's node scans the primary it writes to (a standby may not have applied the ends the primary reported yet); a read-only log (an audit) reads any server.
-    // One connection, however many scans ask for it at once.
-    this.scanner ??= connect(this.readOnly ? { ...this.target, targetSessionAttrs: 'any' } : this.target, this.target.hosts).then((scanner) => {
+    // The server the URL names (for a writer, the primary it writes to: a standby may not have applied the ends the primary
+    // reported yet). One connection, however many scans ask for it at once.
+    this.scanner ??= connect(this.target, this.target.hosts).then((scanner) => {
       scanner.on('error', (e) => this.fail(new PgLogError('log_unavailable', `the PostgreSQL connection failed: ${e.message}`)));
       return scanner;
     });
