@@ -5,7 +5,8 @@
 // server has. The log URL lists the primary and standby1: a node finds the
 // new primary by itself.
 //
-//   - a command on one node is read on the other with minPosition;
+//   - a command on one node is read on the other with minPosition; a console
+//     session signed in on the follower sends its commands through it;
 //   - two claim payments that together exceed the reserve, sent to the two
 //     nodes at once: exactly one is accepted, on every one of five claims;
 //   - the primary killed with SIGKILL under load from both nodes, standby1
@@ -79,7 +80,7 @@ describe('two API nodes on a PostgreSQL primary with a synchronous standby', () 
     return { commandId, policyId, currency: 'EUR', holder: { name: policyId }, term: { start: '2026-01-01', end: '2027-01-01' }, premium: '1200.00' };
   }
 
-  test('a command sent to either node is read on the other with minPosition; a bad or unreached minPosition is refused', async () => {
+  test('a command sent to either node is read on the other with minPosition (a console session on the follower too); a bad or unreached minPosition is refused', async () => {
     // Sent to the follower: it passes the command to the leader and returns its answer.
     const onB = await b.api.post('/v1/policies', bindBody('M-1'), TOKENS.underwriter);
     expect(onB.status).toBe(201);
@@ -96,6 +97,18 @@ describe('two API nodes on a PostgreSQL primary with a synchronous standby', () 
       expect(String(readB.headers['ledger-position']) >= String(onA.headers['ledger-position'])).toBe(true);
       expect(readB.body).toEqual((await a.api.get(`/v1/policies/M-${i}`, TOKENS.underwriter)).body);
     }
+    // A console session on the follower: its command goes to the leader with the session's own token (the leader knows no session of B).
+    const signIn = await b.api.request('POST', '/console/session', { body: { token: TOKENS.underwriter } });
+    expect(signIn.status).toBe(201);
+    const cookie = String([signIn.headers['set-cookie']].flat()[0]).split(';')[0];
+    const viaSession = await b.api.request('POST', '/v1/policies', { body: bindBody('M-S'), headers: { cookie, 'x-csrf-token': signIn.body.csrfToken } });
+    expect(viaSession.status).toBe(201);
+    const trail = await a.api.get(`/v1/audit/entities/policy/M-S?minPosition=${viaSession.headers['ledger-position']}`, TOKENS.auditor);
+    expect(trail.body.events.map((e: { actor: string }) => e.actor)).toEqual(['underwriter-e2e']);
+    // Without the CSRF token the follower refuses it itself: nothing is forwarded.
+    const noCsrf = await b.api.request('POST', '/v1/policies', { body: bindBody('M-T'), headers: { cookie } });
+    expect({ status: noCsrf.status, code: noCsrf.body.code }).toEqual({ status: 403, code: 'csrf_failed' });
+    expect((await a.api.get('/v1/policies/M-T', TOKENS.underwriter)).status).toBe(404);
     const bad = await b.api.get('/v1/policies/M-1?minPosition=yesterday', TOKENS.underwriter);
     expect({ status: bad.status, code: bad.body.code, path: bad.body.errors?.[0]?.path }).toEqual({ status: 400, code: 'validation_failed', path: 'minPosition' });
     const future = await b.api.get('/v1/policies/M-1?minPosition=2999-01-01T00:00:00Z', TOKENS.underwriter);
