@@ -56,8 +56,8 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
   private opening: Promise<void> | null = null;
   private progress = 'opening the log';
   private readonly logger = new Logger('Ledger');
-  /** The follow loop of the open ledger (PostgreSQL only): set `stopped` to end it. */
-  private following: { stopped: boolean; done: Promise<void> } | null = null;
+  /** The follow loop of the open ledger (PostgreSQL only): `stop` ends it, `done` settles once it has. */
+  private following: { stop: () => void; done: Promise<void> } | null = null;
   private reconnecting: Promise<void> | null = null;
   private shuttingDown = false;
 
@@ -118,8 +118,7 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
     if (log instanceof PgLog) {
       // Open as a follower; the follow loop applies what others append and takes the lease when free. Ready once some
       // node leads (this one or another), so a command can be decided from the first answer on.
-      this.opened = ledger;
-      this.cluster.source = positionSource(ledger);
+      this.serve(ledger);
       this.cluster.role = 'follower';
       this.setProgress('following the log: waiting for a leader');
       await this.startFollowing(log, ledger, model);
@@ -127,9 +126,17 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
       return;
     }
     if (this.config.applyThread) await this.startApplyThread(ledger, model);
-    this.opened = ledger;
-    this.cluster.source = positionSource(ledger);
+    this.serve(ledger);
     this.readiness.markReady('log');
+  }
+
+  /** Queries (and the HTTP hooks' positions) are answered from `ledger` from now on. */
+  private serve(ledger: Ledger): void {
+    this.opened = ledger;
+    this.cluster.source = {
+      position: () => ledger.store.horizon,
+      whenPosition: (at: Instant, timeoutMs: number) => ledger.store.whenHorizon(at, timeoutMs),
+    };
   }
 
   /** Live records from now on are applied on the apply thread (apply-thread.ts); the store fails with it. */
@@ -164,38 +171,29 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
     const led = new Promise<void>((resolve) => (leaderKnown = resolve)).then(() => {
       opened = true;
     });
-    let stop!: () => void;
-    const stopped = new Promise<void>((resolve) => (stop = resolve));
-    const state = {
-      get stopped() {
-        return this.flag;
-      },
-      set stopped(value: boolean) {
-        this.flag = value;
-        if (value) stop();
-      },
-      flag: false,
-      done: Promise.resolve(),
-    };
+    const stop = new AbortController();
+    const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+    const state = { stop: () => stop.abort(), done: Promise.resolve() };
     state.done = (async () => {
       // A node leads only once it can say where it is (its URL is known once it listens).
       const url = await Promise.race([this.cluster.nodeUrl(), stopped.then(() => null)]);
       if (url === null) return;
       let leaderReadAt = 0;
-      while (!state.stopped) {
+      while (!stop.signal.aborted) {
         try {
           const failure = ledger.store.failed ?? log.failed;
           if (failure) throw failure;
           if (this.cluster.role === 'follower') {
-            if (await log.tryLead(url)) {
-              await ledger.store.catchUp(await log.partitionEnds());
+            // Holding the lease, the ends read now are final: every record of the previous leader is applied before leading.
+            const leading = await log.tryLead(url);
+            await ledger.store.catchUp(await log.partitionEnds());
+            if (leading) {
               if (this.config.applyThread) await this.startApplyThread(ledger, model);
               this.cluster.leaderUrl = url;
               this.cluster.role = 'leader';
               this.readiness.markReady('log');
               this.logger.log(`leading the log at ${url} (${log.durability})`);
             } else {
-              await ledger.store.catchUp(await log.partitionEnds());
               const now = performance.now();
               if (this.cluster.leaderUrl === null || now - leaderReadAt >= LEADER_READ_MS) {
                 this.cluster.leaderUrl = await log.leader();
@@ -205,7 +203,7 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
           }
           if (this.cluster.leaderUrl !== null) leaderKnown();
         } catch (e) {
-          if (state.stopped) return;
+          if (stop.signal.aborted) return;
           const reason = e instanceof Error ? e.message : String(e);
           if (!opened) throw e; // still opening: the open fails (and a reconnect tries again)
           void this.reconnect(reason);
@@ -264,7 +262,7 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
     const following = this.following;
     this.following = null;
     if (following) {
-      following.stopped = true;
+      following.stop();
       await following.done.catch(() => undefined);
     }
     const opened = this.opened;
@@ -388,14 +386,6 @@ export class LedgerService implements OnModuleInit, OnApplicationShutdown {
     await this.opening?.catch(() => undefined);
     await this.closeLedger();
   }
-}
-
-/** The open ledger's horizon, lent to the HTTP hooks (Ledger-Position, minPosition). */
-function positionSource(ledger: Ledger) {
-  return {
-    position: () => ledger.store.horizon,
-    whenPosition: (at: Instant, timeoutMs: number) => ledger.store.whenHorizon(at, timeoutMs),
-  };
 }
 
 /** Waits for `work` at most CLOSE_WAIT_MS (a connection to a dead server may not say so for longer). */
