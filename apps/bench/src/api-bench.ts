@@ -36,13 +36,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 
-import { UsageError, runCli } from './cli';
+import { UsageError, freePort, runCli, sleep } from './cli';
 import { startPostgres } from './postgres';
 import { DEFAULT_BOOK, QUICK_BOOK, Workload, type BookSize, type CommandItem } from './api-workload';
 
@@ -268,19 +267,6 @@ class ServerProcess {
     return this.exited;
   }
 }
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const HEADERS = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
 

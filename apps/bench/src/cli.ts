@@ -1,4 +1,5 @@
-/** What the benchmarks' command lines share: usage errors and the exit codes of a run. */
+/** What the benchmarks' command lines share: usage errors, the exit codes of a run, a free port, a pause. */
+import * as net from 'node:net';
 
 /** A bad command line: reported as a message plus usage, without a stack trace. */
 export class UsageError extends Error {}
@@ -15,3 +16,17 @@ export function runCli(main: () => Promise<void>, usage: string, progress: (mess
     }
   });
 }
+
+/** A TCP port free on loopback a moment ago (for a server the bench starts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

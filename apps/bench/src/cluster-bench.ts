@@ -36,13 +36,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 
-import { UsageError, runCli } from './cli';
+import { UsageError, freePort, runCli, sleep } from './cli';
 import { CommandIds, TERM } from './api-workload';
 import { type PostgresServer, promote, startPostgres, startStandby } from './postgres';
 import { LatencyRecorder } from './stats';
@@ -82,8 +81,6 @@ function parseConfig(argv: string[]): Config {
 }
 
 const progress = (message: string): void => void process.stderr.write(`cluster-bench: ${message}\n`);
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 // ---------------------------------------------------------------------------
 // Servers
 
@@ -157,17 +154,6 @@ class ApiNode {
     await Promise.race([this.exited, sleep(20_000)]);
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 async function createDatabase(server: PostgresServer, name: string): Promise<void> {

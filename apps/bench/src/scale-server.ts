@@ -7,14 +7,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as path from 'node:path';
+
+import { freePort, sleep } from './cli';
 
 const BENCH_TOKEN = `scale-bench-${'fedcba9876543210'.repeat(3)}`;
 const BENCH_ROLES = ['underwriter', 'claims', 'pensions', 'fund-admin', 'finance', 'auditor'];
 const USER_HZ = 100;
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep };
 
 // ---------------------------------------------------------------------------
 // Memory and CPU of a process
@@ -136,15 +137,7 @@ function probeReady(url: string): Promise<number> {
 // The server
 
 /** A port free now: the bench runs each start of the server on it, so clients keep their address. */
-export function unusedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer().once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+export const unusedPort = freePort;
 
 /** One run of the server on `<workDir>/data`; `LedgerServer.start` again (same port) after `stop` for a restart. */
 export class LedgerServer {
