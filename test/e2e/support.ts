@@ -299,16 +299,10 @@ export async function clusterLogUrl(dataDir: string): Promise<string | null> {
   const hosts = process.env.LEDGER_TEST_CLUSTER;
   if (!hosts) return null;
   const database = clusterDatabase(dataDir);
-  const primary = hosts.split(',')[0];
-  const { Client } = await import('pg');
-  const client = new Client({ connectionString: `postgres://bench@${primary}/postgres` });
-  await client.connect();
   try {
-    await client.query(`CREATE DATABASE ${database}`);
+    await onClusterPrimary(hosts, `CREATE DATABASE ${database}`);
   } catch (e) {
     if ((e as { code?: string }).code !== '42P04') throw e; // exists: the same data directory again
-  } finally {
-    await client.end();
   }
   return `postgres://bench@${hosts}/${database}?target_session_attrs=read-write&connect_timeout=3`;
 }
@@ -340,11 +334,16 @@ export async function copyDataDir(from: string, to: string): Promise<void> {
   fs.cpSync(from, to, { recursive: true });
   const hosts = process.env.LEDGER_TEST_CLUSTER;
   if (!hosts) return;
+  await onClusterPrimary(hosts, `CREATE DATABASE ${clusterDatabase(to)} TEMPLATE ${clusterDatabase(from)}`);
+}
+
+/** Runs one statement on the test cluster's primary (the first of LEDGER_TEST_CLUSTER's hosts). */
+async function onClusterPrimary(hosts: string, sql: string): Promise<void> {
   const { Client } = await import('pg');
   const client = new Client({ connectionString: `postgres://bench@${hosts.split(',')[0]}/postgres` });
   await client.connect();
   try {
-    await client.query(`CREATE DATABASE ${clusterDatabase(to)} TEMPLATE ${clusterDatabase(from)}`);
+    await client.query(sql);
   } finally {
     await client.end();
   }

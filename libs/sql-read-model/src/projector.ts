@@ -57,6 +57,12 @@ interface Captured {
 }
 
 const DEFAULT_INTERVAL_MS = 500;
+/**
+ * A row's system time from its recorded instant `r` (9 fraction digits):
+ * [recordedAt, infinity), cut to the microseconds timestamptz keeps (the
+ * exact instant stays in recorded_at).
+ */
+const SYSTEM_TIME = "tstzrange((substr(r, 1, 26) || 'Z')::timestamptz, NULL, '[)')";
 const PROJECTOR_LOCK = 7_414_203; // one projector writes ledger_sql at a time (session advisory lock)
 
 export class SqlProjector {
@@ -183,7 +189,7 @@ export class SqlProjector {
       if (c.movements.length > 0) {
         await sql.query(
           `INSERT INTO ledger_sql.report_movements (family, name, currency, bucket, recorded_at, system_time, cents)
-           SELECT f, n, cur, b, r, tstzrange((substr(r, 1, 26) || 'Z')::timestamptz, NULL, '[)'), x
+           SELECT f, n, cur, b, r, ${SYSTEM_TIME}, x
            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[]) AS u(f, n, cur, b, r, x)`,
           [col(c.movements, (m) => m.family), col(c.movements, (m) => m.name), col(c.movements, (m) => m.currency), col(c.movements, (m) => m.bucket), col(c.movements, (m) => m.recordedAt), col(c.movements, (m) => m.cents.toString())],
         );
@@ -191,7 +197,7 @@ export class SqlProjector {
       if (c.journal.length > 0) {
         await sql.query(
           `INSERT INTO ledger_sql.journal_lines (control, currency, valid_on, recorded_at, valid_time, system_time, cents)
-           SELECT a, cur, d, r, daterange(d, NULL, '[)'), tstzrange((substr(r, 1, 26) || 'Z')::timestamptz, NULL, '[)'), x
+           SELECT a, cur, d, r, daterange(d, NULL, '[)'), ${SYSTEM_TIME}, x
            FROM unnest($1::text[], $2::text[], $3::date[], $4::text[], $5::bigint[]) AS u(a, cur, d, r, x)`,
           [col(c.journal, (l) => l.control), col(c.journal, (l) => l.currency), col(c.journal, (l) => l.date), col(c.journal, (l) => l.recordedAt), col(c.journal, (l) => l.cents.toString())],
         );
@@ -199,7 +205,7 @@ export class SqlProjector {
       if (c.accounts.length > 0) {
         await sql.query(
           `INSERT INTO ledger_sql.account_lines (account, control, valid_on, recorded_at, valid_time, system_time, cents)
-           SELECT a, k, d, r, daterange(d, NULL, '[)'), tstzrange((substr(r, 1, 26) || 'Z')::timestamptz, NULL, '[)'), x
+           SELECT a, k, d, r, daterange(d, NULL, '[)'), ${SYSTEM_TIME}, x
            FROM unnest($1::text[], $2::text[], $3::date[], $4::text[], $5::bigint[]) AS u(a, k, d, r, x)`,
           [col(c.accounts, (l) => l.account), col(c.accounts, (l) => l.control), col(c.accounts, (l) => l.date), col(c.accounts, (l) => l.recordedAt), col(c.accounts, (l) => l.cents.toString())],
         );
@@ -207,7 +213,7 @@ export class SqlProjector {
       if (c.events.length > 0) {
         await sql.query(
           `INSERT INTO ledger_sql.entity_events (kind, id, seq, type, effective_date, recorded_at, valid_time, system_time, command_id, actor, derived, payload)
-           SELECT k, i, s, t, d, r, daterange(d, NULL, '[)'), tstzrange((substr(r, 1, 26) || 'Z')::timestamptz, NULL, '[)'), cmd, who, der, p::jsonb
+           SELECT k, i, s, t, d, r, daterange(d, NULL, '[)'), ${SYSTEM_TIME}, cmd, who, der, p::jsonb
            FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::date[], $6::text[], $7::text[], $8::text[], $9::boolean[], $10::text[]) AS u(k, i, s, t, d, r, cmd, who, der, p)`,
           [
             col(c.events, (e) => e.kind),
